@@ -1,0 +1,138 @@
+"""Plain data objects passed between the core's layers and to the UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True)
+class ParsedEntry:
+    """One entry as the parser found it (strings already stripped of control characters)."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    author: str
+    published: datetime | None  # timezone-aware UTC, or None
+    updated: datetime | None
+    summary: str  # HTML or text
+    content: str  # HTML or text; may equal summary
+    categories: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ParsedFeed:
+    title: str
+    link: str  # the site's home page
+    entries: list[ParsedEntry]
+    parser: str = "fast"  # "fast" (fastfeedparser) or "fallback" (feedparser)
+
+
+@dataclass(slots=True)
+class FetchRequest:
+    feed_id: int
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(slots=True)
+class FetchResult:
+    """What one fetch of one feed gave.
+
+    status: "ok" (parsed is set), "not_modified" (304), "gone" (410),
+    or "error" (error is a one-line reason).
+    """
+
+    feed_id: int
+    url: str  # the URL that was requested
+    status: str
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    new_url: str | None = None  # set after a permanent redirect (301/308)
+    parsed: ParsedFeed | None = None
+    error: str | None = None
+    retry_after: float | None = None  # seconds, from a 429/503 Retry-After
+
+
+@dataclass(slots=True)
+class Feed:
+    id: int
+    url: str
+    title: str
+    link: str = ""
+    tags: list[str] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetched: datetime | None = None
+    last_status: str | None = None  # "ok", "not_modified", "gone", "error"
+    last_error: str | None = None
+    error_count: int = 0
+    next_fetch: datetime | None = None
+    gone: bool = False
+    unread: int = 0
+    total: int = 0
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.url
+
+
+@dataclass(slots=True)
+class Headline:
+    """The light row the headline list shows; read a window at a time."""
+
+    id: int
+    feed_id: int
+    feed_title: str
+    title: str
+    published: datetime | None
+    read: bool
+    starred: bool
+    tags: list[str]
+
+
+@dataclass(slots=True)
+class Article:
+    id: int
+    feed_id: int
+    feed_title: str
+    guid: str
+    link: str
+    title: str
+    author: str
+    published: datetime | None
+    updated: datetime | None
+    summary: str
+    content: str
+    categories: list[str]
+    feed_tags: list[str]
+    read: bool
+    starred: bool
+    first_seen: datetime
+
+    @property
+    def tags(self) -> list[str]:
+        """Feed tags and article categories, case-insensitively de-duplicated, in order."""
+        seen: set[str] = set()
+        out: list[str] = []
+        for t in [*self.feed_tags, *self.categories]:
+            if t.lower() not in seen:
+                seen.add(t.lower())
+                out.append(t)
+        return out
+
+
+@dataclass(slots=True)
+class RefreshSummary:
+    new_articles: int = 0
+    ok: int = 0
+    not_modified: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (feed title or url, reason)
+    gone: list[str] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> int:
+        return self.ok + self.not_modified
