@@ -1,0 +1,401 @@
+"""Library: the one entry point to storage, fetching, filtering and OPML.
+
+The CLI and the TUI call only this (and the data objects it returns).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import content as content_mod
+from .config import Config, default_db_path
+from .errors import AmbiguousFeed, FeedExists, FeedNotFound, FetchError, InvalidURL, NotAFeed
+from .fetch import FetchSettings, discover_sync, fetch_all, next_backoff
+from .models import Article, Feed, FetchRequest, FetchResult, Headline, RefreshSummary
+from .opml import OPMLFeed, parse_opml, write_opml
+from .query import Query, compile_query
+from .sanitize import clean_line
+from .store import Store
+
+ProgressFn = Callable[[int, int, Feed, FetchResult], None]
+
+
+@dataclass
+class ImportReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)  # already subscribed: tags merged
+    problems: list[str] = field(default_factory=list)
+
+
+def normalize_url(url: str) -> str:
+    """Check a feed URL the user typed; a local path becomes a file:// URL."""
+    url = clean_line(url)
+    if not url:
+        raise InvalidURL("malformed URL '': give an http://, https:// or file:// address")
+    if "://" not in url:
+        p = Path(url).expanduser()
+        if p.exists():
+            return p.resolve().as_uri()
+        raise InvalidURL(
+            f"malformed URL '{url}': give a full http://, https:// or file:// address"
+        )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise InvalidURL(f"malformed URL '{url}': {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https", "file"):
+        raise InvalidURL(f"malformed URL '{url}': unsupported scheme '{parts.scheme}'")
+    if scheme in ("http", "https") and (not parts.hostname or " " in url):
+        raise InvalidURL(f"malformed URL '{url}': no host name")
+    if scheme == "file" and not parts.path:
+        raise InvalidURL(f"malformed URL '{url}': no file path")
+    return url
+
+
+class Library:
+    def __init__(self, db_path: str | Path | None = None, config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.store = Store(db_path if db_path is not None else default_db_path())
+
+    def close(self) -> None:
+        self.store.close()
+
+    @property
+    def fetch_settings(self) -> FetchSettings:
+        c = self.config
+        return FetchSettings(
+            concurrency=c.concurrency,
+            per_host=c.per_host,
+            connect_timeout=c.connect_timeout,
+            timeout=c.timeout,
+            max_bytes=int(c.max_body_mb * 1024 * 1024),
+        )
+
+    # -- feeds -------------------------------------------------------------------------------
+
+    def feeds(self) -> list[Feed]:
+        return self.store.feeds()
+
+    def resolve_feed(self, ref: str | int) -> Feed:
+        """A feed by id, URL, or unique (case-insensitive) title prefix."""
+        ref_s = str(ref).strip()
+        if ref_s.isdigit():
+            feed = self.store.feed(int(ref_s))
+            if feed:
+                return feed
+        feed = self.store.feed_by_url(ref_s)
+        if feed:
+            return feed
+        feeds = self.store.feeds(with_counts=False)
+        exact = [f for f in feeds if f.title.lower() == ref_s.lower()]
+        matches = exact or [f for f in feeds if ref_s and f.title.lower().startswith(ref_s.lower())]
+        if len(matches) == 1:
+            return self.store.feed(matches[0].id)
+        if len(matches) > 1:
+            names = ", ".join(f"{f.id} ({f.title})" for f in matches[:5])
+            raise AmbiguousFeed(f"'{ref_s}' matches several feeds: {names}; use an id")
+        raise FeedNotFound(f"no feed matches '{ref_s}' (give an id, a URL or a title prefix)")
+
+    def add_feed(self, url: str, tags: Iterable[str] = (), title: str | None = None) -> tuple[Feed, int]:
+        """Subscribe: fetch the URL (finding the feed an HTML page links), store it and its articles.
+
+        Returns (feed, number of articles stored). Nothing is stored when anything fails.
+        """
+        url = normalize_url(url)
+        if self.store.feed_by_url(url):
+            raise FeedExists(f"already subscribed to {url}")
+        feed_url, result = discover_sync(url, self.fetch_settings)
+        if result.status != "ok" or result.parsed is None:
+            reason = result.error or result.status
+            if "no feed" in reason or "not a feed" in reason:
+                raise NotAFeed(f"{url}: {reason}")
+            raise FetchError(f"cannot subscribe to {url}: {reason}")
+        if feed_url != url and self.store.feed_by_url(feed_url):
+            raise FeedExists(f"already subscribed to {feed_url} (the feed {url} links)")
+        tags = [clean_line(t) for t in tags if clean_line(t)]
+        parsed = result.parsed
+        feed_id = self.store.add_feed(
+            feed_url, title=parsed.title, link=parsed.link, tags=tags,
+            user_title=clean_line(title) if title else None,
+        )
+        new = self._store_result(self.store.feed(feed_id), result)
+        return self.store.feed(feed_id), new
+
+    def remove_feed(self, ref: str | int) -> Feed:
+        feed = self.resolve_feed(ref)
+        self.store.remove_feed(feed.id)
+        return feed
+
+    def tag_feed(self, ref: str | int, tags: Iterable[str]) -> Feed:
+        feed = self.resolve_feed(ref)
+        self.store.tag_feed(feed.id, [clean_line(t).lstrip("+") for t in tags if clean_line(t)])
+        return self.store.feed(feed.id)
+
+    def untag_feed(self, ref: str | int, tags: Iterable[str]) -> Feed:
+        feed = self.resolve_feed(ref)
+        self.store.untag_feed(feed.id, [clean_line(t).lstrip("+-") for t in tags])
+        return self.store.feed(feed.id)
+
+    def rename_feed(self, ref: str | int, title: str | None) -> Feed:
+        feed = self.resolve_feed(ref)
+        self.store.set_feed_title(feed.id, clean_line(title) if title else None)
+        return self.store.feed(feed.id)
+
+    def tags(self) -> list[str]:
+        return self.store.all_tags()
+
+    # -- refresh -----------------------------------------------------------------------------
+
+    def due_feeds(self, now: float | None = None) -> list[Feed]:
+        now_dt = datetime.fromtimestamp(now if now is not None else time.time(), UTC)
+        return [
+            f for f in self.store.feeds(with_counts=False)
+            if not f.gone and (f.next_fetch is None or f.next_fetch <= now_dt)
+        ]
+
+    def refresh(
+        self,
+        refs: Sequence[str | int] | None = None,
+        *,
+        due_only: bool = False,
+        on_progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RefreshSummary:
+        """Fetch feeds now: the ones named, the due ones, or all (gone feeds only when named)."""
+        if refs:
+            feeds = [self.resolve_feed(r) for r in refs]
+        elif due_only:
+            feeds = self.due_feeds()
+        else:
+            feeds = [f for f in self.store.feeds(with_counts=False) if not f.gone]
+        return self.refresh_feeds(feeds, on_progress=on_progress, cancel=cancel)
+
+    def refresh_feeds(self, feeds: list[Feed], on_progress: ProgressFn | None = None,
+                      cancel: threading.Event | None = None) -> RefreshSummary:
+        summary = RefreshSummary()
+        if not feeds:
+            return summary
+        by_id = {f.id: f for f in feeds}
+        requests = [FetchRequest(f.id, f.url, f.etag, f.last_modified) for f in feeds]
+        # Results are written by one writer thread, so the fetch loop never blocks on SQLite.
+        results: queue.Queue[FetchResult | None] = queue.Queue()
+        done = 0
+
+        def writer() -> None:
+            nonlocal done
+            while (result := results.get()) is not None:
+                feed = by_id[result.feed_id]
+                try:
+                    new = self._store_result(feed, result)
+                except Exception as exc:  # one feed's storage failure must not stop the rest
+                    result.status, result.error = "error", f"could not store: {exc}"
+                    new = 0
+                self._tally(summary, feed, result, new)
+                done += 1
+                if on_progress:
+                    on_progress(done, len(feeds), feed, result)
+
+        thread = threading.Thread(target=writer, name="reader-writer", daemon=True)
+        thread.start()
+        try:
+            asyncio.run(self._fetch(requests, results.put, cancel))
+        finally:
+            results.put(None)
+            thread.join()
+        self.store.apply_retention(self.config.max_per_feed, self.config.max_age_days)
+        return summary
+
+    async def _fetch(self, requests, on_result, cancel) -> None:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="reader-parse") as pool:
+            task = asyncio.ensure_future(
+                fetch_all(requests, self.fetch_settings, on_result=on_result, parse_executor=pool)
+            )
+            if cancel is None:
+                await task
+                return
+            while not task.done():
+                if cancel.is_set():
+                    task.cancel()
+                    break
+                await asyncio.wait([task], timeout=0.1)
+
+    @staticmethod
+    def _tally(summary: RefreshSummary, feed: Feed, result: FetchResult, new: int) -> None:
+        if result.status == "ok":
+            summary.ok += 1
+            summary.new_articles += new
+        elif result.status == "not_modified":
+            summary.not_modified += 1
+        elif result.status == "gone":
+            summary.gone.append(feed.display_title)
+            summary.failed.append((feed.display_title, result.error or "410 Gone"))
+        else:
+            summary.failed.append((feed.display_title, result.error or "failed"))
+
+    def _store_result(self, feed: Feed, result: FetchResult) -> int:
+        """Write one fetch result: articles and bookkeeping in one transaction. Returns new count."""
+        now = time.time()
+        interval = max(self.config.refresh_interval, 1.0) * 60
+        texts: list[str] = []
+        if result.status == "ok" and result.parsed is not None:
+            texts = [content_mod.html_to_text(e.content or e.summary) for e in result.parsed.entries]
+
+        def op(conn) -> int:
+            fields: dict = {
+                "last_fetched": datetime.fromtimestamp(now, UTC),
+                "last_status": result.status,
+                "last_error": result.error,
+            }
+            new = 0
+            if result.status in ("ok", "not_modified"):
+                fields["error_count"] = 0
+                fields["next_fetch"] = datetime.fromtimestamp(now + interval, UTC)
+                if result.status == "ok":
+                    fields["etag"] = result.etag
+                    fields["last_modified"] = result.last_modified
+                    parsed = result.parsed
+                    if parsed is not None:
+                        if parsed.title:
+                            fields["title"] = parsed.title
+                        if parsed.link:
+                            fields["link"] = parsed.link
+                        new, _ = self.store.merge_entries(conn, feed.id, parsed.entries, texts, now)
+                if result.new_url and result.new_url != feed.url:
+                    taken = conn.execute(
+                        "SELECT 1 FROM feeds WHERE url = ?", (result.new_url,)).fetchone()
+                    if not taken:
+                        fields["url"] = result.new_url
+            elif result.status == "gone":
+                fields["gone"] = 1
+                fields["next_fetch"] = None
+            else:
+                errors = feed.error_count + 1
+                fields["error_count"] = errors
+                delay = result.retry_after or next_backoff(errors, interval)
+                fields["next_fetch"] = datetime.fromtimestamp(now + delay, UTC)
+            self.store.update_feed_fetch(conn, feed.id, **fields)
+            return new
+
+        return self.store.write(op)
+
+    # -- articles ----------------------------------------------------------------------------
+
+    def query(self, text: str | Query) -> Query:
+        return text if isinstance(text, Query) else compile_query(text)
+
+    def article_ids(self, query: str | Query = "", limit: int | None = None) -> list[int]:
+        q = self.query(query)
+        return self.store.article_ids(q.where, q.params, limit)
+
+    def count(self, query: str | Query = "") -> int:
+        q = self.query(query)
+        return self.store.count(q.where, q.params)
+
+    def headlines(self, ids: Sequence[int]) -> list[Headline]:
+        return self.store.headlines(ids)
+
+    def articles(self, query: str | Query = "", limit: int | None = None) -> list[Article]:
+        return self.store.articles(self.article_ids(query, limit))
+
+    def article(self, article_id: int) -> Article:
+        return self.store.article(int(article_id))
+
+    def check_ids(self, ids: Iterable[int | str]) -> list[int]:
+        """Validate ids the user typed; raises ArticleNotFound naming the first unknown one."""
+        from .errors import ArticleNotFound
+
+        out = []
+        for i in ids:
+            s = str(i).strip()
+            if not s.isdigit():
+                raise ArticleNotFound(f"'{s}' is not an article id (ids are numbers; see reader list)")
+            out.append(int(s))
+        known = self.store.existing_ids(out)
+        for i in out:
+            if i not in known:
+                raise ArticleNotFound(f"no article with id {i}")
+        return out
+
+    def set_read(self, ids: Sequence[int], read: bool = True) -> int:
+        return self.store.set_flag(ids, "read", read)
+
+    def set_starred(self, ids: Sequence[int], starred: bool = True) -> int:
+        return self.store.set_flag(ids, "starred", starred)
+
+    def mark_all_read(self, query: str | Query = "") -> list[int]:
+        """Mark everything the filter shows read; returns the ids changed (pass to set_read to undo)."""
+        q = self.query(query)
+        return self.store.mark_read_where(q.where, q.params)
+
+    def render(self, article: Article) -> content_mod.RenderedArticle:
+        return content_mod.render_article(article.content or article.summary, article.link)
+
+    def totals(self) -> dict[str, int]:
+        return self.store.totals()
+
+    def data_version(self) -> int:
+        return self.store.data_version()
+
+    # -- saved filters -----------------------------------------------------------------------
+
+    def saved_filters(self) -> dict[str, str]:
+        return self.store.saved_filters()
+
+    def save_filter(self, name: str, query: str) -> None:
+        compile_query(query)  # refuse to save a broken filter
+        self.store.save_filter(clean_line(name), query)
+
+    def delete_filter(self, name: str) -> bool:
+        return self.store.delete_filter(name)
+
+    # -- OPML --------------------------------------------------------------------------------
+
+    def export_opml(self) -> str:
+        return write_opml(
+            OPMLFeed(url=f.url, title=f.title, tags=list(f.tags), site_url=f.link)
+            for f in self.store.feeds(with_counts=False)
+        )
+
+    def import_opml(self, data: bytes | str) -> ImportReport:
+        """Subscribe to every feed in an OPML file (no fetching: the next refresh fetches them)."""
+        feeds, problems = parse_opml(data)
+        report = ImportReport(problems=list(problems))
+        for item in feeds:
+            try:
+                url = normalize_url(item.url)
+            except InvalidURL as exc:
+                report.problems.append(f"skipped '{item.title or item.url}': {exc}")
+                continue
+            existing = self.store.feed_by_url(url)
+            if existing:
+                self.store.tag_feed(existing.id, item.tags)
+                report.updated.append(url)
+                continue
+            self.store.add_feed(url, title=item.title, link=item.site_url, tags=item.tags)
+            report.added.append(url)
+        return report
+
+
+def humanize_age(when: datetime | None, now: datetime | None = None) -> str:
+    if when is None:
+        return ""
+    now = now or datetime.now(UTC)
+    delta = now - when
+    if delta < timedelta(minutes=1):
+        return "just now"
+    if delta < timedelta(hours=1):
+        return f"{int(delta.total_seconds() // 60)} min ago"
+    if delta < timedelta(days=1):
+        return f"{int(delta.total_seconds() // 3600)} h ago"
+    return f"{delta.days} d ago"

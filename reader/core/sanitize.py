@@ -1,0 +1,44 @@
+"""Strip terminal escape sequences and control characters from untrusted strings.
+
+Every string that comes from a feed passes through here before it is stored, so
+nothing stored can move the cursor, set the window title, write the clipboard
+(OSC 52) or make a hyperlink (OSC 8) when printed.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC (ESC ] P X ^ _ ...
+# terminated by BEL or ST), and two-byte escapes (ESC + one char).
+_ESCAPES = re.compile(
+    r"""
+      \x1b\[[0-?]*[ -/]*[@-~]?              # CSI
+    | \x1b[\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?   # OSC, DCS, SOS, PM, APC
+    | \x9b[0-?]*[ -/]*[@-~]?                # 8-bit CSI
+    | [\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?  # 8-bit string controls
+    | \x1b[ -~]?                            # any other ESC + one byte
+    """,
+    re.VERBOSE,
+)
+# C0 except tab and newline, DEL, and C1.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def clean_text(value: object) -> str:
+    """Multi-line text: escape sequences and control characters removed; tab and newline kept."""
+    if value is None:
+        return ""
+    s = value if isinstance(value, str) else str(value)
+    if s.isprintable() and "\x1b" not in s:
+        return s  # fast path: the common case has nothing to strip
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    s = _ESCAPES.sub("", s)
+    return _CONTROLS.sub("", s)
+
+
+def clean_line(value: object) -> str:
+    """One-line text (titles, authors, tags, URLs): cleaned, whitespace runs collapsed."""
+    s = clean_text(value)
+    return _WHITESPACE.sub(" ", s).strip()

@@ -1,0 +1,607 @@
+"""SQLite storage: schema, migrations, and every query the app runs.
+
+One database file, WAL mode, so a reader (the TUI) never waits on a writer (a
+`reader refresh` in another shell) and a writer waits on busy with a timeout
+instead of failing. Each thread gets its own connection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .errors import ArticleNotFound, StorageError
+from .models import Article, Feed, Headline, ParsedEntry
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 15.0
+TAG_SEP = "\x1f"  # unit separator: cannot occur in sanitized feed text
+
+# Forward migrations: MIGRATIONS[n] takes a database from user_version n to n+1.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL DEFAULT '',
+        user_title TEXT,
+        link TEXT NOT NULL DEFAULT '',
+        etag TEXT,
+        last_modified TEXT,
+        last_fetched REAL,
+        last_status TEXT,
+        last_error TEXT,
+        error_count INTEGER NOT NULL DEFAULT 0,
+        next_fetch REAL,
+        gone INTEGER NOT NULL DEFAULT 0,
+        added REAL NOT NULL
+    );
+    CREATE TABLE feed_tags (
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL COLLATE NOCASE,
+        PRIMARY KEY (feed_id, tag)
+    ) WITHOUT ROWID;
+    CREATE INDEX feed_tags_tag ON feed_tags(tag);
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        guid TEXT NOT NULL,
+        link TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        author TEXT NOT NULL DEFAULT '',
+        published REAL,
+        updated REAL,
+        sort_time REAL NOT NULL,
+        summary TEXT NOT NULL DEFAULT '',
+        content TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL DEFAULT '',
+        categories TEXT NOT NULL DEFAULT '',
+        content_hash TEXT NOT NULL DEFAULT '',
+        read INTEGER NOT NULL DEFAULT 0,
+        starred INTEGER NOT NULL DEFAULT 0,
+        first_seen REAL NOT NULL,
+        UNIQUE (feed_id, key)
+    );
+    CREATE INDEX articles_sort ON articles(sort_time DESC, id DESC);
+    CREATE INDEX articles_feed ON articles(feed_id, read, starred);
+    CREATE INDEX articles_read ON articles(read, sort_time DESC);
+    CREATE INDEX articles_starred ON articles(starred) WHERE starred;
+    CREATE TABLE article_tags (
+        tag TEXT NOT NULL COLLATE NOCASE,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        PRIMARY KEY (tag, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_tags_article ON article_tags(article_id);
+    -- Tombstones: an article removed by retention must not come back as new.
+    CREATE TABLE deleted_articles (
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        PRIMARY KEY (feed_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE saved_filters (
+        name TEXT PRIMARY KEY,
+        query TEXT NOT NULL
+    );
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content='articles', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END;
+    CREATE TRIGGER articles_fts_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.id, old.title, old.text);
+    END;
+    CREATE TRIGGER articles_fts_au AFTER UPDATE OF title, text ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.id, old.title, old.text);
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END;
+    """,
+]
+
+
+def _ts(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def _dt(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+def _split(value: str) -> list[str]:
+    return value.split(TAG_SEP) if value else []
+
+
+def entry_key(entry: ParsedEntry) -> str:
+    """Identity of an entry within its feed: guid, else link, else a hash of title and date."""
+    if entry.guid:
+        return "g:" + entry.guid
+    if entry.link:
+        return "l:" + entry.link
+    stamp = entry.published.isoformat() if entry.published else ""
+    digest = hashlib.sha1(f"{entry.title}\x00{stamp}".encode()).hexdigest()
+    return "h:" + digest
+
+
+def _content_hash(entry: ParsedEntry) -> str:
+    h = hashlib.sha1()
+    for part in (entry.title, entry.link or "", entry.author, entry.summary, entry.content):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    h.update(TAG_SEP.join(entry.categories).encode())
+    h.update(str(_ts(entry.published)).encode())
+    return h.hexdigest()
+
+
+def _wrap(exc: sqlite3.Error, path: str) -> StorageError:
+    msg = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and (
+        "not a database" in msg or "malformed" in msg or "corrupt" in msg
+    ):
+        return StorageError(
+            f"{path} is not a usable reader database ({msg}); it was left untouched: "
+            f"move it aside (e.g. mv '{path}' '{path}.bad') to start a fresh one"
+        )
+    if "readonly" in msg or "read-only" in msg:
+        return StorageError(f"cannot write to the database {path}: it is read-only")
+    if "unable to open" in msg:
+        return StorageError(f"cannot open the database {path}: {msg}")
+    if "disk is full" in msg or "database or disk is full" in msg:
+        return StorageError(f"cannot write to the database {path}: the disk is full")
+    if "locked" in msg or "busy" in msg:
+        return StorageError(f"the database {path} stayed locked by another process: {msg}")
+    return StorageError(f"database error in {path}: {msg}")
+
+
+class Store:
+    """Typed access to the database. Safe to share between threads (one connection each)."""
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        self._local = threading.local()
+        self._shared: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
+        if self.path != ":memory:":
+            parent = Path(self.path).parent
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(f"cannot create the folder {parent}: {exc.strerror}") from exc
+        try:
+            self._migrate(self.conn)
+        except sqlite3.Error as exc:
+            raise _wrap(exc, self.path) from exc
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_S,
+                isolation_level=None,  # autocommit; explicit BEGIN for transactions
+                check_same_thread=self.path != ":memory:",
+            )
+            conn.execute("PRAGMA foreign_keys = ON")
+            if self.path != ":memory:":
+                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA cache_size = -32000")
+            conn.execute("PRAGMA temp_store = MEMORY")
+        except sqlite3.Error as exc:
+            raise _wrap(exc, self.path) from exc
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self.path == ":memory:":
+            if self._shared is None:
+                self._shared = self._connect()
+            return self._shared
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"{self.path} was written by a newer reader (schema {version}); upgrade reader"
+            )
+        while version < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Re-read inside the write lock: another process may have migrated meanwhile.
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version < SCHEMA_VERSION:
+                    for stmt in _statements(MIGRATIONS[version]):
+                        conn.execute(stmt)
+                    version += 1
+                    conn.execute(f"PRAGMA user_version = {version}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def execute(self, sql: str, params: Sequence | dict = ()) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise _wrap(exc, self.path) from exc
+
+    def write(self, fn, *args, **kwargs):
+        """Run fn(conn, ...) in one IMMEDIATE transaction (waits on busy, then all or nothing)."""
+        conn = self.conn
+        with self._lock:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = fn(conn, *args, **kwargs)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise _wrap(exc, self.path) from exc
+        return result
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: the TUI polls it to see outside writes."""
+        return self.execute("PRAGMA data_version").fetchone()[0]
+
+    def integrity_check(self) -> str:
+        return self.execute("PRAGMA integrity_check").fetchone()[0]
+
+    # -- feeds -------------------------------------------------------------------------------
+
+    _FEED_COLS = (
+        "f.id, f.url, coalesce(f.user_title, f.title), f.link, f.etag, f.last_modified, "
+        "f.last_fetched, f.last_status, f.last_error, f.error_count, f.next_fetch, f.gone"
+    )
+
+    def _feed_from_row(self, row, tags: list[str]) -> Feed:
+        return Feed(
+            id=row[0], url=row[1], title=row[2], link=row[3], tags=tags, etag=row[4],
+            last_modified=row[5], last_fetched=_dt(row[6]), last_status=row[7],
+            last_error=row[8], error_count=row[9], next_fetch=_dt(row[10]), gone=bool(row[11]),
+        )
+
+    def feed_tags(self) -> dict[int, list[str]]:
+        tags: dict[int, list[str]] = {}
+        for feed_id, tag in self.execute("SELECT feed_id, tag FROM feed_tags ORDER BY feed_id, lower(tag)"):
+            tags.setdefault(feed_id, []).append(tag)
+        return tags
+
+    def feeds(self, with_counts: bool = True) -> list[Feed]:
+        tags = self.feed_tags()
+        rows = self.execute(
+            f"SELECT {self._FEED_COLS} FROM feeds f ORDER BY lower(coalesce(f.user_title, f.title, f.url)), f.id"
+        ).fetchall()
+        feeds = [self._feed_from_row(r, tags.get(r[0], [])) for r in rows]
+        if with_counts:
+            counts = self.feed_counts()
+            for f in feeds:
+                f.unread, f.total = counts.get(f.id, (0, 0))
+        return feeds
+
+    def feed(self, feed_id: int) -> Feed | None:
+        row = self.execute(f"SELECT {self._FEED_COLS} FROM feeds f WHERE f.id = ?", (feed_id,)).fetchone()
+        if row is None:
+            return None
+        tags = [t for (t,) in self.execute("SELECT tag FROM feed_tags WHERE feed_id = ? ORDER BY lower(tag)", (feed_id,))]
+        feed = self._feed_from_row(row, tags)
+        feed.unread, feed.total = self.feed_counts(feed_id).get(feed_id, (0, 0))
+        return feed
+
+    def feed_by_url(self, url: str) -> Feed | None:
+        row = self.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
+        return self.feed(row[0]) if row else None
+
+    def feed_counts(self, feed_id: int | None = None) -> dict[int, tuple[int, int]]:
+        """{feed_id: (unread, total)} from a covering index scan."""
+        sql = "SELECT feed_id, sum(read = 0), count(*) FROM articles"
+        params: tuple = ()
+        if feed_id is not None:
+            sql += " WHERE feed_id = ?"
+            params = (feed_id,)
+        sql += " GROUP BY feed_id"
+        return {fid: (unread or 0, total) for fid, unread, total in self.execute(sql, params)}
+
+    def totals(self) -> dict[str, int]:
+        row = self.execute(
+            "SELECT count(*), coalesce(sum(read = 0), 0), coalesce(sum(starred), 0) FROM articles"
+        ).fetchone()
+        return {"total": row[0], "unread": row[1], "starred": row[2]}
+
+    def add_feed(self, url: str, title: str = "", link: str = "", tags: Iterable[str] = (),
+                 user_title: str | None = None) -> int:
+        def op(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
+                "INSERT INTO feeds (url, title, link, user_title, added) VALUES (?, ?, ?, ?, ?)",
+                (url, title, link, user_title, time.time()),
+            )
+            feed_id = cur.lastrowid
+            self._add_tags(conn, feed_id, tags)
+            return feed_id
+
+        return self.write(op)
+
+    @staticmethod
+    def _add_tags(conn: sqlite3.Connection, feed_id: int, tags: Iterable[str]) -> None:
+        conn.executemany(
+            "INSERT OR IGNORE INTO feed_tags (feed_id, tag) VALUES (?, ?)",
+            [(feed_id, t) for t in tags if t],
+        )
+
+    def remove_feed(self, feed_id: int) -> None:
+        self.write(lambda c: c.execute("DELETE FROM feeds WHERE id = ?", (feed_id,)))
+
+    def tag_feed(self, feed_id: int, tags: Iterable[str]) -> None:
+        self.write(self._add_tags, feed_id, list(tags))
+
+    def untag_feed(self, feed_id: int, tags: Iterable[str]) -> None:
+        self.write(
+            lambda c: c.executemany(
+                "DELETE FROM feed_tags WHERE feed_id = ? AND tag = ?", [(feed_id, t) for t in tags]
+            )
+        )
+
+    def set_feed_title(self, feed_id: int, user_title: str | None) -> None:
+        self.write(
+            lambda c: c.execute("UPDATE feeds SET user_title = ? WHERE id = ?", (user_title, feed_id))
+        )
+
+    def update_feed_fetch(self, conn: sqlite3.Connection, feed_id: int, **fields) -> None:
+        """Update fetch bookkeeping columns inside a caller's transaction."""
+        if "last_fetched" in fields:
+            fields["last_fetched"] = _ts(fields["last_fetched"])
+        if "next_fetch" in fields:
+            fields["next_fetch"] = _ts(fields["next_fetch"])
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        conn.execute(f"UPDATE feeds SET {cols} WHERE id = ?", (*fields.values(), feed_id))
+
+    # -- articles: ingest ---------------------------------------------------------------------
+
+    def merge_entries(self, conn: sqlite3.Connection, feed_id: int, entries: list[ParsedEntry],
+                      texts: list[str], now: float | None = None) -> tuple[int, int]:
+        """Insert new entries, update changed ones in place (keeping read/star state).
+
+        Runs inside the caller's transaction. Returns (new, updated).
+        """
+        now = time.time() if now is None else now
+        existing = {
+            key: (aid, h)
+            for key, aid, h in conn.execute(
+                "SELECT key, id, content_hash FROM articles WHERE feed_id = ?", (feed_id,)
+            )
+        }
+        tombstones = {k for (k,) in conn.execute(
+            "SELECT key FROM deleted_articles WHERE feed_id = ?", (feed_id,))}
+        new = updated = 0
+        seen: set[str] = set()
+        # Entries are newest first in most feeds; spread first_seen so order is stable.
+        for i, (entry, text) in enumerate(zip(entries, texts)):
+            key = entry_key(entry)
+            if key in seen or key in tombstones:
+                continue
+            seen.add(key)
+            chash = _content_hash(entry)
+            published = _ts(entry.published)
+            updated_ts = _ts(entry.updated)
+            sort_time = published or updated_ts or (now - i * 1e-3)
+            if sort_time > now + 3600:  # a date in the future: don't pin it to the top forever
+                sort_time = now
+            cats = TAG_SEP.join(dict.fromkeys(c for c in entry.categories if c))
+            row = (entry.guid or key, entry.link or "", entry.title, entry.author, published,
+                   updated_ts, sort_time, entry.summary, entry.content, text, cats, chash)
+            if key in existing:
+                aid, old_hash = existing[key]
+                if old_hash == chash:
+                    continue
+                conn.execute(
+                    "UPDATE articles SET guid=?, link=?, title=?, author=?, published=?, updated=?,"
+                    " sort_time=?, summary=?, content=?, text=?, categories=?, content_hash=?"
+                    " WHERE id = ?",
+                    (*row, aid),
+                )
+                conn.execute("DELETE FROM article_tags WHERE article_id = ?", (aid,))
+                updated += 1
+            else:
+                cur = conn.execute(
+                    "INSERT INTO articles (guid, link, title, author, published, updated, sort_time,"
+                    " summary, content, text, categories, content_hash, feed_id, key, first_seen)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (*row, feed_id, key, now),
+                )
+                aid = cur.lastrowid
+                new += 1
+            if cats:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO article_tags (tag, article_id) VALUES (?, ?)",
+                    [(c, aid) for c in cats.split(TAG_SEP)],
+                )
+        return new, updated
+
+    def apply_retention(self, max_per_feed: int = 0, max_age_days: float = 0) -> int:
+        """Delete old articles (never starred ones), leaving tombstones. Returns how many."""
+        if not max_per_feed and not max_age_days:
+            return 0
+
+        def op(conn: sqlite3.Connection) -> int:
+            doomed: list[tuple[int, int, str]] = []
+            if max_age_days:
+                cutoff = time.time() - max_age_days * 86400
+                doomed += conn.execute(
+                    "SELECT id, feed_id, key FROM articles WHERE starred = 0 AND sort_time < ?",
+                    (cutoff,),
+                ).fetchall()
+            if max_per_feed:
+                doomed += conn.execute(
+                    "SELECT id, feed_id, key FROM (SELECT id, feed_id, key, starred, row_number()"
+                    " OVER (PARTITION BY feed_id ORDER BY sort_time DESC, id DESC) AS n"
+                    " FROM articles) WHERE n > ? AND starred = 0",
+                    (max_per_feed,),
+                ).fetchall()
+            unique = {d[0]: d for d in doomed}
+            conn.executemany(
+                "INSERT OR IGNORE INTO deleted_articles (feed_id, key) VALUES (?, ?)",
+                [(f, k) for _, f, k in unique.values()],
+            )
+            conn.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in unique])
+            return len(unique)
+
+        return self.write(op)
+
+    # -- articles: reading --------------------------------------------------------------------
+
+    def article_ids(self, where: str = "1", params: Sequence = (), limit: int | None = None) -> list[int]:
+        sql = f"SELECT a.id FROM articles a WHERE {where} ORDER BY a.sort_time DESC, a.id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [r[0] for r in self.execute(sql, params)]
+
+    def count(self, where: str = "1", params: Sequence = ()) -> int:
+        return self.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0]
+
+    def headlines(self, ids: Sequence[int]) -> list[Headline]:
+        """Light rows for the given ids, in the given order."""
+        if not ids:
+            return []
+        titles = {f.id: (f.title or f.url) for f in self.feeds(with_counts=False)}
+        tags = self.feed_tags()
+        marks = ",".join("?" * len(ids))
+        rows = {
+            r[0]: r
+            for r in self.execute(
+                "SELECT id, feed_id, title, sort_time, read, starred, categories"
+                f" FROM articles WHERE id IN ({marks})",
+                list(ids),
+            )
+        }
+        out = []
+        for i in ids:
+            r = rows.get(i)
+            if r is None:
+                continue
+            feed_tags = tags.get(r[1], [])
+            cats = [c for c in _split(r[6]) if c.lower() not in {t.lower() for t in feed_tags}]
+            out.append(Headline(
+                id=r[0], feed_id=r[1], feed_title=titles.get(r[1], ""), title=r[2],
+                published=_dt(r[3]), read=bool(r[4]), starred=bool(r[5]), tags=feed_tags + cats,
+            ))
+        return out
+
+    def article(self, article_id: int) -> Article:
+        r = self.execute(
+            "SELECT a.id, a.feed_id, coalesce(f.user_title, f.title, f.url), a.guid, a.link, a.title,"
+            " a.author, a.published, a.updated, a.summary, a.content, a.categories, a.read,"
+            " a.starred, a.first_seen, a.sort_time"
+            " FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?",
+            (article_id,),
+        ).fetchone()
+        if r is None:
+            raise ArticleNotFound(f"no article with id {article_id}")
+        feed_tags = [t for (t,) in self.execute("SELECT tag FROM feed_tags WHERE feed_id = ? ORDER BY lower(tag)", (r[1],))]
+        return Article(
+            id=r[0], feed_id=r[1], feed_title=r[2], guid=r[3], link=r[4], title=r[5], author=r[6],
+            published=_dt(r[7]) or _dt(r[15]), updated=_dt(r[8]), summary=r[9], content=r[10],
+            categories=_split(r[11]), feed_tags=feed_tags, read=bool(r[12]), starred=bool(r[13]),
+            first_seen=_dt(r[14]),
+        )
+
+    def articles(self, ids: Sequence[int]) -> list[Article]:
+        return [self.article(i) for i in ids]
+
+    def existing_ids(self, ids: Sequence[int]) -> set[int]:
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        return {r[0] for r in self.execute(f"SELECT id FROM articles WHERE id IN ({marks})", list(ids))}
+
+    def set_flag(self, ids: Sequence[int], flag: str, value: bool) -> int:
+        assert flag in ("read", "starred")
+        ids = list(ids)
+
+        def op(conn: sqlite3.Connection) -> int:
+            n = 0
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                n += conn.execute(
+                    f"UPDATE articles SET {flag} = ? WHERE id IN ({marks}) AND {flag} != ?",
+                    (int(value), *chunk, int(value)),
+                ).rowcount
+            return n
+
+        return self.write(op)
+
+    def mark_read_where(self, where: str, params: Sequence = ()) -> list[int]:
+        """Mark every unread article matching the filter read; return their ids (for undo)."""
+
+        def op(conn: sqlite3.Connection) -> list[int]:
+            ids = [r[0] for r in conn.execute(
+                f"SELECT a.id FROM articles a WHERE ({where}) AND a.read = 0", params)]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"UPDATE articles SET read = 1 WHERE id IN ({marks})", chunk)
+            return ids
+
+        return self.write(op)
+
+    # -- saved filters -----------------------------------------------------------------------
+
+    def saved_filters(self) -> dict[str, str]:
+        return dict(self.execute("SELECT name, query FROM saved_filters ORDER BY name").fetchall())
+
+    def save_filter(self, name: str, query: str) -> None:
+        self.write(lambda c: c.execute(
+            "INSERT INTO saved_filters (name, query) VALUES (?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET query = excluded.query", (name, query)))
+
+    def delete_filter(self, name: str) -> bool:
+        return self.write(
+            lambda c: c.execute("DELETE FROM saved_filters WHERE name = ?", (name,)).rowcount > 0)
+
+    def all_tags(self) -> list[str]:
+        """Feed tags, case-insensitively unique, sorted."""
+        return [t for (t,) in self.execute(
+            "SELECT tag FROM feed_tags GROUP BY tag COLLATE NOCASE ORDER BY lower(tag)")]
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (triggers contain ';' inside BEGIN...END)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
