@@ -31,8 +31,8 @@ def clean_text(value: object) -> str:
     if value is None:
         return ""
     s = value if isinstance(value, str) else str(value)
-    if s.isprintable() and "\x1b" not in s:
-        return s  # fast path: the common case has nothing to strip
+    if not _CONTROLS.search(s):
+        return s  # fast path: the common case has nothing to strip (ESC and CR are controls)
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     s = _ESCAPES.sub("", s)
     return _CONTROLS.sub("", s)

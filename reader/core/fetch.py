@@ -1,0 +1,540 @@
+"""Fetch many feeds at once over HTTP (httpx + asyncio), politely and within limits.
+
+- one shared AsyncClient (keep-alive), a global and a per-host concurrency limit;
+- conditional GET (ETag / Last-Modified) so unchanged feeds cost a 304;
+- redirects followed by hand, so a chain of permanent ones can move the feed's URL
+  and a redirect can never lead to file:// or another scheme;
+- the body is decompressed here, incrementally, and capped on its decompressed
+  size, so a gzip bomb costs at most the cap in memory;
+- parsing runs in an executor, never on the event loop;
+- every failure of one feed becomes an "error" FetchResult with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import os
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
+
+import httpx
+
+from reader import __version__
+from reader.core.errors import ReaderError
+from reader.core.models import FetchRequest, FetchResult
+from reader.core.parse import find_feed_links, looks_like_html, parse_feed
+
+try:
+    import brotli
+except ImportError:  # optional: without it we simply do not offer "br"
+    brotli = None
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"reader/{__version__} (+https://github.com/reader-tui/reader; terminal feed reader)"
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml, "
+    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, text/html;q=0.5, */*;q=0.1"
+)
+ACCEPT_ENCODING = "gzip, deflate" + (", br" if brotli is not None else "")
+NO_FEED_FOUND = "no feed found at {url} (the page links none)"
+
+_STEP = 1024 * 1024  # no single decompression step may produce more than this
+_REDIRECTS = frozenset((301, 302, 303, 307, 308))
+_PERMANENT = frozenset((301, 308))
+_MAX_BACKOFF_S = 86400.0
+
+
+@dataclass
+class FetchSettings:
+    concurrency: int = 16  # requests in flight, all hosts together
+    per_host: int = 4  # requests in flight to one host
+    connect_timeout: float = 10.0
+    timeout: float = 30.0  # whole exchange for one feed: connect, headers and body
+    max_bytes: int = 16 * 1024 * 1024  # decompressed body
+    max_redirects: int = 5
+    user_agent: str = field(default=USER_AGENT)
+
+
+class _Failure(Exception):
+    """A one-line reason one fetch failed; becomes FetchResult.error."""
+
+
+def next_backoff(error_count: int, base_interval_s: float) -> float:
+    """Seconds until a feed that failed `error_count` times in a row is tried again."""
+    exponent = min(max(error_count, 0), 32)  # 2**32 * anything positive is past a day
+    return float(min(base_interval_s * 2**exponent, _MAX_BACKOFF_S))
+
+
+def _size(n: int) -> str:
+    if n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MiB"
+    if n % 1024 == 0:
+        return f"{n // 1024} KiB"
+    return f"{n} bytes"
+
+
+def _too_large(settings: FetchSettings) -> _Failure:
+    return _Failure(f"response larger than {_size(settings.max_bytes)} limit")
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds from now: either delta-seconds or an HTTP-date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+# ---------------------------------------------------------------- decompression
+
+
+class _Identity:
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        yield data
+
+    def flush(self) -> Iterator[bytes]:
+        return iter(())
+
+
+class _Zlib:
+    """gzip or deflate, producing at most _STEP bytes per step."""
+
+    def __init__(self, gzip: bool) -> None:
+        self._gzip = gzip
+        self._d: zlib._Decompress | None = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzip else None
+        self._head = b""
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if self._d is None:
+            # "deflate" should be zlib-wrapped (RFC 9110) but some servers send raw
+            # deflate: tell them apart by the zlib header check.
+            self._head += data
+            if len(self._head) < 2:
+                return
+            cmf, flg = self._head[0], self._head[1]
+            wrapped = cmf & 0x0F == 8 and (cmf * 256 + flg) % 31 == 0
+            self._d = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+            data, self._head = self._head, b""
+        while data:
+            try:
+                piece = self._d.decompress(data, _STEP)
+            except zlib.error as exc:
+                raise _Failure(f"corrupt compressed response: {exc}") from None
+            yield piece
+            data = self._d.unconsumed_tail
+            if not data and self._d.eof and self._gzip and self._d.unused_data.strip(b"\0"):
+                # Concatenated gzip members are one valid body.
+                data = self._d.unused_data
+                self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def flush(self) -> Iterator[bytes]:
+        if self._d is None:
+            if self._head:
+                raise _Failure("corrupt compressed response: truncated")
+            return
+        yield self._d.flush(_STEP)
+
+
+class _Brotli:
+    def __init__(self) -> None:
+        assert brotli is not None
+        self._d = brotli.Decompressor()
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        try:
+            yield self._d.process(data, output_buffer_limit=_STEP)
+            while not self._d.can_accept_more_data():
+                yield self._d.process(b"", output_buffer_limit=_STEP)
+        except brotli.error as exc:
+            raise _Failure(f"corrupt compressed response: {exc}") from None
+
+    def flush(self) -> Iterator[bytes]:
+        return iter(())
+
+
+def _decoder(content_encoding: str) -> _Identity | _Zlib | _Brotli:
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return _Identity()
+    if len(codings) > 1:
+        raise _Failure(f"unsupported content encoding: {content_encoding.strip()}")
+    coding = codings[0]
+    if coding in ("gzip", "x-gzip"):
+        return _Zlib(gzip=True)
+    if coding == "deflate":
+        return _Zlib(gzip=False)
+    if coding == "br" and brotli is not None:
+        return _Brotli()
+    raise _Failure(f"unsupported content encoding: {coding}")
+
+
+async def _read_body(response: httpx.Response, settings: FetchSettings) -> bytes:
+    """The decompressed body, never holding more than max_bytes (+ one step) of it."""
+    length = response.headers.get("content-length", "")
+    if length.strip().isdigit() and int(length) > settings.max_bytes:
+        raise _too_large(settings)
+    decoder = _decoder(response.headers.get("content-encoding", ""))
+    out = bytearray()
+    # aiter_raw: httpx must not decode (its decoders have no output limit).
+    async for chunk in response.aiter_raw():
+        for piece in decoder.feed(chunk):
+            out += piece
+            if len(out) > settings.max_bytes:
+                raise _too_large(settings)
+    for piece in decoder.flush():
+        out += piece
+        if len(out) > settings.max_bytes:
+            raise _too_large(settings)
+    return bytes(out)
+
+
+# ---------------------------------------------------------------- errors as one line
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if text.startswith("[Errno"):
+        text = text.split("]", 1)[-1].strip()  # "[Errno 111] Connection refused" -> reason
+    return text[:1].lower() + text[1:] if text else text
+
+
+def _describe(exc: BaseException, url: str, settings: FetchSettings) -> str:
+    host = urlsplit(url).hostname or url
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connect timed out"
+    if isinstance(exc, (TimeoutError, httpx.TimeoutException)):
+        return f"timed out after {settings.timeout:g} s"
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect to {host}: {_reason(exc)}"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return f"unsupported URL: {url}"
+    if isinstance(exc, httpx.InvalidURL):
+        return f"invalid URL: {_reason(exc)}"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.LocalProtocolError)):
+        return f"protocol error from {host}: {_reason(exc)}"
+    if isinstance(exc, httpx.HTTPError):
+        return f"network error from {host}: {_reason(exc)}"
+    if isinstance(exc, (_Failure, ReaderError)):
+        return " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {_reason(exc)}"
+
+
+# ---------------------------------------------------------------- the fetcher
+
+
+@dataclass
+class _Raw:
+    """One feed's exchange before parsing: a finished result, or a body to parse."""
+
+    result: FetchResult
+    body: bytes | None = None
+    content_type: str | None = None
+    final_url: str = ""
+
+
+class _Fetcher:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        settings: FetchSettings,
+        executor: concurrent.futures.Executor,
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.executor = executor
+        self.slots = asyncio.Semaphore(max(1, settings.concurrency))
+        self.hosts: dict[str, asyncio.Semaphore] = {}
+
+    def _host_slots(self, url: str) -> asyncio.Semaphore:
+        parts = urlsplit(url)
+        key = f"{(parts.hostname or '').lower()}:{parts.port or ''}"
+        if key not in self.hosts:
+            self.hosts[key] = asyncio.Semaphore(max(1, self.settings.per_host))
+        return self.hosts[key]
+
+    async def fetch(self, req: FetchRequest) -> FetchResult:
+        try:
+            raw = await self.fetch_raw(req)
+        except Exception as exc:  # noqa: BLE001 - one bad feed never breaks the batch
+            return FetchResult(
+                req.feed_id, req.url, "error", error=_describe(exc, req.url, self.settings)
+            )
+        if raw.body is None:
+            return raw.result
+        return await self.parse(raw)
+
+    async def parse(self, raw: _Raw) -> FetchResult:
+        """Parse a fetched body in the executor: parsing never blocks the event loop."""
+        result = raw.result
+        try:
+            loop = asyncio.get_running_loop()
+            result.parsed = await loop.run_in_executor(
+                self.executor, parse_feed, raw.body, raw.final_url, raw.content_type
+            )
+            result.status = "ok"
+        except Exception as exc:  # noqa: BLE001
+            # No validators for a body that did not parse: with them the server
+            # would answer 304 and the broken copy would never be replaced.
+            result.status, result.etag, result.last_modified = "error", None, None
+            result.new_url = None
+            result.error = _describe(exc, result.url, self.settings)
+        return result
+
+    async def fetch_raw(self, req: FetchRequest) -> _Raw:
+        """Fetch the body of one feed (following redirects); errors become results."""
+        url = req.url.strip()
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:
+            return _Raw(FetchResult(req.feed_id, req.url, "error", error=f"invalid URL: {exc}"))
+        scheme = parts.scheme.lower()
+        if scheme == "file":
+            return await self._read_file(req, url)
+        if scheme not in ("http", "https"):
+            why = f"unsupported URL scheme: {scheme}" if scheme else f"not a URL: {url}"
+            return _Raw(FetchResult(req.feed_id, req.url, "error", error=why))
+        try:
+            valid = bool(parts.hostname) and (parts.port is None or parts.port > 0)
+        except ValueError:  # a port that is not a number
+            valid = False
+        if not valid:
+            return _Raw(FetchResult(req.feed_id, req.url, "error", error=f"invalid URL: {url}"))
+
+        budget = self.settings.timeout  # time spent holding slots, over all hops
+        permanent = True
+        seen = {url}
+        loop = asyncio.get_running_loop()
+        for _hop in range(self.settings.max_redirects + 1):
+            try:
+                async with self._host_slots(url), self.slots:
+                    started = loop.time()  # waiting for a slot is not the feed's fault
+                    async with asyncio.timeout(budget):
+                        raw = await self._exchange(req, url)
+            except Exception as exc:  # noqa: BLE001
+                return _Raw(
+                    FetchResult(
+                        req.feed_id, req.url, "error", error=_describe(exc, url, self.settings)
+                    )
+                )
+            budget -= loop.time() - started
+            if isinstance(raw, _Raw):
+                # Move the feed only when the new place answers with a feed (or 304).
+                fine = raw.body is not None or raw.result.status == "not_modified"
+                if permanent and fine and url != req.url.strip():
+                    raw.result.new_url = url
+                raw.final_url = url
+                return raw
+            code, location = raw
+            permanent = permanent and code in _PERMANENT
+            try:
+                url = urljoin(url, location.strip())
+                scheme = urlsplit(url).scheme.lower()
+            except ValueError:
+                scheme = ""
+            if scheme not in ("http", "https"):
+                # A web server must never be able to point us at file:// or the like.
+                return _Raw(
+                    FetchResult(
+                        req.feed_id,
+                        req.url,
+                        "error",
+                        http_status=code,
+                        error="redirect to a non-HTTP URL refused",
+                    )
+                )
+            if url in seen:
+                break
+            seen.add(url)
+        return _Raw(FetchResult(req.feed_id, req.url, "error", error="too many redirects"))
+
+    async def _exchange(self, req: FetchRequest, url: str) -> _Raw | tuple[int, str]:
+        """One GET: a finished _Raw, or (status, Location) for a redirect."""
+        headers = {}
+        if req.etag:
+            headers["If-None-Match"] = req.etag
+        if req.last_modified:
+            headers["If-Modified-Since"] = req.last_modified
+        async with self.client.stream("GET", url, headers=headers) as resp:
+            code = resp.status_code
+            result = FetchResult(req.feed_id, req.url, "error", http_status=code)
+            if code in _REDIRECTS:
+                location = resp.headers.get("location")
+                if not location:
+                    result.error = f"HTTP {code} redirect without a Location"
+                    return _Raw(result)
+                return code, location
+            if code == 304:
+                result.status = "not_modified"
+                result.etag = resp.headers.get("etag") or req.etag
+                result.last_modified = resp.headers.get("last-modified") or req.last_modified
+                return _Raw(result)
+            if code == 410:
+                result.status = "gone"
+                result.error = "410 Gone: the feed was removed; polling stopped"
+                return _Raw(result)
+            if not 200 <= code < 300:
+                result.error = f"HTTP {code} {resp.reason_phrase}".strip()
+                if code in (429, 503):
+                    result.retry_after = _retry_after(resp.headers.get("retry-after"))
+                return _Raw(result)
+            body = await _read_body(resp, self.settings)
+            result.etag = resp.headers.get("etag")
+            result.last_modified = resp.headers.get("last-modified")
+            return _Raw(result, body, resp.headers.get("content-type"))
+
+    async def _read_file(self, req: FetchRequest, url: str) -> _Raw:
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            return _Raw(
+                FetchResult(req.feed_id, req.url, "error", error=f"file URL on another host: {url}")
+            )
+        path = url2pathname(parts.path)
+        cap = self.settings.max_bytes
+
+        def read() -> bytes:
+            with open(path, "rb") as f:
+                data = f.read(cap + 1)
+            if len(data) > cap:
+                raise _too_large(self.settings)
+            return data
+
+        try:
+            data = await asyncio.get_running_loop().run_in_executor(self.executor, read)
+        except OSError as exc:
+            why = f"cannot read {path}: {exc.strerror or _reason(exc)}"
+            return _Raw(FetchResult(req.feed_id, req.url, "error", error=why))
+        except _Failure as exc:
+            return _Raw(FetchResult(req.feed_id, req.url, "error", error=str(exc)))
+        return _Raw(FetchResult(req.feed_id, req.url, "error"), data, None, url)
+
+
+def _client(settings: FetchSettings) -> httpx.AsyncClient:
+    n = max(1, settings.concurrency)
+    return httpx.AsyncClient(
+        http1=True,
+        http2=False,
+        follow_redirects=False,
+        timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+        limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+        headers={
+            "User-Agent": settings.user_agent,
+            "Accept": ACCEPT,
+            "Accept-Encoding": ACCEPT_ENCODING,
+        },
+    )
+
+
+def _default_executor() -> concurrent.futures.ThreadPoolExecutor:
+    workers = max(2, min(4, os.cpu_count() or 2))
+    return concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="reader-parse")
+
+
+async def fetch_all(
+    requests: list[FetchRequest],
+    settings: FetchSettings | None = None,
+    on_result: Callable[[FetchResult], None] | None = None,
+    parse_executor: concurrent.futures.Executor | None = None,
+) -> list[FetchResult]:
+    """Fetch and parse every feed; results come back in the order of `requests`.
+
+    `on_result` is called on the event loop as each feed finishes (in completion
+    order). Never raises for a bad feed: each failure is an "error" result.
+    """
+    settings = settings or FetchSettings()
+    executor = parse_executor or _default_executor()
+    try:
+        async with _client(settings) as client:
+            fetcher = _Fetcher(client, settings, executor)
+
+            async def one(req: FetchRequest) -> FetchResult:
+                result = await fetcher.fetch(req)
+                if on_result is not None:
+                    try:
+                        on_result(result)
+                    except Exception:  # a broken progress bar must not lose the batch
+                        log.exception("on_result callback failed")
+                return result
+
+            return list(await asyncio.gather(*(one(r) for r in requests)))
+    finally:
+        if parse_executor is None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def fetch_one(request: FetchRequest, settings: FetchSettings | None = None) -> FetchResult:
+    return (await fetch_all([request], settings))[0]
+
+
+def fetch_all_sync(
+    requests: list[FetchRequest],
+    settings: FetchSettings | None = None,
+    on_result: Callable[[FetchResult], None] | None = None,
+    parse_executor: concurrent.futures.Executor | None = None,
+) -> list[FetchResult]:
+    """fetch_all for code without an event loop (the CLI). Not from inside a running loop."""
+    return asyncio.run(fetch_all(requests, settings, on_result, parse_executor))
+
+
+# ---------------------------------------------------------------- discovery
+
+
+async def discover(url: str, settings: FetchSettings | None = None) -> tuple[str, FetchResult]:
+    """Find the feed behind `url`: the URL itself if it is a feed, else a feed the page links.
+
+    Returns (feed_url, result). feed_url is where the feed lives now (after a
+    permanent redirect, the new URL); result.status is "error" when none was found.
+    """
+    settings = settings or FetchSettings()
+    executor = _default_executor()
+    try:
+        async with _client(settings) as client:
+            fetcher = _Fetcher(client, settings, executor)
+            req = FetchRequest(feed_id=0, url=url)
+            try:
+                raw = await fetcher.fetch_raw(req)
+            except Exception as exc:  # noqa: BLE001
+                return url, FetchResult(0, url, "error", error=_describe(exc, url, settings))
+            if raw.body is None:
+                return url, raw.result
+            if not looks_like_html(raw.body, raw.content_type):
+                result = await fetcher.parse(raw)
+                return (result.new_url or url), result
+            candidates = find_feed_links(raw.body, raw.final_url or url)
+            if not candidates:
+                why = NO_FEED_FOUND.format(url=url)
+                return url, FetchResult(
+                    0, url, "error", http_status=raw.result.http_status, error=why
+                )
+            failures: list[FetchResult] = []
+            for candidate in candidates:
+                result = await fetcher.fetch(FetchRequest(feed_id=0, url=candidate))
+                if result.status == "ok":
+                    return (result.new_url or candidate), result
+                failures.append(result)
+            why = f"no feed found at {url}: the feed the page links failed: {failures[0].error}"
+            return url, FetchResult(0, url, "error", error=why)
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def discover_sync(url: str, settings: FetchSettings | None = None) -> tuple[str, FetchResult]:
+    return asyncio.run(discover(url, settings))
