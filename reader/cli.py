@@ -125,15 +125,18 @@ def main(ctx: click.Context, demo: bool) -> None:
 def _open_tui(state: State, demo: bool) -> None:
     if not sys.stdout.isatty() and not os.environ.get("READER_FORCE_TUI"):
         fail("the reader needs a terminal; see `reader --help` for the commands", 2)
-    if demo:
-        from .demo import make_demo_library
-
-        library = make_demo_library(state.config)
-    else:
-        library = state.library
     from .ui.app import run_app
 
-    run_app(library, state.config, demo=demo)
+    if not demo:
+        run_app(state.library, state.config)
+        return
+    from .demo import close_demo_library, make_demo_library
+
+    library = make_demo_library(state.config)
+    try:
+        run_app(library, state.config, demo=True)
+    finally:
+        close_demo_library(library)  # the demo's temporary database goes with it
 
 
 # -- feeds ------------------------------------------------------------------------------------

@@ -459,7 +459,9 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
     if fast is not None and fast.entries:
         # fastfeedparser drops Atom <summary type="xhtml">; feedparser keeps it.
         lost_text = b"xhtml" in data and any(not (e.summary or e.content) for e in fast.entries)
-        if not lost_text:
+        # fastfeedparser ignores <content:encoded> in RSS 1.0 (RDF) items; feedparser reads it.
+        lost_content = b"rdf:RDF" in data[:4096] and b"content:encoded" in data
+        if not (lost_text or lost_content):
             return fast
 
     if fast is None and looks_like_html(data, content_type):
