@@ -149,7 +149,7 @@ BAD = [
     (("list", '"open'), "unclosed quote"),
     (("show", "999"), "no article with id 999"),
     (("show", "abc"), "not an article id"),
-    (("read", "1", "2"), "no article with id"),
+    (("read", "1", "999"), "no article with id 999"),
     (("remove", "nothing-like-this"), "no feed matches"),
     (("tag", "42", "x"), "no feed matches"),
 ]
