@@ -297,7 +297,7 @@ def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool) ->
                 progress.update(task, completed=done, description=feed.display_title[:40])
 
             summary = library.refresh_feeds(targets, on_progress=on_progress)
-    parts = [f"{summary.new_articles} new articles", f"{summary.ok} updated",
+    parts = [f"{summary.new_articles} new articles", f"{summary.ok} fetched",
              f"{summary.not_modified} not modified", f"{len(summary.failed)} failed"]
     click.echo(f"refreshed {len(targets)} feeds: " + ", ".join(parts))
     for title, reason in summary.failed:
