@@ -14,17 +14,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from . import content as content_mod
 from .config import Config, default_db_path
 from .errors import AmbiguousFeed, FeedExists, FeedNotFound, FetchError, InvalidURL, NotAFeed
-from .fetch import FetchSettings, discover_sync, fetch_all, next_backoff
 from .models import Article, Feed, FetchRequest, FetchResult, Headline, RefreshSummary
-from .opml import OPMLFeed, parse_opml, write_opml
 from .query import Query, compile_query
 from .sanitize import clean_line
 from .store import Store
+
+if TYPE_CHECKING:
+    from .content import RenderedArticle
+    from .fetch import FetchSettings
+
+# fetch (httpx, the parsers), content (BeautifulSoup) and opml are imported where they
+# are used: the TUI shows its first headlines before any of them is needed.
 
 ProgressFn = Callable[[int, int, Feed, FetchResult], None]
 
@@ -73,6 +78,8 @@ class Library:
 
     @property
     def fetch_settings(self) -> FetchSettings:
+        from .fetch import FetchSettings
+
         c = self.config
         return FetchSettings(
             concurrency=c.concurrency,
@@ -115,6 +122,8 @@ class Library:
         url = normalize_url(url)
         if self.store.feed_by_url(url):
             raise FeedExists(f"already subscribed to {url}")
+        from .fetch import discover_sync
+
         feed_url, result = discover_sync(url, self.fetch_settings)
         if result.status != "ok" or result.parsed is None:
             reason = result.error or result.status
@@ -131,6 +140,20 @@ class Library:
         )
         new = self._store_result(self.store.feed(feed_id), result)
         return self.store.feed(feed_id), new
+
+    def subscribe(self, url: str, title: str = "", tags: Iterable[str] = ()) -> tuple[Feed, bool]:
+        """Store a subscription without fetching it (the next refresh does).
+
+        Returns (feed, created); an existing subscription only gains the tags.
+        """
+        url = normalize_url(url)
+        tags = [clean_line(t).lstrip("+") for t in tags if clean_line(t)]
+        existing = self.store.feed_by_url(url)
+        if existing:
+            self.store.tag_feed(existing.id, tags)
+            return self.store.feed(existing.id), False
+        feed_id = self.store.add_feed(url, title=clean_line(title), tags=tags)
+        return self.store.feed(feed_id), True
 
     def remove_feed(self, ref: str | int) -> Feed:
         feed = self.resolve_feed(ref)
@@ -217,6 +240,8 @@ class Library:
         return summary
 
     async def _fetch(self, requests, on_result, cancel) -> None:
+        from .fetch import fetch_all
+
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="reader-parse") as pool:
             task = asyncio.ensure_future(
                 fetch_all(requests, self.fetch_settings, on_result=on_result, parse_executor=pool)
@@ -247,9 +272,12 @@ class Library:
         """Write one fetch result: articles and bookkeeping in one transaction. Returns new count."""
         now = time.time()
         interval = max(self.config.refresh_interval, 1.0) * 60
+        from .text import html_to_text
+        from .fetch import next_backoff
+
         texts: list[str] = []
         if result.status == "ok" and result.parsed is not None:
-            texts = [content_mod.html_to_text(e.content or e.summary) for e in result.parsed.entries]
+            texts = [html_to_text(e.content or e.summary) for e in result.parsed.entries]
 
         def op(conn) -> int:
             fields: dict = {
@@ -338,8 +366,10 @@ class Library:
         q = self.query(query)
         return self.store.mark_read_where(q.where, q.params)
 
-    def render(self, article: Article) -> content_mod.RenderedArticle:
-        return content_mod.render_article(article.content or article.summary, article.link)
+    def render(self, article: Article) -> RenderedArticle:
+        from .content import render_article
+
+        return render_article(article.content or article.summary, article.link)
 
     def totals(self) -> dict[str, int]:
         return self.store.totals()
@@ -362,6 +392,8 @@ class Library:
     # -- OPML --------------------------------------------------------------------------------
 
     def export_opml(self) -> str:
+        from .opml import OPMLFeed, write_opml
+
         return write_opml(
             OPMLFeed(url=f.url, title=f.title, tags=list(f.tags), site_url=f.link)
             for f in self.store.feeds(with_counts=False)
@@ -369,6 +401,8 @@ class Library:
 
     def import_opml(self, data: bytes | str) -> ImportReport:
         """Subscribe to every feed in an OPML file (no fetching: the next refresh fetches them)."""
+        from .opml import parse_opml
+
         feeds, problems = parse_opml(data)
         report = ImportReport(problems=list(problems))
         for item in feeds:

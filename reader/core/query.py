@@ -3,6 +3,7 @@
     +tag -tag            feed tag or article category (case-insensitive)
     is:unread is:read is:starred is:unstarred
     feed:TEXT            feed title or URL contains TEXT (feed:"two words" too)
+    feedid:N             exactly the feed with id N
     @7d @12h @2w @3m @1y newer than (hours, days, weeks, months, years)
     @2026-11-01..2026-11-20   published in that date range (either end may be left out)
     word "a phrase"      full-text search over title and content (words match as prefixes)
@@ -102,9 +103,11 @@ def compile_query(text: str, now: float | None = None) -> Query:
             continue
         if token.startswith(("+", "-")) and len(token) > 1 and not token[1].isspace():
             tag = token[1:]
+            # Unary "+" keeps SQLite from a MULTI-INDEX OR plan that sorts every match:
+            # scanning the list-order covering index stops after the first screenful.
             cond = (
-                "(a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)"
-                " OR a.id IN (SELECT article_id FROM article_tags WHERE tag = ?))"
+                "(+a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)"
+                " OR +a.id IN (SELECT article_id FROM article_tags WHERE tag = ?))"
             )
             conds.append(cond if token[0] == "+" else f"NOT {cond}")
             params += [tag, tag]
@@ -126,6 +129,13 @@ def compile_query(text: str, now: float | None = None) -> Query:
                 " instr(lower(coalesce(user_title, title)), lower(?)) OR instr(lower(url), lower(?)))"
             )
             params += [needle, needle]
+        elif token.lower().startswith("feedid:"):
+            # exact feed id: what the TUI's sidebar produces for one feed
+            num = token[7:]
+            if not num.isdigit():
+                raise QueryError(f"filter term '{token}' needs a feed id number, e.g. feedid:3")
+            conds.append("a.feed_id = ?")
+            params.append(int(num))
         elif token.startswith("@"):
             conds.append(_date_condition(token, params, now))
         elif re.match(r"^[A-Za-z]+:", token) and not token.lower().startswith(("http:", "https:")):

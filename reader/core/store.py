@@ -18,7 +18,7 @@ from pathlib import Path
 from .errors import ArticleNotFound, StorageError
 from .models import Article, Feed, Headline, ParsedEntry
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 15.0
 TAG_SEP = "\x1f"  # unit separator: cannot occur in sanitized feed text
 
@@ -104,6 +104,11 @@ MIGRATIONS: list[str] = [
         VALUES ('delete', old.id, old.title, old.text);
         INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
     END;
+    """,
+    # 1 -> 2: a covering index in list order, so state and tag filters scan the index
+    # in order (and stop at a LIMIT) instead of visiting the large article rows.
+    """
+    CREATE INDEX IF NOT EXISTS articles_sort_state ON articles(sort_time DESC, id DESC, feed_id, read, starred);
     """,
 ]
 

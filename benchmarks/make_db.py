@@ -1,0 +1,135 @@
+"""Build a large reader database for benchmarks: N feeds x M articles, written through Store.
+
+    python benchmarks/make_db.py /tmp/big.db --feeds 200 --articles 500
+
+Titles, tags, authors and content sizes are varied and realistic enough for the
+list, the sidebar, full-text search and the article pane; dates spread over a year.
+Deterministic (seeded), so runs compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from reader.core.models import ParsedEntry  # noqa: E402
+from reader.core.store import Store  # noqa: E402
+
+WORDS = (
+    "market election climate study river court vote energy rocket compiler kernel garden "
+    "museum storm harbor bridge vaccine galaxy protein budget summit festival railway "
+    "satellite drought treaty startup privacy battery reactor ocean forest city council "
+    "report review update release launch record crisis deal plan ruling strike talks"
+).split()
+TAGS = [
+    "news",
+    "world",
+    "tech",
+    "science",
+    "space",
+    "politics",
+    "business",
+    "culture",
+    "sports",
+    "health",
+    "food",
+    "podcasts",
+]
+CJK = ["東京で新しい研究が発表された", "経済の見通しについて", "新型ロケットの打ち上げ成功"]
+RTL = ["חדשות העולם היום", "أخبار التكنولوجيا اليوم"]
+
+
+def title(rng: random.Random) -> str:
+    r = rng.random()
+    if r < 0.02:
+        return rng.choice(CJK)
+    if r < 0.03:
+        return rng.choice(RTL)
+    words = rng.sample(WORDS, rng.randint(4, 11))
+    return " ".join(words).capitalize()
+
+
+def content(rng: random.Random) -> str:
+    paragraphs = []
+    for _ in range(rng.randint(2, 12)):
+        sentence = " ".join(rng.choices(WORDS, k=rng.randint(30, 90)))
+        paragraphs.append(
+            f"<p>{sentence.capitalize()}. <a href='https://example.com/{rng.randint(1, 10**6)}'>more</a></p>"
+        )
+    return "\n".join(paragraphs)
+
+
+def build(path: Path, feeds: int, articles: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    store = Store(path)
+    now = datetime.now(UTC)
+    for f in range(feeds):
+        tags = rng.sample(TAGS, rng.randint(0, 2))
+        feed_id = store.add_feed(
+            f"https://feeds{f}.example.com/rss.xml",
+            title=f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} {f}",
+            tags=tags,
+        )
+        entries, texts = [], []
+        for a in range(articles):
+            published = now - timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+            html = content(rng)
+            entries.append(
+                ParsedEntry(
+                    guid=f"f{f}-a{a}",
+                    link=f"https://feeds{f}.example.com/a/{a}",
+                    title=title(rng),
+                    author=rng.choice(["", "A. Writer", "Staff", "Jo Bloggs"]),
+                    published=published,
+                    updated=None,
+                    summary="",
+                    content=html,
+                    categories=rng.sample(TAGS, rng.randint(0, 2)),
+                )
+            )
+            texts.append(html.replace("<p>", " ").replace("</p>", " "))
+        store.write(store.merge_entries, feed_id, entries, texts)
+        # fetched "just now" and not due for a year: the app must not refresh fake hosts
+        store.write(
+            store.update_feed_fetch,
+            feed_id,
+            last_status="ok",
+            last_fetched=now,
+            next_fetch=now + timedelta(days=365),
+        )
+        # most old articles read, as a real reader's would be
+        store.write(
+            lambda c, fid: c.execute(
+                "UPDATE articles SET read = 1 WHERE feed_id = ? AND sort_time < ?",
+                (fid, (now - timedelta(days=30)).timestamp()),
+            ),
+            feed_id,
+        )
+    store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--articles", type=int, default=500)
+    args = parser.parse_args()
+    if args.path.exists():
+        sys.exit(f"{args.path} exists; remove it first")
+    start = time.perf_counter()
+    build(args.path, args.feeds, args.articles)
+    size = args.path.stat().st_size / 1e6
+    print(
+        f"{args.feeds * args.articles:,} articles in {args.feeds} feeds -> {args.path} "
+        f"({size:.0f} MB) in {time.perf_counter() - start:.1f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,324 @@
+"""ReaderApp: wiring. Global keys, the keymap from config, the background fetcher,
+the database watcher and the one writer thread. The panes live in screens/main.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from threading import Event
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from reader.core.config import Config
+from reader.core.library import Library
+from reader.core.models import RefreshSummary
+
+from .commands import FeedCommands, binding_commands
+from .links import has_graphical_browser, is_web_url, open_in_browser
+from .screens.help import HelpScreen, binding_rows
+from .screens.main import MainScreen
+
+POLL_SECONDS = 1.5  # how often to look for writes by another process
+MAX_FAILURE_TOASTS = 3  # per refresh; the rest are summed up
+
+
+class RefreshProgress(Message):
+    """Posted from the refresh thread after each feed."""
+
+    def __init__(self, done: int, total: int, title: str, status: str, error: str | None) -> None:
+        super().__init__()
+        self.done, self.total, self.title, self.status, self.error = (
+            done,
+            total,
+            title,
+            status,
+            error,
+        )
+
+
+class ReaderApp(App[None]):
+    CSS_PATH = "reader.tcss"
+    TITLE = "reader"
+    COMMANDS = App.COMMANDS | {FeedCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("R", "refresh_all", "Refresh all", id="refresh_all"),
+    ]
+
+    def __init__(
+        self,
+        library: Library,
+        config: Config,
+        *,
+        demo: bool = False,
+        now: datetime | None = None,
+        background_refresh: bool = True,
+        watch_db: bool = True,
+    ) -> None:
+        super().__init__()
+        self.library = library
+        self.config = config
+        self.demo = demo
+        self.clock: Callable[[], datetime] = (
+            (lambda: now) if now else (lambda: datetime.now().astimezone())
+        )
+        self.background_refresh = background_refresh
+        self.watch_db = watch_db
+        self.url_opener: Callable[[str], bool] = open_in_browser
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-ui-write")
+        self._cancel = Event()
+        self._seen_version: int | None = None
+        self._failures = 0
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    @property
+    def main(self) -> MainScreen:
+        screen = self.screen_stack[0]  # the base screen; dialogs stack above it
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        if self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+        elif self.config.theme:
+            self.notify(f"unknown theme {self.config.theme!r} in config.toml", severity="warning")
+        self.apply_keymap(self.config.keys)
+        self._seen_version = self.library.data_version()
+        if self.watch_db:
+            self.set_interval(POLL_SECONDS, self.poll_database)
+        self.call_after_refresh(self._after_first_paint)
+        if self.background_refresh and self.config.refresh_interval > 0:
+            self.set_interval(self.config.refresh_interval * 60, self.refresh_due)
+
+    def _after_first_paint(self) -> None:
+        if not self.library.feeds():
+            from .screens.welcome import WelcomeScreen
+
+            self.push_screen(WelcomeScreen(), self._welcome_done)
+        elif self.background_refresh:
+            self.refresh_due()
+
+    def on_unmount(self) -> None:
+        self._cancel.set()
+        self._writer.shutdown(wait=True)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Toasts carry feed titles and error text: never markup, whoever calls."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def apply_keymap(self, keys: dict[str, str]) -> None:
+        known = binding_ids()
+        unknown = sorted(k for k in keys if k not in known)
+        if unknown:
+            self.notify(
+                f"config.toml [keys]: unknown action(s) {', '.join(unknown)}; see ? for the names",
+                severity="warning",
+                timeout=8,
+            )
+        self.set_keymap({k: v for k, v in keys.items() if k in known})
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(binding_rows(self, self.screen.active_bindings)))
+
+    def command_bindings(self, screen: Screen) -> Iterable[tuple]:
+        for active in screen.active_bindings.values():
+            yield active.node, active.binding
+        main = self.main
+        for widget in (main.headlines, main.sidebar, main.article):
+            for binding in type(widget).BINDINGS:
+                if isinstance(binding, Binding):
+                    yield widget, binding
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if screen is self.main:
+            for title, help_text, callback in binding_commands(self, screen):
+                yield SystemCommand(title, help_text, callback)
+
+    def go_to_feed(self, feed_id: int) -> None:
+        self.main.go_to_feed(feed_id)
+
+    # -- links -------------------------------------------------------------------------------
+
+    def open_link(self, url: str) -> None:
+        """The only way a feed's URL reaches a browser: http(s) only, no shell."""
+        if not is_web_url(url):
+            self.notify(
+                "Not opening that link: only http and https links open.", severity="warning"
+            )
+            return
+        if not has_graphical_browser() and self.url_opener is open_in_browser:
+            self.copy_to_clipboard(url)
+            self.notify("No browser to open here; the link was copied instead.")
+            return
+        if not self.url_opener(url):
+            self.notify("Could not open the link.", severity="warning")
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def write_db(self, fn: Callable, *args, then: Callable | None = None) -> Future:
+        """Run a database write on the one writer thread, in order; `then(result)` on the UI."""
+
+        def run():
+            return fn(*args)
+
+        def done(future: Future) -> None:
+            try:
+                self.call_from_thread(self._write_done, future, then)
+            except RuntimeError:
+                pass  # the app has gone
+
+        future = self._writer.submit(run)
+        future.add_done_callback(done)
+        return future
+
+    def wait_for_writes(self, timeout: float = 10) -> None:
+        """Block until the writes queued so far are done (tests, screenshots)."""
+        self._writer.submit(lambda: None).result(timeout=timeout)
+
+    def _write_done(self, future: Future, then: Callable | None) -> None:
+        if future.exception() is not None:
+            self.notify(f"Could not save: {future.exception()}", severity="error")
+            return
+        # Our own write is not news: don't reload the view for it, only the counts.
+        self._seen_version = self.library.data_version()
+        self.main.load_counts()
+        if then is not None:
+            then(future.result())
+
+    def poll_database(self) -> None:
+        version = self.library.data_version()
+        if version != self._seen_version:
+            self._seen_version = version
+            self.main.reload()
+
+    # -- background refresh ------------------------------------------------------------------
+
+    def refresh_due(self) -> None:
+        if self.library.due_feeds():
+            self.start_refresh(due_only=True)
+
+    def action_refresh_all(self) -> None:
+        self.start_refresh()
+
+    def start_refresh(self, refs: list[int] | None = None, due_only: bool = False) -> None:
+        if any(
+            w.group == "refresh" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            for w in self.workers
+        ):
+            self.notify("A refresh is already running.")
+            return
+        self._failures = 0
+        self.main.set_progress("Refreshing…")
+        self._refresh(refs, due_only)
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def _refresh(self, refs: list[int] | None, due_only: bool) -> RefreshSummary:
+        def progress(done, total, feed, result) -> None:
+            self.post_message(
+                RefreshProgress(done, total, feed.display_title, result.status, result.error)
+            )
+
+        return self.library.refresh(
+            refs, due_only=due_only, on_progress=progress, cancel=self._cancel
+        )
+
+    def on_refresh_progress(self, event: RefreshProgress) -> None:
+        self.main.set_progress(f"⟳ {event.done}/{event.total} {event.title}")
+        if event.status in ("error", "gone"):
+            self._failures += 1
+            if self._failures <= MAX_FAILURE_TOASTS:
+                what = "is gone (410)" if event.status == "gone" else f"failed: {event.error}"
+                self.notify(f"{event.title} {what}", severity="warning", timeout=6)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "refresh":
+            return
+        main = self.main
+        if event.state == WorkerState.SUCCESS:
+            summary: RefreshSummary = event.worker.result
+            text = f"Updated {self.clock():%H:%M}: {summary.new_articles} new"
+            if summary.failed:
+                text += f", {len(summary.failed)} failed"
+                if self._failures > MAX_FAILURE_TOASTS:
+                    self.notify(
+                        f"{len(summary.failed)} feeds failed to refresh (marked ! in the sidebar)",
+                        severity="warning",
+                    )
+            main.set_progress(text)
+            main.reload()
+        elif event.state == WorkerState.ERROR:
+            main.set_progress("Refresh failed")
+            self.notify(f"Refresh failed: {event.worker.error}", severity="error")
+            main.reload()
+
+    # -- first run ---------------------------------------------------------------------------
+
+    def _welcome_done(self, accept: bool | None) -> None:
+        from .screens.welcome import STARTER_FEEDS
+
+        if not accept:
+            return
+        for url, title, tag in STARTER_FEEDS:
+            self.library.subscribe(url, title, [tag])
+        self.main.load_counts()
+        self.notify(f"Subscribed to {len(STARTER_FEEDS)} feeds; fetching them now.")
+        self.start_refresh()
+
+
+def binding_ids() -> set[str]:
+    """Every binding id a user can remap in config.toml [keys]."""
+    from .screens.pickers import NamePrompt, TagPicker
+    from .screens.welcome import WelcomeScreen
+    from .widgets.article_view import ArticleView
+    from .widgets.headline_list import HeadlineList
+    from .widgets.line_list import LineList
+    from .widgets.sidebar import Sidebar
+
+    ids: set[str] = set()
+    for cls in (
+        ReaderApp,
+        MainScreen,
+        LineList,
+        HeadlineList,
+        Sidebar,
+        ArticleView,
+        HelpScreen,
+        TagPicker,
+        NamePrompt,
+        WelcomeScreen,
+    ):
+        for binding in cls.BINDINGS:
+            if isinstance(binding, Binding) and binding.id:
+                ids.add(binding.id)
+    return ids
+
+
+def make_app(library: Library, config: Config, *, demo: bool = False, **options) -> ReaderApp:
+    """The app the CLI runs and the tests drive (options: now, background_refresh, watch_db)."""
+    return ReaderApp(library, config, demo=demo, **options)
+
+
+def run_app(library: Library, config: Config, demo: bool = False) -> None:
+    make_app(library, config, demo=demo).run()

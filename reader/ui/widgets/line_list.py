@@ -1,0 +1,215 @@
+"""A cursor list on Textual's line API: only the visible rows are ever rendered.
+
+The base of the headline list and the sidebar. Subclasses say how many rows there
+are and how to draw one; this class owns the cursor, scrolling, mouse clicks and
+an LRU cache of rendered rows (Strips) keyed on whatever changes a row's look.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class StripCache:
+    """A small LRU cache of rendered rows."""
+
+    def __init__(self, maxsize: int = 512) -> None:
+        self.maxsize = maxsize
+        self._data: OrderedDict[Hashable, Strip] = OrderedDict()
+
+    def get(self, key: Hashable) -> Strip | None:
+        strip = self._data.get(key)
+        if strip is not None:
+            self._data.move_to_end(key)
+        return strip
+
+    def put(self, key: Hashable, strip: Strip) -> None:
+        self._data[key] = strip
+        if len(self._data) > self.maxsize:
+            self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class LineList(ScrollView, can_focus=True, inherit_bindings=False):
+    """Rows of one line each, a cursor, keyboard and mouse navigation."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", id="down", show=False),
+        Binding("k,up", "cursor_up", "Up", id="up", show=False),
+        Binding("g,home", "cursor_top", "Top", id="top", show=False),
+        Binding("G,end", "cursor_bottom", "Bottom", id="bottom", show=False),
+        Binding("pagedown,space", "page_down", "Page down", id="page_down", show=False),
+        Binding("pageup", "page_up", "Page up", id="page_up", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    LineList {
+        overflow-x: hidden;
+        overflow-y: auto;
+    }
+    """
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.cursor = 0
+        self._strips = StripCache()
+        self._base: Style | None = None  # the widget's own style, looked up once per style change
+
+    # -- for subclasses ----------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        raise NotImplementedError
+
+    def row_key(self, row: int, width: int, selected: bool) -> Hashable | None:
+        """What the row's rendering depends on; None to skip the cache."""
+        return None
+
+    def render_row(self, row: int, width: int, selected: bool, base: Style) -> Strip:
+        raise NotImplementedError
+
+    def is_selectable(self, row: int) -> bool:
+        return True
+
+    def cursor_moved(self, old: int, new: int) -> None:
+        """Called after the cursor moved (by key, mouse or code)."""
+
+    def row_clicked(self, row: int) -> None:
+        """Called after a click put the cursor on `row`."""
+
+    def prefetch(self, first: int, last: int) -> None:
+        """Called before rows first..last (inclusive) are drawn; load what they need."""
+
+    # -- rendering ---------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+        self._base = None
+
+    def on_focus(self) -> None:
+        self.refresh_row(self.cursor)
+
+    def on_blur(self) -> None:
+        self.refresh_row(self.cursor)
+
+    def update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.row_count)
+
+    def on_resize(self) -> None:
+        self.update_virtual_size()
+        self._strips.clear()
+        self.scroll_to_cursor()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        row = int(self.scroll_y) + y
+        base = self._base
+        if base is None:
+            base = self._base = self.rich_style
+        if row >= self.row_count or width <= 0:
+            return Strip.blank(width, base)
+        if y == 0:
+            self.prefetch(row, min(self.row_count, row + self.size.height) - 1)
+        selected = row == self.cursor
+        key = self.row_key(row, width, selected)
+        strip = self._strips.get(key) if key is not None else None
+        if strip is None:
+            strip = self.render_row(row, width, selected, base)
+            strip = strip.crop_extend(0, width, base)
+            if key is not None:
+                self._strips.put(key, strip)
+        return strip
+
+    def refresh_row(self, row: int) -> None:
+        y = row - int(self.scroll_y)
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def clear_cache(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    # -- cursor ------------------------------------------------------------------------------
+
+    @property
+    def page_height(self) -> int:
+        return max(1, self.scrollable_content_region.height)
+
+    def scroll_to_cursor(self) -> None:
+        top = int(self.scroll_y)
+        height = self.page_height
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def move_cursor(self, row: int, step: int = 1) -> None:
+        """Put the cursor on `row` (clamped), skipping unselectable rows in direction `step`."""
+        count = self.row_count
+        if count == 0:
+            self.cursor = 0
+            return
+        row = max(0, min(count - 1, row))
+        probe = row
+        while 0 <= probe < count and not self.is_selectable(probe):
+            probe += step
+        if not 0 <= probe < count:
+            probe = row
+            while 0 <= probe < count and not self.is_selectable(probe):
+                probe -= step
+            if not 0 <= probe < count:
+                return
+        old, self.cursor = self.cursor, probe
+        self.refresh_row(old)
+        self.refresh_row(probe)
+        self.scroll_to_cursor()
+        if old != probe:
+            self.cursor_moved(old, probe)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor + 1, 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor - 1, -1)
+
+    def action_cursor_top(self) -> None:
+        self.move_cursor(0, 1)
+
+    def action_cursor_bottom(self) -> None:
+        self.move_cursor(self.row_count - 1, -1)
+
+    def action_page_down(self) -> None:
+        height = self.page_height
+        self.scroll_to(y=int(self.scroll_y) + height, animate=False, immediate=True)
+        self.move_cursor(self.cursor + height, 1)
+
+    def action_page_up(self) -> None:
+        height = self.page_height
+        self.scroll_to(y=max(0, int(self.scroll_y) - height), animate=False, immediate=True)
+        self.move_cursor(self.cursor - height, -1)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = int(self.scroll_y) + offset.y
+        if 0 <= row < self.row_count and self.is_selectable(row):
+            event.stop()
+            self.move_cursor(row)
+            self.row_clicked(row)

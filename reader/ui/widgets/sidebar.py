@@ -1,0 +1,223 @@
+"""The sidebar: All, Unread, Starred, saved filters, then tags with their feeds.
+
+Every item is just a filter string in the core filter language ("", "is:unread",
+"+tech", "feedid:7" ...); choosing one posts `Sidebar.Selected` and the app applies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.message import Message
+from textual.strip import Strip
+
+from reader.core.models import Feed
+from reader.core.sanitize import clean_line
+
+from .headline_list import fit
+from .line_list import LineList
+
+
+def tag_filter(tag: str) -> str:
+    return f'+"{tag}"' if any(c.isspace() for c in tag) else f"+{tag}"
+
+
+@dataclass(slots=True)
+class Item:
+    kind: str  # "all" "unread" "starred" "saved" "tag" "feed" or "section"
+    label: str
+    filter: str = ""
+    count: int | None = None
+    depth: int = 0
+    feed: Feed | None = None
+
+    @property
+    def selectable(self) -> bool:
+        return self.kind != "section"
+
+    @property
+    def mark(self) -> str:
+        if self.feed is None:
+            return ""
+        if self.feed.gone or self.feed.last_status == "gone":
+            return "✗"
+        if self.feed.last_status == "error":
+            return "!"
+        return ""
+
+
+def build_items(feeds: list[Feed], totals: dict[str, int], saved: dict[str, str]) -> list[Item]:
+    items = [
+        Item("all", "All", "", totals.get("unread", 0)),
+        Item("unread", "Unread", "is:unread", totals.get("unread", 0)),
+        Item("starred", "Starred", "is:starred", totals.get("starred", 0)),
+    ]
+    if saved:
+        items.append(Item("section", "Saved filters"))
+        items += [Item("saved", name, query, depth=1) for name, query in saved.items()]
+    by_tag: dict[str, tuple[str, list[Feed]]] = {}
+    untagged: list[Feed] = []
+    for feed in feeds:
+        if not feed.tags:
+            untagged.append(feed)
+        for tag in feed.tags:
+            by_tag.setdefault(tag.lower(), (tag, []))[1].append(feed)
+    for key in sorted(by_tag):
+        tag, members = by_tag[key]
+        items.append(Item("tag", clean_line(tag), tag_filter(tag), sum(f.unread for f in members)))
+        items += [
+            Item("feed", clean_line(f.display_title), f"feedid:{f.id}", f.unread, 1, f)
+            for f in members
+        ]
+    if untagged:
+        items.append(Item("section", "Untagged"))
+        items += [
+            Item("feed", clean_line(f.display_title), f"feedid:{f.id}", f.unread, 1, f)
+            for f in untagged
+        ]
+    return items
+
+
+class Sidebar(LineList):
+    """The left pane."""
+
+    HELP_TITLE = "Sidebar"
+
+    BINDINGS = [Binding("enter", "choose", "Show", id="choose", show=False)]
+
+    COMPONENT_CLASSES = {
+        "sidebar--cursor",
+        "sidebar--cursor-blurred",
+        "sidebar--active",
+        "sidebar--section",
+        "sidebar--tag",
+        "sidebar--count",
+        "sidebar--error",
+    }
+
+    DEFAULT_CSS = """
+    Sidebar > .sidebar--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
+    Sidebar > .sidebar--cursor-blurred { background: $block-cursor-blurred-background; }
+    Sidebar > .sidebar--active { text-style: bold; color: $accent; }
+    Sidebar > .sidebar--section { color: $text-muted; text-style: italic; }
+    Sidebar > .sidebar--tag { text-style: bold; }
+    Sidebar > .sidebar--count { color: $text-muted; }
+    Sidebar > .sidebar--error { color: $error; text-style: bold; }
+    """
+
+    class Selected(Message):
+        def __init__(self, item: Item) -> None:
+            super().__init__()
+            self.item = item
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.items: list[Item] = []
+        self.active_filter: str | None = ""
+
+    @property
+    def row_count(self) -> int:
+        return len(self.items)
+
+    @property
+    def current(self) -> Item | None:
+        return self.items[self.cursor] if 0 <= self.cursor < len(self.items) else None
+
+    def is_selectable(self, row: int) -> bool:
+        return self.items[row].selectable
+
+    def set_items(self, items: list[Item]) -> None:
+        """New items (counts changed); the cursor stays on the same filter when it can."""
+        old = self.current
+        self.items = items
+        row = 0
+        if old is not None:
+            for i, item in enumerate(items):
+                if item.kind == old.kind and item.filter == old.filter:
+                    row = i
+                    break
+            else:
+                row = min(self.cursor, max(0, len(items) - 1))
+        self.cursor = row
+        self.update_virtual_size()
+        self._strips.clear()
+        self.scroll_to_cursor()
+        self.refresh()
+
+    def set_active(self, filter_text: str) -> None:
+        """Mark the item whose filter is the one shown (none when the user typed another)."""
+        if filter_text != self.active_filter:
+            self.active_filter = filter_text
+            self._strips.clear()
+            self.refresh()
+
+    def select_filter(self, filter_text: str) -> bool:
+        """Put the cursor on the item with this filter (without posting Selected)."""
+        for i, item in enumerate(self.items):
+            if item.selectable and item.filter == filter_text:
+                old, self.cursor = self.cursor, i
+                self.refresh_row(old)
+                self.refresh_row(i)
+                self.scroll_to_cursor()
+                return True
+        return False
+
+    def row_key(self, row: int, width: int, selected: bool) -> Hashable | None:
+        item = self.items[row]
+        return (
+            row,
+            item.kind,
+            item.label,
+            item.count,
+            item.mark,
+            width,
+            selected,
+            selected and self.has_focus,
+            item.filter == self.active_filter,
+        )
+
+    def render_row(self, row: int, width: int, selected: bool, base: Style) -> Strip:
+        item = self.items[row]
+        st = self.get_component_rich_style
+        if item.kind == "section":
+            return Strip([Segment(fit(" " + item.label, width), base + st("sidebar--section"))])
+        count = "" if not item.count else str(item.count)
+        mark = item.mark
+        right = (f"{mark} " if mark else "") + count
+        indent = "  " * item.depth + " "
+        label_width = max(1, width - len(indent) - len(right) - 1)
+        label_style = base
+        if item.kind == "tag":
+            label_style += st("sidebar--tag")
+        if item.filter == self.active_filter:
+            label_style += st("sidebar--active")
+        segments = [
+            Segment(indent),
+            Segment(fit(item.label, label_width), label_style),
+            Segment(" "),
+        ]
+        if mark:
+            segments += [Segment(mark, base + st("sidebar--error")), Segment(" ")]
+        segments.append(Segment(count, base + st("sidebar--count")))
+        if selected:
+            cursor = st("sidebar--cursor" if self.has_focus else "sidebar--cursor-blurred")
+            segments = [Segment(s.text, (s.style or base) + cursor) for s in segments]
+            segments.append(Segment(" " * width, base + cursor))  # cropped to the width
+        else:
+            segments = [Segment(s.text, s.style or base) for s in segments]
+        return Strip(segments)
+
+    def cursor_moved(self, old: int, new: int) -> None:
+        self.action_choose()
+
+    def action_choose(self) -> None:
+        item = self.current
+        if item is not None and item.selectable:
+            self.post_message(self.Selected(item))
+
+    def feed_items(self) -> list[Item]:
+        return [i for i in self.items if i.kind == "feed"]
