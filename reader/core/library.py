@@ -407,17 +407,14 @@ class Library:
         report = ImportReport(problems=list(problems))
         for item in feeds:
             try:
-                url = normalize_url(item.url)
+                feed, created = self.subscribe(item.url, item.title, item.tags)
             except InvalidURL as exc:
                 report.problems.append(f"skipped '{item.title or item.url}': {exc}")
                 continue
-            existing = self.store.feed_by_url(url)
-            if existing:
-                self.store.tag_feed(existing.id, item.tags)
-                report.updated.append(url)
-                continue
-            self.store.add_feed(url, title=item.title, link=item.site_url, tags=item.tags)
-            report.added.append(url)
+            if created and item.site_url:
+                self.store.write(lambda c, f=feed.id: c.execute(
+                    "UPDATE feeds SET link = ? WHERE id = ?", (clean_line(item.site_url), f)))
+            (report.added if created else report.updated).append(feed.url)
         return report
 
 
