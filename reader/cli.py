@@ -239,7 +239,7 @@ def import_cmd(state: State, file: str) -> None:
         click.echo(f"reader: warning: {clean_line(problem)}", err=True)
     click.echo(
         f"imported {len(report.added)} new feeds, {len(report.updated)} already subscribed"
-        f"{f', {len(report.problems)} skipped' if report.problems else ''}"
+        f"{f', {report.skipped} skipped' if report.skipped else ''}"
         + ("; run `reader refresh` to fetch them" if report.added else "")
     )
 
@@ -285,7 +285,8 @@ def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool) ->
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         progress = Progress(TextColumn("refreshing"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.description}"), console=Console(stderr=True),
+                            TextColumn("{task.description}", markup=False),  # titles are data
+                            console=Console(stderr=True),
                             transient=True)
     if progress is None:
         summary = library.refresh_feeds(targets)

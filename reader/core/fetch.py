@@ -16,6 +16,8 @@ import asyncio
 import concurrent.futures
 import logging
 import os
+import stat
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,17 +26,38 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
-import httpx
+# Start-up cost (a warm refresh is mostly start-up). httpx imports its command-line tool
+# (click, rich, pygments: ~0.1 s) unless that import fails, as it does when they are not
+# installed; we never run it. httpcore tries `import sniffio` for every lock it makes,
+# and a module that is not installed is searched for on sys.path again each time
+# (~0.3 ms, thousands of times a refresh); a miss recorded in sys.modules costs nothing.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
+try:
+    import sniffio  # noqa: F401
+except ImportError:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
-from reader import __version__
-from reader.core.errors import ReaderError
-from reader.core.models import FetchRequest, FetchResult
-from reader.core.parse import find_feed_links, looks_like_html, parse_feed
+import httpx  # noqa: E402
+
+from reader import __version__  # noqa: E402
+from reader.core.errors import ReaderError  # noqa: E402
+from reader.core.models import FetchRequest, FetchResult, ParsedFeed  # noqa: E402
+from reader.core.sanitize import clean_text  # noqa: E402
 
 try:
     import brotli
 except ImportError:  # optional: without it we simply do not offer "br"
     brotli = None
+
+
+def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> ParsedFeed:
+    """reader.core.parse.parse_feed, imported on first use: the parsers (lxml,
+    fastfeedparser) cost ~0.1 s to import, and a refresh where every feed answers
+    304 needs none of them."""
+    from reader.core.parse import parse_feed as parse
+
+    return parse(data, url, content_type)
+
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +70,7 @@ ACCEPT_ENCODING = "gzip, deflate" + (", br" if brotli is not None else "")
 NO_FEED_FOUND = "no feed found at {url} (the page links none)"
 
 _STEP = 1024 * 1024  # no single decompression step may produce more than this
+_LARGE_BODY = 2 * 1024 * 1024  # bodies over this are read and parsed one at a time
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _PERMANENT = frozenset((301, 308))
 _MAX_BACKOFF_S = 86400.0
@@ -187,7 +211,32 @@ def _decoder(content_encoding: str) -> _Identity | _Zlib | _Brotli:
     raise _Failure(f"unsupported content encoding: {coding}")
 
 
-async def _read_body(response: httpx.Response, settings: FetchSettings) -> bytes:
+class _LargeBody:
+    """A feed's turn to hold a body over _LARGE_BODY bytes, from reading it to parsing it.
+
+    One feed at a time: sixteen feeds each sending max_bytes at once (and each
+    parsed into a tree several times its size) would otherwise need gigabytes.
+    Small bodies, nearly every real feed, never wait for it.
+    """
+
+    def __init__(self, gate: asyncio.Semaphore | None) -> None:
+        self.gate = gate
+        self.held = False
+
+    async def acquire(self) -> None:
+        if self.gate is not None and not self.held:
+            await self.gate.acquire()
+            self.held = True
+
+    def release(self) -> None:
+        if self.held and self.gate is not None:
+            self.gate.release()
+            self.held = False
+
+
+async def _read_body(
+    response: httpx.Response, settings: FetchSettings, large: _LargeBody | None = None
+) -> bytes:
     """The decompressed body, never holding more than max_bytes (+ one step) of it."""
     length = response.headers.get("content-length", "")
     if length.strip().isdigit() and int(length) > settings.max_bytes:
@@ -200,6 +249,8 @@ async def _read_body(response: httpx.Response, settings: FetchSettings) -> bytes
             out += piece
             if len(out) > settings.max_bytes:
                 raise _too_large(settings)
+            if large is not None and not large.held and len(out) > _LARGE_BODY:
+                await large.acquire()
     for piece in decoder.flush():
         out += piece
         if len(out) > settings.max_bytes:
@@ -230,7 +281,12 @@ def _describe(exc: BaseException, url: str, settings: FetchSettings) -> str:
     if isinstance(exc, httpx.InvalidURL):
         return f"invalid URL: {_reason(exc)}"
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.LocalProtocolError)):
-        return f"protocol error from {host}: {_reason(exc)}"
+        reason = _reason(exc)
+        if "bytearray(" in reason or "b'" in reason:  # h11 quotes the server's bytes
+            reason = reason.split(":", 1)[0] + " (not an HTTP response)"
+        return f"protocol error from {host}: {reason}"
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError)) and not str(exc).strip():
+        return f"network error from {host}: the connection was lost"
     if isinstance(exc, httpx.HTTPError):
         return f"network error from {host}: {_reason(exc)}"
     if isinstance(exc, (_Failure, ReaderError)):
@@ -263,6 +319,7 @@ class _Fetcher:
         self.executor = executor
         self.slots = asyncio.Semaphore(max(1, settings.concurrency))
         self.hosts: dict[str, asyncio.Semaphore] = {}
+        self.large_bodies = asyncio.Semaphore(1)
 
     def _host_slots(self, url: str) -> asyncio.Semaphore:
         parts = urlsplit(url)
@@ -272,15 +329,21 @@ class _Fetcher:
         return self.hosts[key]
 
     async def fetch(self, req: FetchRequest) -> FetchResult:
+        large = _LargeBody(self.large_bodies)
         try:
-            raw = await self.fetch_raw(req)
-        except Exception as exc:  # noqa: BLE001 - one bad feed never breaks the batch
-            return FetchResult(
-                req.feed_id, req.url, "error", error=_describe(exc, req.url, self.settings)
-            )
-        if raw.body is None:
-            return raw.result
-        return await self.parse(raw)
+            try:
+                raw = await self.fetch_raw(req, large)
+            except Exception as exc:  # noqa: BLE001 - one bad feed never breaks the batch
+                return FetchResult(
+                    req.feed_id, req.url, "error", error=_describe(exc, req.url, self.settings)
+                )
+            result = raw.result if raw.body is None else await self.parse(raw)
+        finally:
+            large.release()
+        if result.error:
+            # It may quote server text, and it gets printed: one line, no controls.
+            result.error = clean_text(result.error).replace("\n", " ").replace("\t", " ")
+        return result
 
     async def parse(self, raw: _Raw) -> FetchResult:
         """Parse a fetched body in the executor: parsing never blocks the event loop."""
@@ -299,7 +362,7 @@ class _Fetcher:
             result.error = _describe(exc, result.url, self.settings)
         return result
 
-    async def fetch_raw(self, req: FetchRequest) -> _Raw:
+    async def fetch_raw(self, req: FetchRequest, large: _LargeBody | None = None) -> _Raw:
         """Fetch the body of one feed (following redirects); errors become results."""
         url = req.url.strip()
         try:
@@ -328,7 +391,7 @@ class _Fetcher:
                 async with self._host_slots(url), self.slots:
                     started = loop.time()  # waiting for a slot is not the feed's fault
                     async with asyncio.timeout(budget):
-                        raw = await self._exchange(req, url)
+                        raw = await self._exchange(req, url, large)
             except Exception as exc:  # noqa: BLE001
                 return _Raw(
                     FetchResult(
@@ -346,10 +409,20 @@ class _Fetcher:
             code, location = raw
             permanent = permanent and code in _PERMANENT
             try:
-                url = urljoin(url, location.strip())
+                # Percent-encoded as httpx sends it: a Location holding 8-bit controls
+                # must not become the feed's stored (and printed) URL.
+                url = str(httpx.URL(urljoin(url, location.strip())))
                 scheme = urlsplit(url).scheme.lower()
-            except ValueError:
-                scheme = ""
+            except (ValueError, httpx.InvalidURL):
+                return _Raw(
+                    FetchResult(
+                        req.feed_id,
+                        req.url,
+                        "error",
+                        http_status=code,
+                        error="redirect to an invalid URL refused",
+                    )
+                )
             if scheme not in ("http", "https"):
                 # A web server must never be able to point us at file:// or the like.
                 return _Raw(
@@ -366,7 +439,9 @@ class _Fetcher:
             seen.add(url)
         return _Raw(FetchResult(req.feed_id, req.url, "error", error="too many redirects"))
 
-    async def _exchange(self, req: FetchRequest, url: str) -> _Raw | tuple[int, str]:
+    async def _exchange(
+        self, req: FetchRequest, url: str, large: _LargeBody | None = None
+    ) -> _Raw | tuple[int, str]:
         """One GET: a finished _Raw, or (status, Location) for a redirect."""
         headers = {}
         if req.etag:
@@ -386,6 +461,10 @@ class _Fetcher:
                 result.status = "not_modified"
                 result.etag = resp.headers.get("etag") or req.etag
                 result.last_modified = resp.headers.get("last-modified") or req.last_modified
+                # A 304 has no body (h11 ignores any length it claims), but only reading
+                # its end lets the connection go back to the pool: else each unchanged
+                # feed costs a new TCP (and TLS) connection.
+                await resp.aread()
                 return _Raw(result)
             if code == 410:
                 result.status = "gone"
@@ -396,7 +475,7 @@ class _Fetcher:
                 if code in (429, 503):
                     result.retry_after = _retry_after(resp.headers.get("retry-after"))
                 return _Raw(result)
-            body = await _read_body(resp, self.settings)
+            body = await _read_body(resp, self.settings, large)
             result.etag = resp.headers.get("etag")
             result.last_modified = resp.headers.get("last-modified")
             return _Raw(result, body, resp.headers.get("content-type"))
@@ -411,7 +490,13 @@ class _Fetcher:
         cap = self.settings.max_bytes
 
         def read() -> bytes:
-            with open(path, "rb") as f:
+            # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+            # for ever. Only regular files are read: not FIFOs, devices (/dev/zero,
+            # /dev/stdin) or directories.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+            with open(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise _Failure(f"cannot read {path}: not a regular file")
                 data = f.read(cap + 1)
             if len(data) > cap:
                 raise _too_large(self.settings)
@@ -503,6 +588,8 @@ async def discover(url: str, settings: FetchSettings | None = None) -> tuple[str
     Returns (feed_url, result). feed_url is where the feed lives now (after a
     permanent redirect, the new URL); result.status is "error" when none was found.
     """
+    from reader.core.parse import find_feed_links, looks_like_html
+
     settings = settings or FetchSettings()
     executor = _default_executor()
     try:

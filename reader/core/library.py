@@ -6,6 +6,7 @@ The CLI and the TUI call only this (and the data objects it returns).
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 import time
@@ -18,7 +19,15 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .config import Config, default_db_path
-from .errors import AmbiguousFeed, FeedExists, FeedNotFound, FetchError, InvalidURL, NotAFeed
+from .errors import (
+    AmbiguousFeed,
+    FeedExists,
+    FeedNotFound,
+    FetchError,
+    InvalidURL,
+    NotAFeed,
+    StorageError,
+)
 from .models import Article, Feed, FetchRequest, FetchResult, Headline, RefreshSummary
 from .query import Query, compile_query
 from .sanitize import clean_line
@@ -33,12 +42,27 @@ if TYPE_CHECKING:
 
 ProgressFn = Callable[[int, int, Feed, FetchResult], None]
 
+_FTS_IN = "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"  # as query.py writes it
+_FTS_WALK_FROM = 2000  # matches from which article_ids(limit=) walks the index (see there)
+log = logging.getLogger(__name__)
+
+
+class _AnySet:
+    """is_set() of several events (None ones ignored): cancel by the caller or by us."""
+
+    def __init__(self, *events: threading.Event | None) -> None:
+        self.events = [e for e in events if e is not None]
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self.events)
+
 
 @dataclass
 class ImportReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)  # already subscribed: tags merged
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the first 100, then a count
+    skipped: int = 0  # all outlines skipped, however many problems are listed
 
 
 def normalize_url(url: str) -> str:
@@ -61,7 +85,9 @@ def normalize_url(url: str) -> str:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https", "file"):
         raise InvalidURL(f"malformed URL '{url}': unsupported scheme '{parts.scheme}'")
-    if scheme in ("http", "https") and (not parts.hostname or " " in url):
+    if scheme in ("http", "https") and " " in url:
+        raise InvalidURL(f"malformed URL '{url}': spaces must be written %20")
+    if scheme in ("http", "https") and not parts.hostname:
         raise InvalidURL(f"malformed URL '{url}': no host name")
     if scheme == "file" and not parts.path:
         raise InvalidURL(f"malformed URL '{url}': no file path")
@@ -204,6 +230,23 @@ class Library:
             feeds = [f for f in self.store.feeds(with_counts=False) if not f.gone]
         return self.refresh_feeds(feeds, on_progress=on_progress, cancel=cancel)
 
+    def refresh_in_child(
+        self,
+        refs: Sequence[str | int] | None = None,
+        *,
+        due_only: bool = False,
+        on_progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RefreshSummary:
+        """refresh(), run by a child process: for a UI, whose event loop would otherwise
+        share the GIL with the refresh's threads. An in-memory database is refreshed here."""
+        if self.store.path == ":memory:":
+            return self.refresh(refs, due_only=due_only, on_progress=on_progress, cancel=cancel)
+        from .refresh_child import refresh_in_child
+
+        return refresh_in_child(self, refs, due_only=due_only, on_progress=on_progress,
+                                cancel=cancel)
+
     def refresh_feeds(self, feeds: list[Feed], on_progress: ProgressFn | None = None,
                       cancel: threading.Event | None = None) -> RefreshSummary:
         summary = RefreshSummary()
@@ -212,30 +255,62 @@ class Library:
         by_id = {f.id: f for f in feeds}
         requests = [FetchRequest(f.id, f.url, f.etag, f.last_modified) for f in feeds]
         # Results are written by one writer thread, so the fetch loop never blocks on SQLite.
-        results: queue.Queue[FetchResult | None] = queue.Queue()
+        # Before that, another thread extracts their text for the search index: Python that
+        # holds the GIL, so it overlaps the writer's SQLite work (which releases the GIL)
+        # instead of adding to it; the writer is what a big refresh waits for.
+        fetched: queue.Queue[FetchResult | None] = queue.Queue()
+        results: queue.Queue[tuple[FetchResult, list[str]] | None] = queue.Queue()
         done = 0
+        # A database that cannot be written (read-only, full, corrupt, locked too long)
+        # fails every feed the same way: stop at the first such error and raise it.
+        fatal: list[StorageError] = []
+        stop = threading.Event()
+
+        def prepare() -> None:
+            while (result := fetched.get()) is not None:
+                try:
+                    texts = [] if fatal else self._index_texts(result)
+                except Exception:  # noqa: BLE001 - the writer computes them again and reports
+                    texts = None
+                results.put((result, texts))
+            results.put(None)
 
         def writer() -> None:
             nonlocal done
-            while (result := results.get()) is not None:
+            while (item := results.get()) is not None:
+                if fatal:
+                    continue
+                result, texts = item
                 feed = by_id[result.feed_id]
                 try:
-                    new = self._store_result(feed, result)
-                except Exception as exc:  # one feed's storage failure must not stop the rest
+                    new = self._store_result(feed, result, texts)
+                except StorageError as exc:
+                    fatal.append(exc)
+                    stop.set()
+                    continue
+                except Exception as exc:  # one feed's bad data must not stop the rest
                     result.status, result.error = "error", f"could not store: {exc}"
                     new = 0
                 self._tally(summary, feed, result, new)
                 done += 1
                 if on_progress:
-                    on_progress(done, len(feeds), feed, result)
+                    try:
+                        on_progress(done, len(feeds), feed, result)
+                    except Exception:  # a broken progress display must not stop the writes
+                        log.exception("on_progress failed")
 
+        preparer = threading.Thread(target=prepare, name="reader-index-text", daemon=True)
         thread = threading.Thread(target=writer, name="reader-writer", daemon=True)
+        preparer.start()
         thread.start()
         try:
-            asyncio.run(self._fetch(requests, results.put, cancel))
+            asyncio.run(self._fetch(requests, fetched.put, _AnySet(cancel, stop)))
         finally:
-            results.put(None)
+            fetched.put(None)
+            preparer.join()
             thread.join()
+        if fatal:
+            raise fatal[0]
         self.store.apply_retention(self.config.max_per_feed, self.config.max_age_days)
         return summary
 
@@ -268,16 +343,25 @@ class Library:
         else:
             summary.failed.append((feed.display_title, result.error or "failed"))
 
-    def _store_result(self, feed: Feed, result: FetchResult) -> int:
-        """Write one fetch result: articles and bookkeeping in one transaction. Returns new count."""
+    @staticmethod
+    def _index_texts(result: FetchResult) -> list[str]:
+        """The plain text of each fetched entry, for the full-text index."""
+        if result.status != "ok" or result.parsed is None:
+            return []
+        from .text import html_to_text
+
+        return [html_to_text(e.content or e.summary) for e in result.parsed.entries]
+
+    def _store_result(self, feed: Feed, result: FetchResult, texts: list[str] | None = None) -> int:
+        """Write one fetch result: articles and bookkeeping in one transaction. Returns new count.
+
+        texts: _index_texts(result), when already computed."""
         now = time.time()
         interval = max(self.config.refresh_interval, 1.0) * 60
-        from .text import html_to_text
         from .fetch import next_backoff
 
-        texts: list[str] = []
-        if result.status == "ok" and result.parsed is not None:
-            texts = [html_to_text(e.content or e.summary) for e in result.parsed.entries]
+        if texts is None:
+            texts = self._index_texts(result)
 
         def op(conn) -> int:
             fields: dict = {
@@ -324,7 +408,18 @@ class Library:
 
     def article_ids(self, query: str | Query = "", limit: int | None = None) -> list[int]:
         q = self.query(query)
-        return self.store.article_ids(q.where, q.params, limit)
+        where = q.where
+        if q.fts and limit is not None and _FTS_IN in where:
+            # The newest `limit` matches of a search. SQLite's own plan looks up every match
+            # and sorts them all (250 ms for a word in most of 100k articles); when there
+            # are many, walking the list-order index until `limit` of them turn up is ~10x
+            # cheaper. For a rare word, the lookups are (a long walk would not be).
+            many = self.store.execute(
+                "SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+                " LIMIT ?)", (q.fts, _FTS_WALK_FROM)).fetchone()[0] >= _FTS_WALK_FROM
+            if many:
+                where = where.replace(_FTS_IN, "+" + _FTS_IN)
+        return self.store.article_ids(where, q.params, limit)
 
     def count(self, query: str | Query = "") -> int:
         q = self.query(query)
@@ -401,9 +496,9 @@ class Library:
 
     def import_opml(self, data: bytes | str) -> ImportReport:
         """Subscribe to every feed in an OPML file (no fetching: the next refresh fetches them)."""
-        from .opml import parse_opml
+        from .opml import cap_problems, parse_opml
 
-        feeds, problems = parse_opml(data)
+        feeds, problems = parse_opml(data, max_problems=None)
         report = ImportReport(problems=list(problems))
         for item in feeds:
             try:
@@ -415,6 +510,8 @@ class Library:
                 self.store.write(lambda c, f=feed.id: c.execute(
                     "UPDATE feeds SET link = ? WHERE id = ?", (clean_line(item.site_url), f)))
             (report.added if created else report.updated).append(feed.url)
+        report.skipped = len(report.problems)
+        report.problems = cap_problems(report.problems)
         return report
 
 

@@ -108,7 +108,9 @@ def _describe(name: str) -> str:
     return f'"{name[:77]}..."' if len(name) > 80 else f'"{name}"'
 
 
-def parse_opml(data: bytes | str) -> tuple[list[OPMLFeed], list[str]]:
+def parse_opml(
+    data: bytes | str, max_problems: int | None = MAX_PROBLEMS
+) -> tuple[list[OPMLFeed], list[str]]:
     """Feeds in an OPML document, and one line for each outline skipped.
 
     Raises OPMLError (one line) for oversize input, malformed XML, entity
@@ -158,10 +160,15 @@ def parse_opml(data: bytes | str) -> tuple[list[OPMLFeed], list[str]]:
         elif kind:
             problems.append(f'skipped {_describe(title or kind)}: not a feed (type "{kind}")')
         stack.extend((el, inner) for el in reversed(children))
-    if len(problems) > MAX_PROBLEMS:
-        rest = len(problems) - MAX_PROBLEMS
-        problems[MAX_PROBLEMS:] = [f"... and {rest} more outlines skipped"]
-    return list(feeds.values()), problems
+    return list(feeds.values()), cap_problems(problems, max_problems)
+
+
+def cap_problems(problems: list[str], limit: int | None = MAX_PROBLEMS) -> list[str]:
+    """The first `limit` problems, then one line counting the rest."""
+    if limit is not None and len(problems) > limit:
+        rest = len(problems) - limit
+        problems = [*problems[:limit], f"... and {rest} more outlines skipped"]
+    return problems
 
 
 def _add_feed(

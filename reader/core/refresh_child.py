@@ -1,0 +1,132 @@
+"""Refresh in a child process, for a UI in this one.
+
+A refresh is CPU work in Python (HTTP, parsing, text extraction) on several threads.
+In the TUI's process those threads take the GIL from the event loop for up to hundreds
+of milliseconds at a time; in a child process they cannot. The child writes to the same
+database (SQLite WAL: the UI keeps reading meanwhile) and reports each feed as one JSON
+line on stdout, which becomes the same on_progress calls as Library.refresh makes.
+
+    python -m reader.core.refresh_child < job.json     # what refresh_in_child runs
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from typing import TYPE_CHECKING
+
+from .config import Config
+from .errors import ReaderError
+from .models import FetchResult, RefreshSummary
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .library import Library, ProgressFn
+
+
+def refresh_in_child(
+    library: Library,
+    refs: Sequence[str | int] | None = None,
+    *,
+    due_only: bool = False,
+    on_progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+) -> RefreshSummary:
+    """Library.refresh, run by a child process; cancel ends the child."""
+    config = dataclasses.asdict(library.config)
+    config.pop("path"), config.pop("warnings")
+    job = {
+        "db": library.store.path,
+        "config": config,
+        "due_only": due_only,
+        "refs": [str(r) for r in refs] if refs else None,
+    }
+    errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # a pipe could fill and block
+    child = subprocess.Popen(
+        [sys.executable, "-m", "reader.core.refresh_child"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=errors,
+        text=True,
+        encoding="utf-8",
+    )
+    child.stdin.write(json.dumps(job))
+    child.stdin.close()
+    stop = threading.Event()
+    if cancel is not None:
+
+        def watch() -> None:
+            while not stop.wait(0.1):
+                if cancel.is_set():
+                    child.terminate()
+                    return
+
+        threading.Thread(target=watch, name="reader-refresh-cancel", daemon=True).start()
+    summary: RefreshSummary | None = None
+    try:
+        for line in child.stdout:
+            msg = json.loads(line)
+            if "summary" in msg:
+                summary = RefreshSummary(**msg["summary"])
+                summary.failed = [tuple(f) for f in summary.failed]
+            elif on_progress is not None:
+                feed = library.store.feed(msg["feed_id"])
+                if feed is not None:
+                    result = FetchResult(
+                        msg["feed_id"], feed.url, msg["status"], error=msg["error"]
+                    )
+                    on_progress(msg["done"], msg["total"], feed, result)
+        child.wait()
+    finally:
+        stop.set()
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        errors.seek(0)
+        stderr = errors.read()
+        errors.close()
+    if summary is None:
+        if cancel is not None and cancel.is_set():
+            return RefreshSummary()
+        last = stderr.strip().splitlines()[-1:] or [f"exit status {child.returncode}"]
+        raise ReaderError(f"the refresh process failed: {last[0]}")
+    return summary
+
+
+def _main() -> None:
+    from .library import Library
+
+    if hasattr(os, "nice"):
+        os.nice(5)  # background work: under load the UI's process gets the CPU first
+    job = json.loads(sys.stdin.read())
+    library = Library(job["db"], Config(**job["config"]))
+    out = sys.stdout
+
+    def progress(done: int, total: int, feed, result: FetchResult) -> None:
+        out.write(
+            json.dumps(
+                {
+                    "done": done,
+                    "total": total,
+                    "feed_id": feed.id,
+                    "status": result.status,
+                    "error": result.error,
+                }
+            )
+            + "\n"
+        )
+        out.flush()
+
+    summary = library.refresh(job["refs"], due_only=job["due_only"], on_progress=progress)
+    out.write(json.dumps({"summary": dataclasses.asdict(summary)}) + "\n")
+    library.close()
+
+
+if __name__ == "__main__":
+    _main()

@@ -1,0 +1,66 @@
+"""Article HTML -> plain text, for the full-text index and plain rendering.
+
+It runs at ingest for every article, so it is a handful of regex passes, not a parser,
+and this module imports nothing heavy: a refresh needs it, and BeautifulSoup (which
+content.py needs to render one article) costs ~0.2 s to import.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from reader.core.sanitize import clean_line, clean_text
+
+
+# Regexes here avoid re.IGNORECASE, which halves the speed of sre's scan; tag names are
+# matched in lower and upper case (mixed case is rare enough to miss).
+def _both_cases(names: str) -> str:
+    return "|".join(f"{n}|{n.upper()}" for n in names.split("|"))
+
+
+_HIDDEN_TAGS = _both_cases(
+    "script|style|iframe|object|noscript|template|svg|head|title|textarea|select"
+)
+# An unclosed hidden element runs to the end, as in a browser; this also keeps the scan
+# linear on input like "<script" * 100_000. A self-closed one ("<iframe .../>") is just a tag.
+_HIDDEN = re.compile(
+    rf"<(?:!--.*?(?:-->|\Z)|({_HIDDEN_TAGS})\b(?:[^<>]*/>|.*?(?:</\1\s*>|\Z)))",
+    re.DOTALL,
+)
+_BLOCK_TAG = re.compile(
+    r"</?(?:"
+    + _both_cases(
+        "p|div|br|hr|li|ul|ol|dl|dt|dd|h1|h2|h3|h4|h5|h6|table|tr|td|th|blockquote|pre"
+        "|section|article|aside|header|footer|nav|main|figure|figcaption|img|address"
+        "|details|summary"
+    )
+    + r")\b[^<>]*>"
+)
+# "[^<>]*" rather than "[^>]*" keeps a stray "<" from scanning to the end of the input.
+_ANY_TAG = re.compile(r"<[a-zA-Z/!?][^<>]*>")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def html_to_text(html_text: str, *, paragraphs: bool = False) -> str:
+    """Plain text of article HTML: tags and script/style/iframe/object contents dropped,
+    entities decoded, control characters and escape sequences removed.
+
+    One line with whitespace collapsed, unless `paragraphs`, when block elements
+    become paragraph breaks.
+    """
+    s = html_text or ""
+    if "<" in s:
+        s = _HIDDEN.sub(" ", s)
+        s = _BLOCK_TAG.sub("\n" if paragraphs else " ", s)
+        s = _ANY_TAG.sub("", s)
+    if "&" in s:
+        s = html.unescape(s)
+    if paragraphs:
+        lines = (" ".join(line.split()) for line in clean_text(s).split("\n"))
+        return "\n\n".join(line for line in lines if line)
+    s = " ".join(s.split())
+    # clean_line's regexes are slow; only run them when there is something to remove.
+    if not s.isprintable() and _CONTROL.search(s):
+        s = clean_line(s)
+    return s
