@@ -125,6 +125,9 @@ def main(ctx: click.Context, demo: bool) -> None:
 def _open_tui(state: State, demo: bool) -> None:
     if not sys.stdout.isatty() and not os.environ.get("READER_FORCE_TUI"):
         fail("the reader needs a terminal; see `reader --help` for the commands", 2)
+    import gc
+
+    gc.disable()  # no collections while Textual imports; the app re-enables after its first frame
     from .ui.app import run_app
 
     if not demo:

@@ -3,6 +3,7 @@ the database watcher and the one writer thread. The panes live in screens/main.p
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -19,7 +20,7 @@ from reader.core.config import Config
 from reader.core.library import Library
 from reader.core.models import RefreshSummary
 
-from .commands import FeedCommands, binding_commands
+from .commands import FeedCommands, SavedFilterCommands, binding_commands
 from .links import has_graphical_browser, is_web_url, open_in_browser
 from .screens.help import HelpScreen, binding_rows
 from .screens.main import MainScreen
@@ -45,7 +46,7 @@ class RefreshProgress(Message):
 class ReaderApp(App[None]):
     CSS_PATH = "reader.tcss"
     TITLE = "reader"
-    COMMANDS = App.COMMANDS | {FeedCommands}
+    COMMANDS = App.COMMANDS | {FeedCommands, SavedFilterCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
@@ -61,6 +62,7 @@ class ReaderApp(App[None]):
         now: datetime | None = None,
         background_refresh: bool = True,
         watch_db: bool = True,
+        tune_gc: bool = False,
     ) -> None:
         super().__init__()
         self.library = library
@@ -71,6 +73,7 @@ class ReaderApp(App[None]):
         )
         self.background_refresh = background_refresh
         self.watch_db = watch_db
+        self.tune_gc = tune_gc
         self.url_opener: Callable[[str], bool] = open_in_browser
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-ui-write")
         self._cancel = Event()
@@ -93,14 +96,23 @@ class ReaderApp(App[None]):
             self.notify(f"unknown theme {self.config.theme!r} in config.toml", severity="warning")
         self.apply_keymap(self.config.keys)
         self._seen_version = self.library.data_version()
+
+    def main_ready(self, has_feeds: bool) -> None:
+        """The main screen has painted its headlines and read its first counts: now the
+        timers, the first-run welcome or the refresh of feeds that are due."""
+        if self.tune_gc:
+            # What startup made (Textual, styles, modules) lives as long as the app: freeze
+            # it so that full collections stop walking it (a 40-100 ms hitch in the middle of
+            # scrolling, every few seconds), and collect the young less often (Textual makes
+            # thousands of short-lived objects a frame; the default ran 4 collections a key).
+            gc.freeze()
+            gc.set_threshold(10_000, 10, 10)
+            gc.enable()
         if self.watch_db:
             self.set_interval(POLL_SECONDS, self.poll_database)
-        self.call_after_refresh(self._after_first_paint)
         if self.background_refresh and self.config.refresh_interval > 0:
             self.set_interval(self.config.refresh_interval * 60, self.refresh_due)
-
-    def _after_first_paint(self) -> None:
-        if not self.library.feeds():
+        if not has_feeds:
             from .screens.welcome import WelcomeScreen
 
             self.push_screen(WelcomeScreen(), self._welcome_done)
@@ -126,6 +138,8 @@ class ReaderApp(App[None]):
     # -- keys --------------------------------------------------------------------------------
 
     def apply_keymap(self, keys: dict[str, str]) -> None:
+        if not keys:
+            return  # (binding_ids imports every screen: not worth it at startup for nothing)
         known = binding_ids()
         unknown = sorted(k for k in keys if k not in known)
         if unknown:
@@ -289,7 +303,7 @@ class ReaderApp(App[None]):
 
 def binding_ids() -> set[str]:
     """Every binding id a user can remap in config.toml [keys]."""
-    from .screens.pickers import NamePrompt, TagPicker
+    from .screens.pickers import Confirm, NamePrompt, TagPicker
     from .screens.welcome import WelcomeScreen
     from .widgets.article_view import ArticleView
     from .widgets.headline_list import HeadlineList
@@ -307,6 +321,7 @@ def binding_ids() -> set[str]:
         HelpScreen,
         TagPicker,
         NamePrompt,
+        Confirm,
         WelcomeScreen,
     ):
         for binding in cls.BINDINGS:
@@ -316,9 +331,12 @@ def binding_ids() -> set[str]:
 
 
 def make_app(library: Library, config: Config, *, demo: bool = False, **options) -> ReaderApp:
-    """The app the CLI runs and the tests drive (options: now, background_refresh, watch_db)."""
+    """The app the CLI runs and the tests drive (options: now, background_refresh, watch_db,
+    tune_gc)."""
     return ReaderApp(library, config, demo=demo, **options)
 
 
 def run_app(library: Library, config: Config, demo: bool = False) -> None:
-    make_app(library, config, demo=demo).run()
+    # No garbage collection until the first headlines are up (see tune_gc); then less of it.
+    gc.disable()
+    make_app(library, config, demo=demo, tune_gc=True).run()

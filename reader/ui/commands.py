@@ -1,4 +1,5 @@
-"""Command palette: every bound action, and "go to feed" for each subscription.
+"""Command palette: every bound action, "go to feed" for each subscription, and
+"show"/"delete" for each saved filter.
 
 Feed titles are untrusted, so their hits are built as Content (Matcher.highlight
 would parse them as markup) and the help text never contains feed data.
@@ -43,6 +44,34 @@ class FeedCommands(Provider):
                     text=text,
                     help="Show this feed's articles",
                 )
+
+
+class SavedFilterCommands(Provider):
+    def _commands(self) -> list[tuple[str, object, str]]:
+        main = self.app.main
+        out = []
+        for name in self.app.library.saved_filters():
+            shown = clean_line(name)
+            out.append((f"Saved filter: {shown}", partial(main.show_saved_filter, name), "Show it"))
+            out.append(
+                (
+                    f"Delete saved filter: {shown}",
+                    partial(main.confirm_delete_filter, name),
+                    "Asks first",
+                )
+            )
+        return out
+
+    async def discover(self) -> Hits:
+        for text, callback, help_text in self._commands():
+            yield DiscoveryHit(Content(text), callback, text=text, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, callback, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, Content(text), callback, text=text, help=help_text)
 
 
 def binding_commands(app, screen) -> Iterable[tuple[str, str, object]]:

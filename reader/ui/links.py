@@ -29,11 +29,21 @@ def has_graphical_browser() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+_webbrowser_lock = threading.Lock()
+
+
+def _open(url: str) -> None:
+    # webbrowser registers its browsers lazily and not thread-safely: two links opened
+    # at the same moment could lose one, so launches go one at a time.
+    with _webbrowser_lock:
+        webbrowser.open(url, new=2)
+
+
 def open_in_browser(url: str) -> bool:
     """Open a checked URL in the background; False if it was refused or there is no browser."""
     if not is_web_url(url) or not has_graphical_browser():
         return False
     # webbrowser runs the browser with an argument list (no shell); a thread keeps
     # a slow launcher from freezing the UI.
-    threading.Thread(target=webbrowser.open, args=(url,), kwargs={"new": 2}, daemon=True).start()
+    threading.Thread(target=_open, args=(url,), daemon=True).start()
     return True

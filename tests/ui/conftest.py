@@ -157,6 +157,8 @@ def quiet_app(library: Library, **options) -> ReaderApp:
 
 async def settle(pilot, app: ReaderApp) -> None:
     """Let writes and workers (id loads, counts, article render) finish, the screen catch up."""
+    while app.main.switch_pending:  # a sidebar move coalesced with the next ones
+        await pilot.pause(0.02)
     for _ in range(3):
         app.wait_for_writes()
         await pilot.pause()

@@ -69,7 +69,7 @@ async def test_paging_moves_a_screenful(tmp_path):
         "http://127.0.0.1:9/many",
         "Many",
         [],
-        [entry(i, f"Story {i}", hours_ago=i, feed="many") for i in range(300)],
+        [entry(i, f"Story {i}", hours_ago=i, feed="many") for i in range(600)],
     )
     app = quiet_app(lib)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -84,11 +84,11 @@ async def test_paging_moves_a_screenful(tmp_path):
         await pilot.press("pageup")
         assert hl.cursor == page
         await pilot.press("G")
-        assert hl.cursor == 299
-        assert hl.selected.title == "Story 299"
+        assert hl.cursor == 599
+        assert hl.selected.title == "Story 599"
         # only windows around what was on screen were read, never the whole list
         assert hl.window_loads <= 6
-        assert len(hl._headlines) < 300
+        assert len(hl._headlines) < 600
     lib.close()
 
 
@@ -210,6 +210,45 @@ async def test_panes_tab_and_hl(library):
         await pilot.press("l")
         await pilot.press("escape")
         assert isinstance(app.focused, HeadlineList)
+
+
+async def test_article_pane_shows_while_an_article_is_open(library):
+    app = quiet_app(library)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        main = app.main
+        full = main.headlines.region.width
+        assert main.article.region.width == 0  # nothing open: the list has the room
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert main.article.region.width > 40
+        assert main.headlines.region.width < full
+        assert isinstance(app.focused, HeadlineList)
+        await pilot.press("escape")  # Esc in the list closes the article too
+        await pilot.pause()
+        assert main.article.region.width == 0 and main.headlines.region.width == full
+        await pilot.press("enter", "enter")  # open, then into the article
+        await settle(pilot, app)
+        assert isinstance(app.focused, ArticleView)
+        await pilot.press("q")  # q in the article closes it, it doesn't quit
+        await pilot.pause()
+        assert app.is_running and main.article.region.width == 0
+        assert isinstance(app.focused, HeadlineList)
+
+
+async def test_empty_views_say_so(library, empty_library):
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        app.main.apply_filter("no-such-word-anywhere")
+        await settle(pilot, app)
+        assert "no article matches" in app.main.headlines.render_line(1).text
+    app = quiet_app(empty_library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("escape")  # skip the welcome
+        await settle(pilot, app)
+        assert "reader add URL" in app.main.headlines.render_line(1).text
 
 
 async def test_star_and_toggle_read(library):
@@ -493,7 +532,7 @@ async def test_welcome_on_first_run(empty_library):
         assert len(empty_library.feeds()) == len(STARTER_FEEDS)
         assert started  # a background refresh was started
         labels = [i.label for i in app.main.sidebar.items]
-        assert "Hacker News: Front Page" in labels and "science" in labels
+        assert "Hacker News" in labels and "science" in labels
 
 
 async def test_welcome_skip(empty_library):

@@ -1,14 +1,14 @@
-"""Small modal dialogs: pick a tag, name a filter."""
+"""Small modal dialogs: pick a tag, name a filter, confirm a deletion."""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 
@@ -62,3 +62,35 @@ class NamePrompt(ModalScreen[str | None]):
         name = event.value.strip()
         if name:
             self.dismiss(name)
+
+
+class Confirm(ModalScreen[bool]):
+    """Ask yes or no; dismisses True for yes. y says yes, n or Esc no; Enter presses the
+    focused button, which is Cancel at first."""
+
+    BINDINGS = [
+        Binding("y", "dismiss(True)", "Yes", id="confirm_yes"),
+        Binding("n,escape", "dismiss(False)", "No", id="confirm_no"),
+    ]
+
+    def __init__(self, question: str, detail: str = "", yes: str = "Delete") -> None:
+        super().__init__()
+        self.question = question
+        self.detail = detail
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content(self.question), classes="dialog-title")
+            if self.detail:
+                yield Static(Content(self.detail), classes="dialog-detail")
+            with Horizontal(classes="buttons"):
+                yield Button(f"{self.yes} (y)", variant="error", id="yes")
+                yield Button("Cancel (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()  # Enter alone doesn't delete
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")

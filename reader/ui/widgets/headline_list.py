@@ -14,6 +14,7 @@ from datetime import datetime
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import work
 from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
@@ -24,6 +25,7 @@ from reader.core.sanitize import clean_line
 from .line_list import LineList
 
 WINDOW = 200  # rows read from SQLite at once
+AHEAD = 100  # rows beyond the screen read in a thread before they are needed
 MAX_CACHED = 4000  # headlines kept in memory
 
 
@@ -31,9 +33,13 @@ def fit(text: str, width: int) -> str:
     """`text` cut or padded to exactly `width` cells (wide characters counted as two)."""
     if width <= 0:
         return ""
-    if cell_len(text) <= width:
-        return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"
+    cells = cell_len(text)
+    if cells <= width:
+        return text + " " * (width - cells)
+    # A wide character that would straddle the cut leaves a pad space: the ellipsis goes
+    # right after the text and the space after it, not "理 …".
+    cut = set_cell_size(text, width - 1).rstrip()
+    return cut + "…" + " " * (width - 1 - cell_len(cut))
 
 
 def format_time(when: datetime | None, now: datetime, short: bool = False) -> str:
@@ -50,20 +56,29 @@ def format_time(when: datetime | None, now: datetime, short: bool = False) -> st
 
 @dataclass(frozen=True)
 class Columns:
+    """Cell widths of a row's columns; each but the title includes its trailing space."""
+
     time: int
     feed: int
-    tags: int
+    title: int  # the title column; the tags column follows it (none if title == rest)
+    rest: int  # cells for the title and tags together
 
 
 def columns_for(width: int) -> Columns:
-    time = 11 if width >= 100 else 7  # with its trailing space
-    feed = 0 if width < 50 else max(10, min(22, width // 5))
-    tags = 0 if width < 100 else min(24, width // 7)
-    return Columns(time, feed, tags)
+    time = 11 if width >= 100 else 7
+    feed = 0 if width < 50 else max(10, min(22, width // 5)) + 1
+    rest = max(0, width - 3 - time - feed)
+    # Titles get a fixed column so that tags line up, like elfeed's; the tags column
+    # gets a quarter of what's left (a third on a wide list, up to 40 cells) at the
+    # right, titles the rest.
+    tags = 0 if rest < 40 else min(40, rest // 3 if rest >= 90 else rest // 4)
+    title = rest - tags - 1 if tags else rest
+    return Columns(time, feed, title, rest)
 
 
 class HeadlineList(LineList):
-    """The centre pane."""
+    """The centre pane. A cursor move repaints the two rows it changes and posts nothing:
+    the article pane shows what Enter opened, it doesn't follow the cursor."""
 
     HELP_TITLE = "Headline list"
 
@@ -93,11 +108,6 @@ class HeadlineList(LineList):
     HeadlineList > .headline-list--tags { color: $text-muted; }
     """
 
-    class Highlighted(Message):
-        def __init__(self, article_id: int | None) -> None:
-            super().__init__()
-            self.article_id = article_id
-
     class Opened(Message):
         def __init__(self, article_id: int) -> None:
             super().__init__()
@@ -116,6 +126,10 @@ class HeadlineList(LineList):
         self._headlines: dict[int, Headline] = {}
         self._styles: dict[str, Style] | None = None
         self.window_loads = 0  # how many windows were read (tests check it stays small)
+        self.empty_text = ""  # shown when the view has no articles
+        self.read_ahead = False  # turned on after the first frame (it would only slow it)
+        self._ahead_pending = False  # a read-ahead thread is out
+        self._cache_generation = 0  # bumped when cached rows are dropped as stale
 
     # -- data --------------------------------------------------------------------------------
 
@@ -132,13 +146,22 @@ class HeadlineList(LineList):
         aid = self.selected_id
         return self.headline(self.cursor) if aid is not None else None
 
-    def set_ids(self, ids: list[int], *, keep_selection: bool = True) -> None:
-        """Show a new id list; keep the selected article (and its place on screen) if it's there."""
-        old_id = self.selected_id
-        screen_row = self.cursor - int(self.scroll_y)
+    def set_ids(self, ids: list[int], *, keep_selection: bool = True, fresh: bool = True) -> None:
+        """Show a new id list; keep the selected article (and its place on screen) if it's there.
+
+        `fresh`: the articles may have changed (a reload), so rows read before are dropped.
+        Otherwise they stay, and when the rows on screen are the same (the full list of a
+        view arriving after its first screenful) nothing is repainted.
+        """
+        old_id, old_cursor = self.selected_id, self.cursor
+        old_top = int(self.scroll_y)
+        old_rows = self.ids[old_top : old_top + self.size.height]
+        screen_row = self.cursor - old_top
         self.ids = ids
-        self._headlines.clear()
-        self._strips.clear()
+        if fresh:
+            self._headlines.clear()
+            self._strips.clear()
+            self._cache_generation += 1
         new_row = 0
         if keep_selection and old_id is not None:
             try:
@@ -153,9 +176,9 @@ class HeadlineList(LineList):
         else:
             self.scroll_to(y=0, animate=False, immediate=True)
         self.scroll_to_cursor()
-        self.refresh()
-        if self.selected_id != old_id:
-            self.post_message(self.Highlighted(self.selected_id))
+        top = int(self.scroll_y)
+        if fresh or new_row != old_cursor or ids[top : top + self.size.height] != old_rows:
+            self.refresh()
 
     def headline(self, row: int) -> Headline | None:
         if not 0 <= row < len(self.ids):
@@ -180,6 +203,38 @@ class HeadlineList(LineList):
     def prefetch(self, first: int, last: int) -> None:
         if any(i not in self._headlines for i in self.ids[first : last + 1]):
             self._load_window(max(0, first - WINDOW // 4), last + WINDOW)
+        self._read_ahead(first, last)
+
+    def _read_ahead(self, first: int, last: int) -> None:
+        """Load the rows just off screen in a thread, so that moving on into them never
+        waits for SQLite (a window read is 5-15 ms on 100k articles: a hitch in a repaint)."""
+        if self._ahead_pending or not self.read_ahead:
+            return
+        lo = max(0, first - AHEAD)
+        want = [i for i in self.ids[lo : last + 1 + AHEAD] if i not in self._headlines]
+        if want:
+            self._ahead_pending = True
+            self._load_ahead(want, self._cache_generation)
+
+    @work(thread=True, group="read-ahead", exit_on_error=False)
+    def _load_ahead(self, want: list[int], generation: int) -> None:
+        rows: list[Headline] = []
+        try:
+            rows = self._load(want)
+        finally:  # even when the read failed: the next read-ahead may go
+            try:
+                self.app.call_from_thread(self._ahead_loaded, rows, generation)
+            except RuntimeError:
+                pass  # the app has gone
+
+    def _ahead_loaded(self, rows: list[Headline], generation: int) -> None:
+        self._ahead_pending = False
+        if generation != self._cache_generation:
+            return  # read before a reload: possibly stale
+        if len(self._headlines) + len(rows) > MAX_CACHED:
+            return  # the next window read makes room
+        for h in rows:
+            self._headlines.setdefault(h.id, h)  # a row already here may carry newer flags
 
     def cached(self, article_id: int) -> Headline | None:
         return self._headlines.get(article_id)
@@ -196,7 +251,12 @@ class HeadlineList(LineList):
                 h.read = read
             if starred is not None:
                 h.starred = starred
-        self.refresh()
+        # Repaint just the rows on screen that changed (their cache keys hold the flags).
+        wanted = set(ids)
+        top = int(self.scroll_y)
+        for row in range(top, min(len(self.ids), top + self.size.height)):
+            if self.ids[row] in wanted:
+                self.refresh_row(row)
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -230,36 +290,49 @@ class HeadlineList(LineList):
             Segment("★" if h.starred else " ", base + st("star")),
             Segment(" "),
             Segment(
-                fit(format_time(h.published, self._clock(), cols.time < 10), cols.time - 1),
+                fit(format_time(h.published, self._clock(), cols.time < 10), cols.time),
                 base + st("time"),
             ),
-            Segment(" "),
         ]
-        used = 3 + cols.time
         if cols.feed:
-            segments += [
-                Segment(fit(clean_line(h.feed_title), cols.feed), base + st("feed")),
-                Segment(" "),
-            ]
-            used += cols.feed + 1
+            feed = fit(clean_line(h.feed_title), cols.feed - 1) + " "
+            segments.append(Segment(feed, base + st("feed")))
         # Core strips control characters before storing; this is the second line of defence.
+        title = clean_line(h.title)
         tags = clean_line(" ".join("+" + t for t in h.tags))
-        tags_width = min(cols.tags, cell_len(tags)) if tags and cols.tags else 0
-        title_width = max(0, width - used - (tags_width + 1 if tags_width else 0))
-        segments.append(Segment(fit(clean_line(h.title), title_width), text_style))
-        if tags_width:
-            segments += [Segment(" "), Segment(fit(tags, tags_width), base + st("tags"))]
+        rest = cols.rest
+        # Tags go in their column after the title; a title too long for its column takes
+        # the tags' room too: tags are dropped before a title is cut.
+        if tags and cols.title < rest and cell_len(title) <= cols.title:
+            segments += [
+                Segment(fit(title, cols.title), text_style),
+                Segment(" "),
+                Segment(fit(tags, rest - cols.title - 1), base + st("tags")),
+            ]
+        else:
+            segments.append(Segment(fit(title, rest), text_style))
         if selected:
             cursor = st("cursor") if self.has_focus else st("cursor-blurred")
             segments = [Segment(s.text, (s.style or base) + cursor) for s in segments]
         else:
             segments = [Segment(s.text, s.style or base) for s in segments]
-        return Strip(segments)
+        # The cell length is known (it spares measuring every row); not on a pane too
+        # narrow for the fixed columns, where the list crops the row.
+        exact = 3 + cols.time + cols.feed + rest == width
+        return Strip(segments, width if exact else None)
+
+    def render_empty(self, y: int, width: int, base: Style) -> Strip:
+        if y != 1 or not self.empty_text:
+            return Strip.blank(width, base)
+        return Strip([Segment(fit("  " + self.empty_text, width), base + self._style("read"))])
+
+    def set_empty_text(self, text: str) -> None:
+        if text != self.empty_text:
+            self.empty_text = text
+            if not self.ids:
+                self.refresh()
 
     # -- behaviour ---------------------------------------------------------------------------
-
-    def cursor_moved(self, old: int, new: int) -> None:
-        self.post_message(self.Highlighted(self.selected_id))
 
     def row_clicked(self, row: int) -> None:
         self.action_open()

@@ -60,4 +60,4 @@ class KeyHints(Static):
             (" ^p", key_style + Style.from_meta({"@click": "app.command_palette"})),
             (" Commands ", desc_style),
         ]
-        self.update(Content.assemble(*parts))
+        self.update(Content.assemble(*parts), layout=False)  # always one line, 1fr wide

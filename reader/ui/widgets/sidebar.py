@@ -34,6 +34,7 @@ class Item:
     count: int | None = None
     depth: int = 0
     feed: Feed | None = None
+    name: str = ""  # a saved filter's name as stored (the label is cleaned for display)
 
     @property
     def selectable(self) -> bool:
@@ -50,7 +51,14 @@ class Item:
         return ""
 
 
-def build_items(feeds: list[Feed], totals: dict[str, int], saved: dict[str, str]) -> list[Item]:
+def build_items(
+    feeds: list[Feed],
+    totals: dict[str, int],
+    saved: dict[str, str],
+    saved_counts: dict[str, int] | None = None,
+) -> list[Item]:
+    """The sidebar's rows; saved filters show `saved_counts` (their unread counts, read later)."""
+    saved_counts = saved_counts or {}
     items = [
         Item("all", "All", "", totals.get("unread", 0)),
         Item("unread", "Unread", "is:unread", totals.get("unread", 0)),
@@ -58,7 +66,10 @@ def build_items(feeds: list[Feed], totals: dict[str, int], saved: dict[str, str]
     ]
     if saved:
         items.append(Item("section", "Saved filters"))
-        items += [Item("saved", name, query, depth=1) for name, query in saved.items()]
+        items += [
+            Item("saved", clean_line(name), query, saved_counts.get(name), depth=1, name=name)
+            for name, query in saved.items()
+        ]
     by_tag: dict[str, tuple[str, list[Feed]]] = {}
     untagged: list[Feed] = []
     for feed in feeds:
@@ -87,7 +98,10 @@ class Sidebar(LineList):
 
     HELP_TITLE = "Sidebar"
 
-    BINDINGS = [Binding("enter", "choose", "Show", id="choose", show=False)]
+    BINDINGS = [
+        Binding("enter", "choose", "Show", id="choose", show=False),
+        Binding("d", "delete_filter", "Delete filter", id="delete_filter"),
+    ]
 
     COMPONENT_CLASSES = {
         "sidebar--cursor",
@@ -110,6 +124,16 @@ class Sidebar(LineList):
     """
 
     class Selected(Message):
+        """An item was chosen: by moving onto it (`focus` False) or with Enter (True)."""
+
+        def __init__(self, item: Item, focus: bool = False) -> None:
+            super().__init__()
+            self.item = item
+            self.focus = focus
+
+    class DeleteFilter(Message):
+        """The user asked to delete this saved filter (the screen confirms first)."""
+
         def __init__(self, item: Item) -> None:
             super().__init__()
             self.item = item
@@ -133,6 +157,7 @@ class Sidebar(LineList):
     def set_items(self, items: list[Item]) -> None:
         """New items (counts changed); the cursor stays on the same filter when it can."""
         old = self.current
+        was_saved = self._on_saved(self.cursor)
         self.items = items
         row = 0
         if old is not None:
@@ -141,19 +166,27 @@ class Sidebar(LineList):
                     row = i
                     break
             else:
+                # Gone (a deleted saved filter, an unsubscribed feed): stay near, on an item.
                 row = min(self.cursor, max(0, len(items) - 1))
+                while 0 < row and not items[row].selectable:
+                    row -= 1
         self.cursor = row
         self.update_virtual_size()
         self._strips.clear()
         self.scroll_to_cursor()
         self.refresh()
+        if was_saved != self._on_saved(row):
+            self.refresh_bindings()
 
     def set_active(self, filter_text: str) -> None:
         """Mark the item whose filter is the one shown (none when the user typed another)."""
         if filter_text != self.active_filter:
+            changed = {filter_text, self.active_filter}
             self.active_filter = filter_text
-            self._strips.clear()
-            self.refresh()
+            # Rows are cached by whether they are the active one: repaint just those two.
+            for row, item in enumerate(self.items):
+                if item.filter in changed:
+                    self.refresh_row(row)
 
     def select_filter(self, filter_text: str) -> bool:
         """Put the cursor on the item with this filter (without posting Selected)."""
@@ -211,13 +244,39 @@ class Sidebar(LineList):
             segments = [Segment(s.text, s.style or base) for s in segments]
         return Strip(segments)
 
-    def cursor_moved(self, old: int, new: int) -> None:
-        self.action_choose()
+    def set_saved_counts(self, counts: dict[str, int]) -> None:
+        """Unread counts of saved filters (they come after the rest: each is a query)."""
+        for item in self.items:
+            if item.kind == "saved" and item.count != counts.get(item.name):
+                item.count = counts.get(item.name)
+                self._strips.clear()
+                self.refresh()
 
-    def action_choose(self) -> None:
+    def cursor_moved(self, old: int, new: int) -> None:
+        if self._on_saved(old) != self._on_saved(new):
+            self.refresh_bindings()  # `d` is offered on saved filters only
+        # Moving shows the item's articles at once; Enter then goes to the list.
+        self._choose(focus=False)
+
+    def _on_saved(self, row: int) -> bool:
+        return 0 <= row < len(self.items) and self.items[row].kind == "saved"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "delete_filter":
+            return self._on_saved(self.cursor)
+        return True
+
+    def _choose(self, focus: bool) -> None:
         item = self.current
         if item is not None and item.selectable:
-            self.post_message(self.Selected(item))
+            self.post_message(self.Selected(item, focus=focus))
+
+    def action_choose(self) -> None:
+        self._choose(focus=True)
+
+    def action_delete_filter(self) -> None:
+        if self._on_saved(self.cursor):
+            self.post_message(self.DeleteFilter(self.items[self.cursor]))
 
     def feed_items(self) -> list[Item]:
         return [i for i in self.items if i.kind == "feed"]

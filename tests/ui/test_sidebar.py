@@ -1,0 +1,154 @@
+"""The sidebar: choosing a view, saved filters with their counts, deleting one."""
+
+from __future__ import annotations
+
+from reader.ui.screens.pickers import Confirm
+from reader.ui.widgets.headline_list import HeadlineList
+from reader.ui.widgets.sidebar import Sidebar
+
+from .conftest import quiet_app, settle, wait_until
+
+WIDE = (120, 30)
+
+
+def item(app, label: str):
+    return next((i for i in app.main.sidebar.items if i.label == label), None)
+
+
+def row_of(app, label: str) -> int:
+    return next(n for n, i in enumerate(app.main.sidebar.items) if i.label == label)
+
+
+async def test_enter_applies_the_item_and_moves_to_the_list(library):
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("h")
+        assert isinstance(app.focused, Sidebar)
+        await pilot.press("j", "j")  # Starred: shown at once, the sidebar keeps the focus
+        await settle(pilot, app)
+        assert app.main.filter_text == "is:starred"
+        assert isinstance(app.focused, Sidebar)
+        await pilot.press("j", "enter")  # "news", then Enter: the list gets the focus
+        await settle(pilot, app)
+        assert app.main.filter_text == "+news"
+        assert isinstance(app.focused, HeadlineList)
+        assert len(app.main.headlines.ids) == 5
+        # Enter on the item already shown still goes to the list
+        await pilot.press("h", "enter")
+        assert isinstance(app.focused, HeadlineList)
+        assert app.main.filter_text == "+news"
+
+
+async def test_enter_in_the_narrow_sidebar_goes_back_to_the_list(library):
+    app = quiet_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("h", "j", "enter")  # the sidebar shows on demand; Unread
+        await settle(pilot, app)
+        assert app.main.filter_text == "is:unread"
+        assert isinstance(app.focused, HeadlineList)
+        assert app.main.sidebar.region.width == 0  # hidden again: the list has the screen
+        assert app.main.headlines.region.width == 80
+
+
+async def test_saved_filters_show_unread_counts(library):
+    library.save_filter("Tech unread", "+tech is:unread")
+    library.save_filter("Starred", "is:starred")  # a name shared with a built-in item
+    library.save_filter("Old", "@2020-01-01..2025-01-01")
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_until(pilot, app, lambda: getattr(item(app, "Tech unread"), "count", None))
+        assert item(app, "Tech unread").count == 4
+        assert item(app, "Old").count in (None, 0)  # nothing unread there: no number shown
+        text = app.main.sidebar.render_line(row_of(app, "Tech unread")).text
+        assert text.rstrip().endswith("4")
+        # reading one updates the count
+        app.main.apply_filter("+tech")
+        await settle(pilot, app)
+        await pilot.press("m")
+        await wait_until(pilot, app, lambda: item(app, "Tech unread").count == 3)
+
+
+async def test_delete_a_saved_filter_with_d(library):
+    library.save_filter("World unread", "+world is:unread")
+    library.save_filter("Keep me", "is:starred")
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        sidebar = app.main.sidebar
+        await pilot.press("h")
+        sidebar.move_cursor(row_of(app, "World unread"))
+        await settle(pilot, app)
+        assert app.main.filter_text == "+world is:unread"
+        assert "d" in app.screen.active_bindings  # offered on a saved filter
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")  # no: nothing happens
+        await pilot.pause()
+        assert "World unread" in library.saved_filters()
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("enter")  # Enter presses Cancel, the focused button
+        await pilot.pause()
+        assert "World unread" in library.saved_filters()
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot, app)
+        assert library.saved_filters() == {"Keep me": "is:starred"}
+        labels = [i.label for i in sidebar.items]
+        assert "World unread" not in labels and "Keep me" in labels
+        assert sidebar.current.selectable
+        # the view stays, now as an unnamed filter
+        assert app.main.filter_text == "+world is:unread"
+        assert app.main.view_label == "Filter: +world is:unread"
+        # on a tag or a feed, d does nothing
+        sidebar.move_cursor(row_of(app, "news"))
+        await settle(pilot, app)
+        assert "d" not in app.screen.active_bindings
+        await pilot.press("d")
+        await pilot.pause()
+        assert app.screen is app.main
+
+
+async def test_saved_filters_in_the_command_palette(library):
+    library.save_filter("Tech unread", "+tech is:unread")
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"delete saved filter tech")
+        from textual.widgets import OptionList
+
+        results = app.screen.query_one(OptionList)
+        await wait_until(
+            pilot,
+            app,
+            lambda: (
+                results.option_count > 0
+                and "Delete saved filter: Tech unread" in str(results.get_option_at_index(0).prompt)
+            ),
+        )
+        await pilot.press("enter")
+        await wait_until(pilot, app, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await settle(pilot, app)
+        assert library.saved_filters() == {}
+
+
+async def test_holding_j_in_the_sidebar_shows_where_it_stops(library):
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("h")
+        applied: list[str] = []
+        apply = app.main.apply_filter
+        app.main.apply_filter = lambda text, *a, **k: applied.append(text) or apply(text, *a, **k)
+        await pilot.press("j", "j", "j", "j", "j")  # Unread .. the "tech" tag, in quick succession
+        await settle(pilot, app)
+        assert app.main.filter_text == app.main.sidebar.current.filter
+        assert app.main.view_label == "tech"
+        assert len(applied) < 5  # not every item on the way was queried
