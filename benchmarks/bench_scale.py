@@ -1,0 +1,288 @@
+"""Scale: the TUI and `reader list` on databases of 10k, 100k and 1M articles.
+
+    python benchmarks/bench_scale.py                    # 10k, 100k and 1M; tmux needed for the TUI
+    python benchmarks/bench_scale.py --sizes 100k --newsboat
+    python benchmarks/bench_scale.py --smoke            # seconds; for CI
+
+Databases come from make_db.py (feeds of 1,000 articles, ~3 KB of HTML each) and are
+kept in --dbdir, so a second run starts at once. The TUI runs in a real terminal: a
+tmux pane of --size, read with capture-pane (bench_tui.py's helpers), so every figure
+is key press (or launch) to changed screen, tmux's capture latency included.
+"Core" figures are the same queries timed in-process, without the UI: what a tag
+switch or a search costs the database. --newsboat times newsboat's first screen on a
+cache of 100 feeds x 1,000 items (made by one `newsboat -x reload` from a loopback server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import bench_tui as tui
+import make_db
+from common import (
+    READER,
+    generate_corpus,
+    machine,
+    median,
+    newsboat,
+    newsboat_files,
+    newsboat_reload,
+)
+from serve import serve
+
+from reader.core.library import Library
+
+SIZES = {"10k": 10, "100k": 100, "1m": 1000}  # feeds of 1,000 articles
+# From make_db's vocabulary: in ~99%, ~12% and ~0.7% of the articles.
+QUERIES = {"common word": "river", "medium word": "kalo", "rare word": "tesuno"}
+
+
+def database(dbdir: Path, size: str, smoke: bool) -> Path:
+    feeds, articles = (3, 200) if smoke else (SIZES[size], 1000)
+    path = dbdir / f"articles-{feeds * articles // 1000}k.db"
+    if not path.exists():
+        start = time.perf_counter()
+        make_db.build(path, feeds, articles)
+        print(
+            f"  built {path} ({path.stat().st_size / 1e6:.0f} MB)"
+            f" in {time.perf_counter() - start:.0f} s"
+        )
+    return path
+
+
+def median_of(fn, runs: int) -> float:
+    return median([fn() for _ in range(runs)])
+
+
+def core_figures(db: Path, runs: int) -> dict[str, float]:
+    """In-process: open + first screenful, and each view's first 200 ids plus its count."""
+    out = {}
+
+    def first_screen() -> float:
+        start = time.perf_counter()
+        lib = Library(db)
+        lib.headlines(lib.article_ids("", limit=200)[:60])
+        lib.totals()
+        elapsed = time.perf_counter() - start
+        lib.close()
+        return elapsed
+
+    out["open + first 60 headlines"] = median_of(first_screen, runs)
+    lib = Library(db)
+    tag = lib.tags()[0]
+    for name, text in [(f"tag +{tag}", f"+{tag}")] + [
+        (f"search {q!r} ({k})", q) for k, q in QUERIES.items()
+    ]:
+
+        def view(text: str = text) -> float:
+            start = time.perf_counter()
+            lib.headlines(lib.article_ids(text, limit=200)[:60])
+            return time.perf_counter() - start
+
+        def count(text: str = text) -> float:
+            start = time.perf_counter()
+            lib.count(text)
+            return time.perf_counter() - start
+
+        out[f"{name}: first 200"] = median_of(view, runs)
+        out[f"{name}: count"] = median_of(count, runs)
+    lib.close()
+    return out
+
+
+def reader_list(db: Path, query: str, runs: int) -> tuple[float, int]:
+    lines = 0
+
+    def once() -> float:
+        nonlocal lines
+        start = time.perf_counter()
+        out = subprocess.run(
+            [READER, "--db", str(db), "list", query], capture_output=True, text=True, check=True
+        )
+        lines = out.stdout.count("\n")
+        return time.perf_counter() - start
+
+    return median_of(once, runs), lines
+
+
+def start_pane(cmd: list[str], size: str) -> float:
+    """A fresh tmux server running cmd; returns when it was started."""
+    tui.tmux("kill-server")
+    time.sleep(0.5)  # a tmux server that is still going away makes new-session fail
+    cols, rows = size.split("x")
+    started = time.perf_counter()
+    tui.tmux("new-session", "-d", "-s", "main", "-x", cols, "-y", rows, *cmd)
+    return started
+
+
+def send(*keys: str) -> None:
+    tui.tmux("send-keys", "-t", "main", *keys)
+
+
+def wait_for(text: str, start: float, timeout: float = 30, header: bool = True) -> float:
+    """Seconds from start until text is on screen (header: in the top line, reader's header)."""
+    while time.perf_counter() - start < timeout:
+        screen = tui.tmux("capture-pane", "-p", "-t", "main")
+        if text in ((screen.splitlines() or [""])[0] if header else screen):
+            return time.perf_counter() - start
+        time.sleep(0.002)
+    raise TimeoutError(f"{text!r} not on screen:\n" + tui.tmux("capture-pane", "-p", "-t", "main"))
+
+
+def tui_figures(db: Path, size: str, runs: int) -> dict[str, list[float]]:
+    fig: dict[str, list[float]] = {}
+    cmd = [READER, "--db", str(db)]
+    try:
+        start_pane(["cat"], size)  # the floor: tmux's own key-to-screen latency
+        fig["floor: key to echo in cat"] = [tui.key_to_repaint("x") for _ in range(runs * 4)]
+        fig["launch to first headlines"] = [tui.launch(cmd, size) for _ in range(runs)]
+        tui.settle(1.0)
+        fig["resident memory after launch (MB)"] = [tui.rss_mb()]
+        fig["cursor move (j)"] = [tui.key_to_repaint("j") for _ in range(runs * 4)]
+        fig["page down (space)"] = [tui.key_to_repaint("Space") for _ in range(runs * 2)]
+        fig["jump to the end (G)"] = [tui.key_to_repaint(k) for k in ["G", "g"] * runs][::2]
+        send("h")  # the sidebar: All, Unread, Starred, then the first tag and its feeds
+        for _ in range(3):
+            tui.key_to_repaint("j")
+        fig["tag -> feed (sidebar j)"], fig["feed -> tag (sidebar k)"] = [], []
+        for _ in range(runs):
+            fig["tag -> feed (sidebar j)"].append(tui.key_to_repaint("j"))
+            fig["feed -> tag (sidebar k)"].append(tui.key_to_repaint("k"))
+        send("l")
+        for kind, word in QUERIES.items():
+            fig[f"search {word!r} ({kind})"] = []
+            for _ in range(runs):
+                send("/")
+                tui.settle(0.2)
+                send("C-u")
+                tui.settle(0.2)
+                start = time.perf_counter()  # one paste (as one event) and Enter
+                tui.tmux(
+                    "set-buffer",
+                    word,
+                    ";",
+                    "paste-buffer",
+                    "-p",
+                    "-t",
+                    "main",
+                    ";",
+                    "send-keys",
+                    "-t",
+                    "main",
+                    "Enter",
+                )
+                fig[f"search {word!r} ({kind})"].append(wait_for(f"Filter: {word}", start))
+                send("/")  # back to All: Escape in the filter box clears the filter
+                tui.settle(0.2)
+                send("Escape")
+                wait_for(" All ", time.perf_counter(), timeout=60)
+                tui.settle(0.3)
+        tui.settle(0.5)
+        fig["resident memory at the end (MB)"] = [tui.rss_mb()]
+    finally:
+        tui.tmux("kill-server")
+        tui.SOCK.unlink(missing_ok=True)
+    return fig
+
+
+def newsboat_first_screen(size: str, runs: int) -> dict[str, list[float]]:
+    work = Path(tempfile.mkdtemp(prefix="reader-bench-nb-"))
+    try:
+        generate_corpus(work / "corpus", 100, 1000)
+        with serve(work / "corpus") as served:
+            urls, config = newsboat_files(served.urls, work / "nb")
+            cache = work / "nb" / "cache.db"
+            reload_s = newsboat_reload(urls, config, cache)
+        cmd = [
+            "env",
+            f"HOME={work / 'nb'}",
+            newsboat(),
+            "-u",
+            str(urls),
+            "-c",
+            str(cache),
+            "-C",
+            str(config),
+        ]
+        starts = []
+        for _ in range(runs):
+            starts.append(wait_for("(1000/1000)", start_pane(cmd, size), timeout=60, header=False))
+        tui.settle(1.0)
+        memory = tui.rss_mb()
+        return {
+            "newsboat reload, 100 x 1,000 items (s)": [reload_s],
+            "newsboat launch to first screen": starts,
+            "newsboat resident memory (MB)": [memory],
+        }
+    finally:
+        tui.tmux("kill-server")
+        tui.SOCK.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def show(name: str, values: list[float]) -> None:
+    if "(MB)" in name or "(s)" in name:
+        print(f"    {name:42} {values[0]:8.1f}")
+    else:
+        print(
+            f"    {name:42} median {median(values) * 1000:8.1f} ms"
+            f"   max {max(values) * 1000:8.1f} ms"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10k,100k,1m", help="any of 10k,100k,1m")
+    parser.add_argument("--dbdir", type=Path, default=Path(tempfile.gettempdir()) / "reader-scale")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--size", default="160x48", help="terminal size")
+    parser.add_argument("--no-tui", action="store_true", help="skip the tmux figures")
+    parser.add_argument("--newsboat", action="store_true", help="newsboat's first screen on 100k")
+    parser.add_argument("--smoke", action="store_true", help="one tiny database, one run, no TUI")
+    args = parser.parse_args()
+    sizes = [s.strip().lower() for s in args.sizes.split(",")]
+    if args.smoke:
+        sizes, args.runs, args.no_tui = ["smoke"], 1, True
+        args.dbdir = Path(tempfile.mkdtemp(prefix="reader-bench-scale-"))
+    args.dbdir.mkdir(parents=True, exist_ok=True)
+    use_tui = not args.no_tui and shutil.which("tmux") is not None
+    print(
+        f"machine: {machine()}; terminal {args.size} in tmux"
+        if use_tui
+        else f"machine: {machine()}"
+    )
+    try:
+        for size in sizes:
+            db = database(args.dbdir, size, args.smoke)
+            print(f"{size}: {db.name} ({db.stat().st_size / 1e6:.0f} MB)")
+            print("  core (in-process, no UI)")
+            for name, seconds in core_figures(db, args.runs).items():
+                show(name, [seconds])
+            print("  reader list")
+            for query in ("+tech is:unread", "+tech tesuno"):
+                wall, lines = reader_list(db, query, args.runs)
+                print(
+                    f"    {'reader list ' + repr(query):42} median {wall * 1000:8.1f} ms"
+                    f"   ({lines:,} lines)"
+                )
+            if use_tui:
+                print(f"  TUI in tmux (median of {args.runs}+ runs)")
+                for name, values in tui_figures(db, args.size, args.runs).items():
+                    show(name, values)
+        if args.newsboat and newsboat() and use_tui:
+            print("newsboat, 100 feeds x 1,000 items")
+            for name, values in newsboat_first_screen(args.size, args.runs).items():
+                show(name, values)
+    finally:
+        if args.smoke:
+            shutil.rmtree(args.dbdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

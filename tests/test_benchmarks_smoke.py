@@ -1,0 +1,53 @@
+"""Each benchmark script still runs (--smoke: a tiny generated corpus, one run, no newsboat).
+
+Figures are printed, never asserted: CI machines differ. What is checked is that the
+script ran to the end and printed its figures.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def run(script: str, *args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, str(BENCH / script), "--smoke", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=BENCH,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def test_bench_refresh_smoke():
+    out = run("bench_refresh.py")
+    assert "cold refresh" in out and "warm refresh (all 304)" in out
+    assert "reader stored 20 articles from 4 feeds" in out
+
+
+def test_bench_refresh_smoke_python_server():
+    assert "served by python" in run("bench_refresh.py", "--python-server")
+
+
+def test_bench_parse_smoke():
+    out = run("bench_parse.py")
+    assert "parse_feed, all files" in out and "fast         3 files" in out
+
+
+def test_bench_scale_smoke():
+    out = run("bench_scale.py")
+    assert "open + first 60 headlines" in out and "reader list '+tech is:unread'" in out
+
+
+def test_bench_stall_smoke():
+    pytest.importorskip("textual")
+    out = run("bench_stall.py")
+    assert "headless " in out and "headless, child " in out and "longest stall" in out
