@@ -18,7 +18,7 @@ from pathlib import Path
 from .errors import ArticleNotFound, StorageError
 from .models import Article, Feed, Headline, ParsedEntry
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_S = 15.0
 READ_CACHE_KB = 4_000  # SQLite page cache of a connection that only reads
 WRITE_CACHE_KB = 32_000  # ... and of one that has written
@@ -115,6 +115,12 @@ MIGRATIONS: list[str] = [
     # 2 -> 3: articles by link, to find the same article in another feed.
     """
     CREATE INDEX IF NOT EXISTS articles_link ON articles(link) WHERE link != '';
+    """,
+    # 3 -> 4: articles_sort_state already starts with (sort_time, id), so articles_sort
+    # only cost time on every insert; a feed's own view gets an index in list order.
+    """
+    DROP INDEX IF EXISTS articles_sort;
+    CREATE INDEX IF NOT EXISTS articles_feed_sort ON articles(feed_id, sort_time DESC, id DESC);
     """,
 ]
 
