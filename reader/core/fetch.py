@@ -33,16 +33,16 @@ from urllib.request import url2pathname
 # (~0.3 ms, thousands of times a refresh); a miss recorded in sys.modules costs nothing.
 sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
 try:
-    import sniffio  # noqa: F401
+    import sniffio
 except ImportError:
     sys.modules["sniffio"] = None  # type: ignore[assignment]
 
-import httpx  # noqa: E402
+import httpx
 
-from reader import __version__  # noqa: E402
-from reader.core.errors import ReaderError  # noqa: E402
-from reader.core.models import FetchRequest, FetchResult, ParsedFeed  # noqa: E402
-from reader.core.sanitize import clean_text  # noqa: E402
+from reader import __version__
+from reader.core.errors import ReaderError
+from reader.core.models import FetchRequest, FetchResult, ParsedFeed
+from reader.core.sanitize import clean_text
 
 try:
     import brotli
@@ -333,7 +333,7 @@ class _Fetcher:
         try:
             try:
                 raw = await self.fetch_raw(req, large)
-            except Exception as exc:  # noqa: BLE001 - one bad feed never breaks the batch
+            except Exception as exc:
                 return FetchResult(
                     req.feed_id, req.url, "error", error=_describe(exc, req.url, self.settings)
                 )
@@ -354,7 +354,7 @@ class _Fetcher:
                 self.executor, parse_feed, raw.body, raw.final_url, raw.content_type
             )
             result.status = "ok"
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             # No validators for a body that did not parse: with them the server
             # would answer 304 and the broken copy would never be replaced.
             result.status, result.etag, result.last_modified = "error", None, None
@@ -392,7 +392,7 @@ class _Fetcher:
                     started = loop.time()  # waiting for a slot is not the feed's fault
                     async with asyncio.timeout(budget):
                         raw = await self._exchange(req, url, large)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 return _Raw(
                     FetchResult(
                         req.feed_id, req.url, "error", error=_describe(exc, url, self.settings)
@@ -598,7 +598,7 @@ async def discover(url: str, settings: FetchSettings | None = None) -> tuple[str
             req = FetchRequest(feed_id=0, url=url)
             try:
                 raw = await fetcher.fetch_raw(req)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 return url, FetchResult(0, url, "error", error=_describe(exc, url, settings))
             if raw.body is None:
                 return url, raw.result

@@ -79,7 +79,7 @@ def normalize_url(url: str) -> str:
         )
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
+        parts.port
     except ValueError as exc:
         raise InvalidURL(f"malformed URL '{url}': {exc}") from None
     scheme = parts.scheme.lower()
@@ -167,7 +167,8 @@ class Library:
         new = self._store_result(self.store.feed(feed_id), result)
         return self.store.feed(feed_id), new
 
-    def subscribe(self, url: str, title: str = "", tags: Iterable[str] = ()) -> tuple[Feed, bool]:
+    def subscribe(self, url: str, title: str = "", tags: Iterable[str] = (),
+                  link: str = "") -> tuple[Feed, bool]:
         """Store a subscription without fetching it (the next refresh does).
 
         Returns (feed, created); an existing subscription only gains the tags.
@@ -178,7 +179,7 @@ class Library:
         if existing:
             self.store.tag_feed(existing.id, tags)
             return self.store.feed(existing.id), False
-        feed_id = self.store.add_feed(url, title=clean_line(title), tags=tags)
+        feed_id = self.store.add_feed(url, title=clean_line(title), link=clean_line(link), tags=tags)
         return self.store.feed(feed_id), True
 
     def remove_feed(self, ref: str | int) -> Feed:
@@ -270,7 +271,7 @@ class Library:
             while (result := fetched.get()) is not None:
                 try:
                     texts = [] if fatal else self._index_texts(result)
-                except Exception:  # noqa: BLE001 - the writer computes them again and reports
+                except Exception:
                     texts = None
                 results.put((result, texts))
             results.put(None)
@@ -502,13 +503,10 @@ class Library:
         report = ImportReport(problems=list(problems))
         for item in feeds:
             try:
-                feed, created = self.subscribe(item.url, item.title, item.tags)
+                feed, created = self.subscribe(item.url, item.title, item.tags, link=item.site_url)
             except InvalidURL as exc:
                 report.problems.append(f"skipped '{item.title or item.url}': {exc}")
                 continue
-            if created and item.site_url:
-                self.store.write(lambda c, f=feed.id: c.execute(
-                    "UPDATE feeds SET link = ? WHERE id = ?", (clean_line(item.site_url), f)))
             (report.added if created else report.updated).append(feed.url)
         report.skipped = len(report.problems)
         report.problems = cap_problems(report.problems)

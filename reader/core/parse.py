@@ -560,7 +560,7 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
         fast = _parse_fast(
             _html_entities_to_refs(_normalize_encoding(data, content_type)), url, all_dated
         )
-    except Exception:  # noqa: BLE001 - any failure of the fast path means: try the slow one
+    except Exception:
         fast = None
     if fast is not None and len(fast.entries) > MAX_ENTRIES:  # what the markup count missed
         raise ParseError(_too_many_entries(len(fast.entries)))
@@ -582,7 +582,7 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
             slow = _parse_feedparser(data, url, content_type)
     except ParseError:
         raise
-    except Exception:  # noqa: BLE001
+    except Exception:
         slow = None
     if slow is not None and slow.entries and len(slow.entries) >= len(fast.entries if fast else []):
         return slow

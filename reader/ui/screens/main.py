@@ -141,9 +141,9 @@ class MainScreen(Navigation, Screen):
     @work(thread=True, group="warm-up", exit_on_error=False)
     def warm_up(self) -> None:
         """After the first paint, load what opening an article needs (Markdown, HTML parsing)."""
-        from textual.widgets import Markdown  # noqa: F401
+        from textual.widgets import Markdown
 
-        import reader.core.content  # noqa: F401
+        import reader.core.content
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < NARROW, "narrow")
