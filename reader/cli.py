@@ -275,9 +275,7 @@ def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool) ->
     Exits 0 when at least one feed was fetched (or there was nothing to fetch).
     """
     library = state.library
-    targets = [library.resolve_feed(f) for f in feeds] if feeds else (
-        library.due_feeds() if due else [f for f in library.feeds() if not f.gone]
-    )
+    targets = library.refresh_targets(feeds, due_only=due)
     if not targets:
         click.echo("nothing to refresh" + ("" if library.feeds() else
                    ": no feeds yet (reader add URL, or reader import FILE.opml)"))

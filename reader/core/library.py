@@ -223,13 +223,17 @@ class Library:
         cancel: threading.Event | None = None,
     ) -> RefreshSummary:
         """Fetch feeds now: the ones named, the due ones, or all (gone feeds only when named)."""
-        if refs:
-            feeds = [self.resolve_feed(r) for r in refs]
-        elif due_only:
-            feeds = self.due_feeds()
-        else:
-            feeds = [f for f in self.store.feeds(with_counts=False) if not f.gone]
+        feeds = self.refresh_targets(refs, due_only=due_only)
         return self.refresh_feeds(feeds, on_progress=on_progress, cancel=cancel)
+
+    def refresh_targets(self, refs: Sequence[str | int] | None = None, *,
+                        due_only: bool = False) -> list[Feed]:
+        """The feeds a refresh of `refs` would fetch (see refresh)."""
+        if refs:
+            return [self.resolve_feed(r) for r in refs]
+        if due_only:
+            return self.due_feeds()
+        return [f for f in self.store.feeds(with_counts=False) if not f.gone]
 
     def refresh_in_child(
         self,
