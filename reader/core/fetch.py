@@ -313,10 +313,12 @@ class _Fetcher:
         client: httpx.AsyncClient,
         settings: FetchSettings,
         executor: concurrent.futures.Executor,
+        parse_fn: Callable[[bytes, str, str | None], ParsedFeed] | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
         self.executor = executor
+        self.parse_fn = parse_fn or parse_feed
         self.slots = asyncio.Semaphore(max(1, settings.concurrency))
         self.hosts: dict[str, asyncio.Semaphore] = {}
         self.large_bodies = asyncio.Semaphore(1)
@@ -351,7 +353,7 @@ class _Fetcher:
         try:
             loop = asyncio.get_running_loop()
             result.parsed = await loop.run_in_executor(
-                self.executor, parse_feed, raw.body, raw.final_url, raw.content_type
+                self.executor, self.parse_fn, raw.body, raw.final_url, raw.content_type
             )
             result.status = "ok"
         except Exception as exc:
@@ -538,17 +540,20 @@ async def fetch_all(
     settings: FetchSettings | None = None,
     on_result: Callable[[FetchResult], None] | None = None,
     parse_executor: concurrent.futures.Executor | None = None,
+    parse_fn: Callable[[bytes, str, str | None], ParsedFeed] | None = None,
 ) -> list[FetchResult]:
     """Fetch and parse every feed; results come back in the order of `requests`.
 
     `on_result` is called on the event loop as each feed finishes (in completion
     order). Never raises for a bad feed: each failure is an "error" result.
+    `parse_fn(body, url, content_type)` parses in `parse_executor` (default: parse_feed
+    in threads); for a process pool it must be a module-level function.
     """
     settings = settings or FetchSettings()
     executor = parse_executor or _default_executor()
     try:
         async with _client(settings) as client:
-            fetcher = _Fetcher(client, settings, executor)
+            fetcher = _Fetcher(client, settings, executor, parse_fn)
 
             async def one(req: FetchRequest) -> FetchResult:
                 result = await fetcher.fetch(req)

@@ -27,6 +27,10 @@ class ParsedFeed:
     link: str  # the site's home page
     entries: list[ParsedEntry]
     parser: str = "fast"  # "fast" (fastfeedparser) or "fallback" (feedparser)
+    # The plain text of each entry for the search index, when the parser's worker made it
+    # (parse.parse_for_store); None when not computed yet.
+    texts: list[str] | None = None
+    hashes: list[str] | None = None  # and store.content_hash of each entry
 
 
 @dataclass(slots=True)

@@ -1,0 +1,163 @@
+"""Where a refresh parses: worker processes for a big refresh, threads for a small one.
+
+Parsing a feed and extracting its text for the search index are CPU work in Python.
+In the refreshing process they take turns for the GIL with the fetching (httpx) and
+with the database writer, so a 200-feed refresh ran on one core; in worker processes
+they run beside those, on the other cores.
+
+This module imports nothing heavy: a worker process imports it to find
+parse_for_store, and a refresh where every feed answers 304 never parses at all.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reader.core.models import ParsedFeed
+
+# Fewer feeds than this are parsed in threads: starting the processes costs ~0.2 s of
+# CPU, more than parsing a handful of feeds.
+PROCESS_MIN_FEEDS = 16
+MAX_PROCESSES = 4
+CRASHED = "the parser crashed on this feed (its worker process died)"
+
+
+def parse_for_store(data: bytes, url: str = "", content_type: str | None = None) -> ParsedFeed:
+    """parse_feed, plus what storing the entries needs that is CPU work too: the plain
+    text of each for the search index (`texts`) and its content hash (`hashes`)."""
+    from reader.core.parse import parse_feed
+    from reader.core.store import content_hash
+    from reader.core.text import html_to_text
+
+    parsed = parse_feed(data, url, content_type)
+    parsed.texts = [html_to_text(e.content or e.summary) for e in parsed.entries]
+    parsed.hashes = [content_hash(e) for e in parsed.entries]
+    return parsed
+
+
+def _worker_init() -> None:
+    # Ctrl+C in the terminal reaches the whole process group: the refreshing process
+    # handles it; a worker printing its own KeyboardInterrupt would only add noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def orphaned() -> None:
+        # A refresh process that is killed (the TUI cancelling its child) cannot tell its
+        # workers; they notice that their parent is gone and leave.
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=orphaned, name="reader-orphan-watch", daemon=True).start()
+
+
+def _process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    # forkserver: workers are forked from a small clean process that has imported the
+    # parsers once (a plain fork of this process, which has threads, is not safe).
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(
+            ["reader.core.workers", "reader.core.parse", "reader.core.text", "reader.core.store"])
+    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx,
+                                                  initializer=_worker_init)
+
+
+def _settle(future: concurrent.futures.Future, result: Any = None,
+            exception: BaseException | None = None) -> None:
+    try:
+        if exception is not None:
+            future.set_exception(exception)
+        else:
+            future.set_result(result)
+    except concurrent.futures.InvalidStateError:  # cancelled meanwhile
+        pass
+
+
+class ParsePool(concurrent.futures.Executor):
+    """The executor a refresh parses in (see parse_executor).
+
+    When a worker process dies (killed, out of memory, a crash in a C library on a
+    hostile feed), a process pool breaks and fails everything queued in it. Here the
+    pool is replaced and each of those feeds is tried once more; a feed that breaks the
+    new pool too is the culprit and gets a one-line error, the rest are parsed.
+    """
+
+    def __init__(self, make: Callable[[], concurrent.futures.Executor]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._pool = make()
+        self._old: list[concurrent.futures.Executor] = []
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
+        outer: concurrent.futures.Future = concurrent.futures.Future()
+        self._start(outer, fn, args, kwargs, retry=True)
+        return outer
+
+    def _start(self, outer, fn, args, kwargs, retry: bool) -> None:
+        with self._lock:
+            pool = self._pool
+        try:
+            inner = pool.submit(fn, *args, **kwargs)
+        except concurrent.futures.BrokenExecutor:
+            self._after_break(pool, outer, fn, args, kwargs, retry)
+            return
+        except RuntimeError as exc:  # shut down meanwhile
+            _settle(outer, exception=exc)
+            return
+
+        def done(f: concurrent.futures.Future) -> None:
+            if outer.done():  # cancelled by its caller
+                return
+            if f.cancelled():
+                outer.cancel()
+            elif isinstance(f.exception(), concurrent.futures.BrokenExecutor):
+                self._after_break(pool, outer, fn, args, kwargs, retry)
+            elif f.exception() is not None:
+                _settle(outer, exception=f.exception())
+            else:
+                _settle(outer, result=f.result())
+
+        outer.add_done_callback(lambda o: o.cancelled() and inner.cancel())
+        inner.add_done_callback(done)
+
+    def _after_break(self, broken, outer, fn, args, kwargs, retry: bool) -> None:
+        if not retry or self._closed:
+            _settle(outer, exception=RuntimeError(CRASHED))
+            return
+        with self._lock:
+            if self._pool is broken:  # the first feed to notice replaces the pool
+                self._old.append(broken)
+                self._pool = self._make()
+        self._start(outer, fn, args, kwargs, retry=False)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._closed = True
+        with self._lock:
+            pools = [*self._old, self._pool]
+        for pool in pools:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def parse_executor(n_feeds: int) -> concurrent.futures.Executor:
+    """Processes (one per core, up to MAX_PROCESSES) for a refresh of many feeds on a
+    machine with several cores; two threads otherwise. Processes start on first use, so
+    a refresh where every feed answers 304 starts none."""
+    cpus = os.cpu_count() or 1
+    if n_feeds >= PROCESS_MIN_FEEDS and cpus > 1:
+        workers = min(cpus, MAX_PROCESSES)
+        try:
+            return ParsePool(lambda: _process_pool(workers))
+        except (OSError, ValueError, ImportError):  # no usable multiprocessing here
+            pass
+    return concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="reader-parse")
