@@ -1,0 +1,123 @@
+"""Refresh parsing in worker processes, and the batched writer (one transaction, a
+savepoint per feed, the search index written once per batch)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import time
+
+import pytest
+
+from reader.core import workers
+from reader.core.config import Config
+from reader.core.library import Library
+from reader.core.models import FetchResult, ParsedEntry, ParsedFeed
+from reader.core.workers import CRASHED, ParsePool, parse_executor, parse_for_store
+
+
+def rss(n: int, title: str, word: str) -> str:
+    items = "".join(
+        f"<item><title>{title} item {i}</title><guid>{title}-{i}</guid>"
+        f"<link>https://example.org/{title}/{i}</link>"
+        f"<description>&lt;p&gt;about {word} number {i}&lt;/p&gt;</description></item>"
+        for i in range(n)
+    )
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>'
+            f"{items}</channel></rss>")
+
+
+def crash_on(value: str) -> str:
+    """Runs in a worker process: dies like a crash in a C library when told to."""
+    if value == "crash":
+        os._exit(3)
+    return value.upper()
+
+
+def worker_pid(_: object = None) -> int:
+    time.sleep(0.05)
+    return os.getpid()
+
+
+@pytest.fixture
+def lib(tmp_path):
+    library = Library(tmp_path / "r.db", Config(refresh_interval=10, timeout=5, connect_timeout=2))
+    yield library
+    library.close()
+
+
+def test_parse_for_store_adds_texts_and_hashes():
+    parsed = parse_for_store(rss(2, "A", "otters").encode(), "https://example.org/feed")
+    assert parsed.texts == ["about otters number 0", "about otters number 1"]
+    assert parsed.hashes is not None and len(set(parsed.hashes)) == 2
+
+
+def test_small_refresh_uses_threads_big_one_processes():
+    small = parse_executor(workers.PROCESS_MIN_FEEDS - 1)
+    big = parse_executor(workers.PROCESS_MIN_FEEDS)
+    try:
+        assert isinstance(small, concurrent.futures.ThreadPoolExecutor)
+        if (os.cpu_count() or 1) > 1:
+            assert isinstance(big, ParsePool)
+            pids = set(big.map(worker_pid, range(4)))
+            assert os.getpid() not in pids
+    finally:
+        small.shutdown()
+        big.shutdown()
+
+
+def test_a_crashing_worker_fails_only_its_own_feed():
+    pool = ParsePool(lambda: workers._process_pool(2))
+    try:
+        futures = [pool.submit(crash_on, v) for v in ("a", "crash", "b", "c")]
+        outcomes = []
+        for f in futures:
+            try:
+                outcomes.append(f.result(timeout=60))
+            except RuntimeError as exc:
+                outcomes.append(str(exc))
+        # The crash broke the pool and failed whatever was queued with it; those feeds
+        # are tried again in a new pool, where only the culprit breaks it again.
+        assert outcomes == ["A", CRASHED, "B", "C"]
+        assert pool.submit(crash_on, "d").result(timeout=60) == "D"  # still usable
+    finally:
+        pool.shutdown()
+
+
+def test_big_refresh_parses_in_processes_and_indexes_everything(lib, feed_server, monkeypatch):
+    monkeypatch.setattr(workers, "PROCESS_MIN_FEEDS", 4)
+    monkeypatch.setattr("reader.core.library.WRITE_BATCH_ENTRIES", 7)  # several batches
+    for i in range(6):
+        lib.subscribe(feed_server.route(f"/f{i}.xml", rss(5, f"feed{i}", f"word{i}"),
+                                        gzip=True, etag=f'"v{i}"'))
+    seen = []
+    summary = lib.refresh(on_progress=lambda d, t, f, r: seen.append((d, t, r.status)))
+    assert (summary.ok, summary.new_articles, summary.failed) == (6, 30, [])
+    assert [d for d, _, _ in seen] == [1, 2, 3, 4, 5, 6] and {s for *_, s in seen} == {"ok"}
+    assert lib.count() == 30
+    for i in range(6):  # every new article went into the search index
+        assert lib.count(f'"word{i}"') == 5
+    assert lib.count("number") == 30
+    again = lib.refresh()
+    assert (again.not_modified, again.new_articles) == (6, 0)
+
+
+def test_one_feed_that_cannot_be_stored_is_rolled_back_alone(lib):
+    ids = [lib.subscribe(f"https://example.org/{n}.xml")[0].id for n in ("a", "b", "c")]
+    feeds = {f.id: f for f in lib.feeds()}
+
+    def result(feed_id: int, title: str) -> FetchResult:
+        entry = ParsedEntry(guid=f"{title}-1", link=None, title=title, author="",
+                            published=None, updated=None, summary="<p>seal</p>", content="")
+        return FetchResult(feed_id, feeds[feed_id].url, "ok",
+                           parsed=ParsedFeed(title=f"T{title}", link="", entries=[entry]))
+
+    bad = result(ids[1], "bad")
+    bad.parsed.entries[0].categories = [object()]  # no string: storing it raises TypeError
+    results = [result(ids[0], "one"), bad, result(ids[2], "three")]
+    stored = lib._store_results([(feeds[r.feed_id], r) for r in results])
+    assert stored == [1, 0, 1]
+    assert bad.status == "error" and bad.error.startswith("could not store")
+    assert sorted(a.title for a in lib.articles()) == ["one", "three"]
+    assert lib.count("seal") == 2  # the survivors are searchable, the rolled-back one is not
+    assert lib.store.feed(ids[1]).last_status is None  # its bookkeeping was rolled back too
