@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -43,19 +42,25 @@ def parse_for_store(data: bytes, url: str = "", content_type: str | None = None)
     return parsed
 
 
+def _pid(_: object = None) -> int:
+    """The worker's process id (for tests)."""
+    return os.getpid()
+
+
 def _worker_init() -> None:
     # Ctrl+C in the terminal reaches the whole process group: the refreshing process
     # handles it; a worker printing its own KeyboardInterrupt would only add noise.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
+    refreshing = multiprocessing.parent_process()  # the process that asked for us
+    if refreshing is None:
+        return
 
     def orphaned() -> None:
-        # A refresh process that is killed (the TUI cancelling its child) cannot tell its
-        # workers; they notice that their parent is gone and leave.
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(0)
+        # A refresh that is killed (the TUI cancelling its child, kill -9) cannot stop its
+        # workers, and the forkserver they came from stays up as long as they do; so
+        # they watch for the refreshing process to end and then leave.
+        refreshing.join()
+        os._exit(0)
 
     threading.Thread(target=orphaned, name="reader-orphan-watch", daemon=True).start()
 

@@ -121,3 +121,43 @@ def test_one_feed_that_cannot_be_stored_is_rolled_back_alone(lib):
     assert sorted(a.title for a in lib.articles()) == ["one", "three"]
     assert lib.count("seal") == 2  # the survivors are searchable, the rolled-back one is not
     assert lib.store.feed(ids[1]).last_status is None  # its bookkeeping was rolled back too
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat") or (os.cpu_count() or 1) < 2,
+                    reason="reads /proc; worker processes need 2 cores")
+def test_workers_leave_when_the_refreshing_process_is_killed():
+    """kill -9 of a refresh (or the TUI cancelling its refresh child) must not leave
+    worker processes, or the forkserver they came from, behind."""
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys, time\n"
+        "from reader.core import workers\n"
+        "pool = workers.parse_executor(100)\n"
+        "print(*sorted(set(pool.map(workers._pid, range(8)))), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                             stderr=subprocess.DEVNULL)
+    try:
+        pids = [int(p) for p in child.stdout.readline().split()]
+        assert pids and child.pid not in pids
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    deadline = time.monotonic() + 10
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [p for p in pids if _running(p)]
+    assert alive == []
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
