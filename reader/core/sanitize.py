@@ -33,6 +33,8 @@ _C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
 def needs_cleaning(s: str) -> bool:
     """Whether s holds anything clean_text removes; about twice as fast as a str regex
     scan (it runs over every article body at ingest)."""
+    if s.isprintable():  # no C0, DEL or C1 (all category Cc): most titles, links, names
+        return False
     b = s.encode("utf-8", "surrogatepass")
     if len(b.translate(None, _C0_DEL)) != len(b):
         return True
