@@ -450,6 +450,15 @@ class Store:
         rekey = self._rekeyed(stored, entries, keys, existing, tombstones)
         new = updated = 0
         indexed: list[tuple[int, str, str]] = []  # new rows for the search index
+        inserts: list[tuple] = []
+        tag_rows: list[tuple[str, int]] = []
+        elsewhere = self._in_other_feeds(conn, feed_id, [
+            e for e, k in zip(entries, keys) if k not in existing and k not in rekey and e.link])
+        # New rows get their ids here, so that all of them (and their tags and index
+        # entries) are written with a few executemany calls instead of a call per row.
+        # This runs under the write lock (Store.write), so no one else inserts meanwhile;
+        # max(id) + 1 is also what SQLite itself would pick.
+        next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
         seen: set[str] = set()
         # Entries are newest first in most feeds; spread first_seen so order is stable.
         for i, (entry, text, key) in enumerate(zip(entries, texts, keys)):
@@ -461,7 +470,10 @@ class Store:
                 aid, old_hash = existing.pop(rekey[key])
                 conn.execute("UPDATE articles SET key = ? WHERE id = ?", (key, aid))
                 existing[key] = (aid, old_hash)
-            elif key not in existing and self._in_other_feed(conn, feed_id, entry, key):
+            elif key not in existing and entry.link and any(
+                guid == (entry.guid or key) or title == entry.title
+                for guid, title in elsewhere.get(entry.link, ())
+            ):
                 continue  # one article in two feeds is listed once, under the first
             chash = hashes[i] if hashes else content_hash(entry)
             published = _ts(entry.published)
@@ -491,20 +503,23 @@ class Store:
                 conn.execute("DELETE FROM article_tags WHERE article_id = ?", (aid,))
                 updated += 1
             else:
-                cur = conn.execute(
-                    "INSERT INTO articles (guid, link, title, author, published, updated, sort_time,"
-                    " summary, content, text, categories, content_hash, feed_id, key, first_seen)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (*row, feed_id, key, now),
-                )
-                aid = cur.lastrowid
+                aid = next_id
+                next_id += 1
+                inserts.append((aid, *row, feed_id, key, now))
                 indexed.append((aid, entry.title, text))
                 new += 1
             if cats:
-                conn.executemany(
-                    "INSERT OR IGNORE INTO article_tags (tag, article_id) VALUES (?, ?)",
-                    [(c, aid) for c in cats.split(TAG_SEP)],
-                )
+                tag_rows.extend((c, aid) for c in cats.split(TAG_SEP))
+        if inserts:
+            conn.executemany(
+                "INSERT INTO articles (id, guid, link, title, author, published, updated,"
+                " sort_time, summary, content, text, categories, content_hash, feed_id, key,"
+                " first_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                inserts,
+            )
+        if tag_rows:  # after the rows they refer to (a foreign key)
+            conn.executemany(
+                "INSERT OR IGNORE INTO article_tags (tag, article_id) VALUES (?, ?)", tag_rows)
         if to_index is not None:
             to_index.extend(indexed)
         else:
@@ -561,19 +576,25 @@ class Store:
         return out
 
     @staticmethod
-    def _in_other_feed(conn: sqlite3.Connection, feed_id: int, entry: ParsedEntry,
-                       key: str) -> bool:
-        """Whether another feed already has this article: the same link, and the same
-        GUID or title (a link alone may be a site's home page)."""
-        if not entry.link:
-            return False
-        # "link != ''" lets SQLite use the partial index articles_link; without it every
-        # new article scanned the whole table (quadratic: hours for 100k articles).
-        return conn.execute(
-            "SELECT 1 FROM articles WHERE link = ? AND link != '' AND feed_id != ?"
-            " AND (guid = ? OR title = ?) LIMIT 1",
-            (entry.link, feed_id, entry.guid or key, entry.title),
-        ).fetchone() is not None
+    def _in_other_feeds(conn: sqlite3.Connection, feed_id: int,
+                        entries: list[ParsedEntry]) -> dict[str, list[tuple[str, str]]]:
+        """{link: [(guid, title), ...]} of the articles other feeds have under the links of
+        `entries`: the same link and the same GUID or title is the same article (a link
+        alone may be a site's home page)."""
+        links = list(dict.fromkeys(e.link for e in entries if e.link))
+        found: dict[str, list[tuple[str, str]]] = {}
+        for start in range(0, len(links), 500):
+            chunk = links[start:start + 500]
+            # "link != ''" lets SQLite use the partial index articles_link; without it every
+            # lookup scanned the whole table (quadratic: hours for 100k articles).
+            rows = conn.execute(
+                "SELECT link, guid, title FROM articles WHERE link != '' AND feed_id != ?"
+                f" AND link IN ({','.join('?' * len(chunk))})",
+                (feed_id, *chunk),
+            )
+            for link, guid, title in rows:
+                found.setdefault(link, []).append((guid, title))
+        return found
 
     def apply_retention(self, max_per_feed: int = 0, max_age_days: float = 0) -> int:
         """Delete old articles (never starred ones), leaving tombstones. Returns how many."""
