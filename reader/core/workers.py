@@ -12,12 +12,15 @@ parse_for_store, and a refresh where every feed answers 304 never parses at all.
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import multiprocessing
 import os
 import signal
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from reader.core.errors import ParseError
 
 if TYPE_CHECKING:
     from reader.core.models import ParsedFeed
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 PROCESS_MIN_FEEDS = 16
 MAX_PROCESSES = 4
 CRASHED = "the parser crashed on this feed (its worker process died)"
+log = logging.getLogger(__name__)
 
 
 def parse_for_store(data: bytes, url: str = "", content_type: str | None = None) -> ParsedFeed:
@@ -101,8 +105,10 @@ class ParsePool(concurrent.futures.Executor):
         self._make = make
         self._lock = threading.Lock()
         self._pool = make()
+        self._parsed = False  # has the current pool parsed anything yet?
         self._old: list[concurrent.futures.Executor] = []
         self._closed = False
+        self.fell_back = False  # (to threads; see _after_break)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
         outer: concurrent.futures.Future = concurrent.futures.Future()
@@ -131,19 +137,30 @@ class ParsePool(concurrent.futures.Executor):
             elif f.exception() is not None:
                 _settle(outer, exception=f.exception())
             else:
+                self._parsed = True
                 _settle(outer, result=f.result())
 
         outer.add_done_callback(lambda o: o.cancelled() and inner.cancel())
         inner.add_done_callback(done)
 
     def _after_break(self, broken, outer, fn, args, kwargs, retry: bool) -> None:
-        if not retry or self._closed:
-            _settle(outer, exception=RuntimeError(CRASHED))
-            return
         with self._lock:
             if self._pool is broken:  # the first feed to notice replaces the pool
                 self._old.append(broken)
                 self._pool = self._make()
+                if not self._parsed and not self.fell_back and not _starts(self._pool):
+                    # Not a feed that crashed a worker: no worker can even start here (the
+                    # program's __main__ fails when a worker imports it again, no
+                    # semaphores, ...). Parse in threads, as on a machine with one core.
+                    self._old.append(self._pool)
+                    self.fell_back = True
+                    self._make = _thread_pool
+                    self._pool = _thread_pool()
+                    log.warning("parsing in threads: worker processes cannot start")
+                self._parsed = False
+        if self._closed or not retry:
+            _settle(outer, exception=ParseError(CRASHED))
+            return
         self._start(outer, fn, args, kwargs, retry=False)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -152,6 +169,19 @@ class ParsePool(concurrent.futures.Executor):
             pools = [*self._old, self._pool]
         for pool in pools:
             pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _starts(pool: concurrent.futures.Executor) -> bool:
+    """Whether a worker of this pool can start and run something."""
+    try:
+        pool.submit(_pid).result(timeout=60)
+    except Exception:
+        return False
+    return True
+
+
+def _thread_pool() -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="reader-parse")
 
 
 def parse_executor(n_feeds: int) -> concurrent.futures.Executor:
@@ -165,4 +195,4 @@ def parse_executor(n_feeds: int) -> concurrent.futures.Executor:
             return ParsePool(lambda: _process_pool(workers))
         except (OSError, ValueError, ImportError):  # no usable multiprocessing here
             pass
-    return concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="reader-parse")
+    return _thread_pool()

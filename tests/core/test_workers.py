@@ -11,6 +11,7 @@ import pytest
 
 from reader.core import workers
 from reader.core.config import Config
+from reader.core.errors import ParseError
 from reader.core.library import Library
 from reader.core.models import FetchResult, ParsedEntry, ParsedFeed
 from reader.core.workers import CRASHED, ParsePool, parse_executor, parse_for_store
@@ -66,19 +67,23 @@ def test_small_refresh_uses_threads_big_one_processes():
         big.shutdown()
 
 
-def test_a_crashing_worker_fails_only_its_own_feed():
+@pytest.mark.parametrize("values", [("a", "crash", "b", "c"), ("crash", "a", "b", "c")])
+def test_a_crashing_worker_fails_only_its_own_feed(values):
+    """Also when the crash comes first, before the pool has parsed anything: that is
+    not mistaken for workers that cannot start (which would parse it in this process)."""
     pool = ParsePool(lambda: workers._process_pool(2))
     try:
-        futures = [pool.submit(crash_on, v) for v in ("a", "crash", "b", "c")]
+        futures = [pool.submit(crash_on, v) for v in values]
         outcomes = []
         for f in futures:
             try:
                 outcomes.append(f.result(timeout=60))
-            except RuntimeError as exc:
+            except ParseError as exc:
                 outcomes.append(str(exc))
         # The crash broke the pool and failed whatever was queued with it; those feeds
         # are tried again in a new pool, where only the culprit breaks it again.
-        assert outcomes == ["A", CRASHED, "B", "C"]
+        assert outcomes == [CRASHED if v == "crash" else v.upper() for v in values]
+        assert not pool.fell_back
         assert pool.submit(crash_on, "d").result(timeout=60) == "D"  # still usable
     finally:
         pool.shutdown()
@@ -161,3 +166,29 @@ def _running(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_workers_that_cannot_start_fall_back_to_threads(tmp_path):
+    """A program whose __main__ cannot be imported again (no __name__ guard, as here)
+    breaks every worker process before it parses anything: parse in threads instead,
+    rather than failing every feed."""
+    import subprocess
+    import sys
+
+    feed = tmp_path / "f.xml"
+    feed.write_text(rss(2, "A", "otters"))
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from reader.core import workers\n"
+        "import multiprocessing\n"
+        "if multiprocessing.parent_process() is not None:\n"
+        "    raise SystemExit('no')  # what a worker meets: this script runs again\n"
+        "pool = workers.ParsePool(lambda: workers._process_pool(2))\n"
+        f"data = open({str(feed)!r}, 'rb').read()\n"
+        "futures = [pool.submit(workers.parse_for_store, data, 'https://e.org/') for _ in range(5)]\n"
+        "print([len(f.result(timeout=60).entries) for f in futures], pool.fell_back)\n"
+        "pool.shutdown()\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.strip() == "[2, 2, 2, 2, 2] True", out.stderr[-2000:]
