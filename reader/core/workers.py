@@ -93,22 +93,24 @@ def _settle(future: concurrent.futures.Future, result: Any = None,
 
 
 class ParsePool(concurrent.futures.Executor):
-    """The executor a refresh parses in (see parse_executor).
+    """The executor a refresh parses in, with `workers` processes (see parse_executor).
 
     When a worker process dies (killed, out of memory, a crash in a C library on a
     hostile feed), a process pool breaks and fails everything queued in it. Here the
-    pool is replaced and each of those feeds is tried once more; a feed that breaks the
-    new pool too is the culprit and gets a one-line error, the rest are parsed.
+    pool is replaced, and each feed that was in the broken one is tried again in a
+    worker process of its own: the feed that crashes that one too gets a one-line
+    error, and no other feed can be taken down with it.
     """
 
-    def __init__(self, make: Callable[[], concurrent.futures.Executor]) -> None:
-        self._make = make
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
         self._lock = threading.Lock()
-        self._pool = make()
+        self._pool: concurrent.futures.Executor = _process_pool(workers)
         self._parsed = False  # has the current pool parsed anything yet?
         self._old: list[concurrent.futures.Executor] = []
+        self._alone: concurrent.futures.ThreadPoolExecutor | None = None  # runs the retries
         self._closed = False
-        self.fell_back = False  # (to threads; see _after_break)
+        self.fell_back = False  # to threads (see _after_break)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
         outer: concurrent.futures.Future = concurrent.futures.Future()
@@ -147,28 +149,54 @@ class ParsePool(concurrent.futures.Executor):
         with self._lock:
             if self._pool is broken:  # the first feed to notice replaces the pool
                 self._old.append(broken)
-                self._pool = self._make()
+                self._pool = _process_pool(self._workers)
                 if not self._parsed and not self.fell_back and not _starts(self._pool):
                     # Not a feed that crashed a worker: no worker can even start here (the
                     # program's __main__ fails when a worker imports it again, no
                     # semaphores, ...). Parse in threads, as on a machine with one core.
                     self._old.append(self._pool)
                     self.fell_back = True
-                    self._make = _thread_pool
                     self._pool = _thread_pool()
                     log.warning("parsing in threads: worker processes cannot start")
                 self._parsed = False
+            if self._alone is None and not self.fell_back:
+                self._alone = concurrent.futures.ThreadPoolExecutor(
+                    self._workers, thread_name_prefix="reader-parse-alone")
+            alone = self._alone
         if self._closed or not retry:
             _settle(outer, exception=ParseError(CRASHED))
             return
-        self._start(outer, fn, args, kwargs, retry=False)
+        if self.fell_back:
+            self._start(outer, fn, args, kwargs, retry=False)
+            return
+        try:
+            inner = alone.submit(_run_alone, fn, args, kwargs)
+        except RuntimeError as exc:  # shut down meanwhile
+            _settle(outer, exception=exc)
+            return
+        inner.add_done_callback(
+            lambda f: outer.done() or (_settle(outer, exception=f.exception())
+                                       if f.exception() is not None
+                                       else _settle(outer, result=f.result())))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._closed = True
         with self._lock:
-            pools = [*self._old, self._pool]
+            pools = [*self._old, self._pool, *([self._alone] if self._alone else [])]
         for pool in pools:
             pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _run_alone(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """fn(*args, **kwargs) in a worker process of its own (a feed tried again after a
+    crash); ParseError(CRASHED) when that worker dies too."""
+    pool = _process_pool(1)
+    try:
+        return pool.submit(fn, *args, **kwargs).result()
+    except concurrent.futures.BrokenExecutor:
+        raise ParseError(CRASHED) from None
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _starts(pool: concurrent.futures.Executor) -> bool:
@@ -192,7 +220,7 @@ def parse_executor(n_feeds: int) -> concurrent.futures.Executor:
     if n_feeds >= PROCESS_MIN_FEEDS and cpus > 1:
         workers = min(cpus, MAX_PROCESSES)
         try:
-            return ParsePool(lambda: _process_pool(workers))
+            return ParsePool(workers)
         except (OSError, ValueError, ImportError):  # no usable multiprocessing here
             pass
     return _thread_pool()

@@ -71,7 +71,7 @@ def test_small_refresh_uses_threads_big_one_processes():
 def test_a_crashing_worker_fails_only_its_own_feed(values):
     """Also when the crash comes first, before the pool has parsed anything: that is
     not mistaken for workers that cannot start (which would parse it in this process)."""
-    pool = ParsePool(lambda: workers._process_pool(2))
+    pool = ParsePool(2)
     try:
         futures = [pool.submit(crash_on, v) for v in values]
         outcomes = []
@@ -81,7 +81,7 @@ def test_a_crashing_worker_fails_only_its_own_feed(values):
             except ParseError as exc:
                 outcomes.append(str(exc))
         # The crash broke the pool and failed whatever was queued with it; those feeds
-        # are tried again in a new pool, where only the culprit breaks it again.
+        # are tried again, each in a worker of its own, where only the culprit dies again.
         assert outcomes == [CRASHED if v == "crash" else v.upper() for v in values]
         assert not pool.fell_back
         assert pool.submit(crash_on, "d").result(timeout=60) == "D"  # still usable
@@ -183,7 +183,7 @@ def test_workers_that_cannot_start_fall_back_to_threads(tmp_path):
         "import multiprocessing\n"
         "if multiprocessing.parent_process() is not None:\n"
         "    raise SystemExit('no')  # what a worker meets: this script runs again\n"
-        "pool = workers.ParsePool(lambda: workers._process_pool(2))\n"
+        "pool = workers.ParsePool(2)\n"
         f"data = open({str(feed)!r}, 'rb').read()\n"
         "futures = [pool.submit(workers.parse_for_store, data, 'https://e.org/') for _ in range(5)]\n"
         "print([len(f.result(timeout=60).entries) for f in futures], pool.fell_back)\n"
