@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reader.core.models import ParsedEntry  # noqa: E402
-from reader.core.store import MIGRATIONS, Store, _statements  # noqa: E402
+from reader.core.store import Store  # noqa: E402
 
 WORDS = (
     "market election climate study river court vote energy rocket compiler kernel garden "
@@ -93,8 +93,6 @@ def build(path: Path, feeds: int, articles: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     store = Store(path)
     store.execute("PRAGMA cache_size = -500000")
-    # The full-text index is built once at the end: much faster than row by row.
-    store.execute("DROP TRIGGER articles_fts_ai")
     now = datetime.now(UTC)
     for f in range(feeds):
         tags = rng.sample(TAGS, rng.randint(0, 2))
@@ -138,15 +136,9 @@ def build(path: Path, feeds: int, articles: int, seed: int = 7) -> None:
             ),
             feed_id,
         )
-    store.write(lambda c: c.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"))
-    store.write(lambda c: c.execute(_FTS_INSERT_TRIGGER))
     store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
 
-
-_FTS_INSERT_TRIGGER = next(
-    stmt for stmt in _statements(MIGRATIONS[0]) if "TRIGGER articles_fts_ai" in stmt
-)
 
 
 def main() -> None:

@@ -1,31 +1,37 @@
 """The command line: every command is a thin call into reader.core.
 
 `reader` alone opens the TUI; the UI is imported only then, so scripts and cron
-jobs never load Textual.
+jobs never load Textual. The commands are click's (cli_commands.py); `reader` with
+nothing but --db, --config and --demo opens the TUI without loading click, which
+the TUI would only pay for at start-up (see `main`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import json
+import gc
 import os
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import click
-
-from . import __version__
-from .core.config import Config, load_config
 from .core.errors import ReaderError
-from .core.library import Library
-from .core.sanitize import clean_line, clean_text
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+if TYPE_CHECKING:
+    from .core.config import Config
+    from .core.library import Library
+
+
+def _echo_err(message: str) -> None:
+    import click  # errors and warnings only: by then its import costs nothing that matters
+
+    click.echo(message, err=True)
 
 
 class State:
-    def __init__(self) -> None:
+    def __init__(self, *, freeze_gc: bool = False) -> None:
+        self.freeze_gc = freeze_gc  # a process of its own (see `library`)
+        self.enable_gc = False  # collections were off while a command's modules imported
         self.db: str | None = None
         self.config_path: str | None = None
         self._config: Config | None = None
@@ -34,21 +40,46 @@ class State:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from .core.config import load_config
+
             self._config = load_config(self.config_path)
             for warning in self._config.warnings:
-                click.echo(f"reader: warning: {warning}", err=True)
+                _echo_err(f"reader: warning: {warning}")
         return self._config
 
     @property
     def library(self) -> Library:
         if self._library is None:
+            from .core.library import Library
+
             db = self.db or os.environ.get("READER_DB") or None
             self._library = Library(db, self.config)
+            if self.freeze_gc:
+                # What the imports made so far (click, asyncio, the core; Textual for the
+                # TUI) lives until the process ends: keep the collector from walking it
+                # again. The interpreter's last collection, on the way out, walked all of
+                # it: ~70 ms of CPU, 15-20% of a `reader refresh` where every feed answers
+                # 304. What is made from here on is collected as usual (a thread's
+                # database connection, say). Not in a caller's process (CliRunner).
+                gc.freeze()
+                if self.enable_gc:
+                    self.enable_gc = False
+                    gc.enable()
         return self._library
+
+    def close(self) -> None:
+        """Close the database now. After gc.freeze() (above) the interpreter would not on
+        the way out: a sqlite3 connection is in a reference cycle (its statement cache)."""
+        if self._library is not None:
+            library, self._library = self._library, None
+            with contextlib.suppress(Exception):  # silent, as the interpreter's close was
+                library.close()
 
 
 def fail(message: str, code: int = 1) -> None:
-    click.echo(f"reader: error: {clean_line(message)}", err=True)
+    from .core.sanitize import clean_line
+
+    _echo_err(f"reader: error: {clean_line(message)}")
     sys.exit(code)
 
 
@@ -62,7 +93,7 @@ def handle_errors(fn):
         except ReaderError as exc:
             fail(str(exc))
         except KeyboardInterrupt:
-            click.echo("reader: interrupted", err=True)
+            _echo_err("reader: interrupted")
             sys.exit(130)
         except BrokenPipeError:
             sys.stderr.close()  # `reader list | head`: the reader went away; not an error
@@ -75,51 +106,6 @@ def handle_errors(fn):
             fail(f"internal error: {type(exc).__name__}: {exc} (set READER_DEBUG=1 for details)", 70)
 
     return wrapper
-
-
-def _db_option(fn):
-    """--db and --config on every command as well as on the group."""
-
-    def set_db(ctx: click.Context, _param, value):
-        if value is not None:
-            ctx.ensure_object(State).db = value
-        return value
-
-    def set_config(ctx: click.Context, _param, value):
-        if value is not None:
-            ctx.ensure_object(State).config_path = value
-        return value
-
-    fn = click.option("--db", "db", metavar="PATH", expose_value=False, callback=set_db,
-                      help="Database file (default: in the XDG data dir; or $READER_DB).")(fn)
-    fn = click.option("--config", "config", metavar="PATH", expose_value=False,
-                      callback=set_config, help="config.toml to use.")(fn)
-    return fn
-
-
-def command(*args, **kwargs):
-    def deco(fn):
-        return main.command(*args, **kwargs, context_settings=CONTEXT)(
-            _db_option(click.pass_obj(handle_errors(fn)))
-        )
-
-    return deco
-
-
-@click.group(invoke_without_command=True, context_settings=CONTEXT)
-@_db_option
-@click.option("--demo", is_flag=True, help="Open the TUI on bundled sample feeds (offline).")
-@click.version_option(__version__, "-V", "--version", prog_name="reader")
-@click.pass_context
-def main(ctx: click.Context, demo: bool) -> None:
-    """reader: a fast terminal news reader.
-
-    Run without a command to open the reader. FEED arguments accept an id, a URL
-    or a unique title prefix. QUERY is the filter language (see `reader help-filters`).
-    """
-    ctx.ensure_object(State)
-    if ctx.invoked_subcommand is None:
-        handle_errors(_open_tui)(ctx.obj, demo)
 
 
 def _open_tui(state: State, demo: bool) -> None:
@@ -142,326 +128,84 @@ def _open_tui(state: State, demo: bool) -> None:
         close_demo_library(library)  # the demo's temporary database goes with it
 
 
-# -- feeds ------------------------------------------------------------------------------------
+# -- the entry point --------------------------------------------------------------------------
 
 
-@command("add")
-@click.argument("url")
-@click.option("--tag", "-t", "tags", multiple=True, help="Tag the feed (repeatable).")
-@click.option("--title", help="Use this title instead of the feed's own.")
-def add_cmd(state: State, url: str, tags: tuple[str, ...], title: str | None) -> None:
-    """Subscribe to a feed (or to the feed an HTML page links) and fetch it."""
-    feed, new = state.library.add_feed(url, tags=tags, title=title)
-    tag_text = f" [{', '.join(feed.tags)}]" if feed.tags else ""
-    click.echo(f"added {feed.id}: {feed.display_title}{tag_text} ({new} articles) {feed.url}")
+def tui_options(args: list[str]) -> tuple[str | None, str | None, bool] | None:
+    """(db, config, demo) when `args` only open the TUI, as click would read them; None
+    for anything else (a command, --help, --version, a mistake): click decides those."""
+    if os.name != "posix" or any(
+        k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ
+    ):  # click expands wildcards on Windows, and answers shell completion
+        return None
+    db = config = None
+    demo = False
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--demo":
+            demo = True
+        elif arg in ("--db", "--config"):
+            if i + 1 >= len(args) or args[i + 1].startswith("-"):
+                return None  # click's own error, or a value that looks like an option
+            i += 1
+            if arg == "--db":
+                db = args[i]
+            else:
+                config = args[i]
+        elif arg.startswith(("--db=", "--config=")):
+            name, value = arg.split("=", 1)
+            if name == "--db":
+                db = value
+            else:
+                config = value
+        else:
+            return None
+        i += 1
+    return db, config, demo
 
 
-@command("remove")
-@click.argument("feed")
-def remove_cmd(state: State, feed: str) -> None:
-    """Unsubscribe from FEED and delete its articles."""
-    removed = state.library.remove_feed(feed)
-    click.echo(f"removed {removed.id}: {removed.display_title}")
+def _commands():
+    from .cli_commands import main as group
+
+    return group
 
 
-def _iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z") if dt else None
+class _Main:
+    """`reader`: the click group of cli_commands.py, except that a bare `reader` (or one
+    with only --db, --config and --demo) opens the TUI without importing click, ~15 ms
+    of the TUI's start-up. Anything else a caller does with it (CliRunner, .main(...),
+    attributes) goes to the group."""
 
-
-@command("feeds")
-@click.option("--json", "as_json", is_flag=True, help="One JSON array of feed objects.")
-def feeds_cmd(state: State, as_json: bool) -> None:
-    """List subscriptions with unread/total counts and the last fetch status."""
-    feeds = state.library.feeds()
-    if as_json:
-        click.echo(json.dumps([
-            {
-                "id": f.id, "url": f.url, "title": f.title, "link": f.link, "tags": f.tags,
-                "unread": f.unread, "total": f.total, "last_status": f.last_status,
-                "last_error": f.last_error, "last_fetched": _iso(f.last_fetched),
-                "gone": f.gone,
-            }
-            for f in feeds
-        ], ensure_ascii=False, indent=2))
-        return
-    if not feeds:
-        click.echo("no feeds yet: add one with `reader add URL` or `reader import FILE.opml`")
-        return
-    for f in feeds:
-        status = f.last_status or "never fetched"
-        if f.last_error:
-            status += f": {f.last_error}"
-        tags = f" [{', '.join(f.tags)}]" if f.tags else ""
-        click.echo(f"{f.id:>4}  {f.unread:>4}/{f.total:<5} {f.display_title}{tags}")
-        click.echo(f"      {f.url}  ({status})")
-
-
-@command("tag")
-@click.argument("feed")
-@click.argument("tags", nargs=-1, required=True)
-def tag_cmd(state: State, feed: str, tags: tuple[str, ...]) -> None:
-    """Add TAGS to FEED."""
-    f = state.library.tag_feed(feed, tags)
-    click.echo(f"{f.id}: {f.display_title} [{', '.join(f.tags)}]")
-
-
-@command("untag")
-@click.argument("feed")
-@click.argument("tags", nargs=-1, required=True)
-def untag_cmd(state: State, feed: str, tags: tuple[str, ...]) -> None:
-    """Remove TAGS from FEED."""
-    f = state.library.untag_feed(feed, tags)
-    click.echo(f"{f.id}: {f.display_title} [{', '.join(f.tags)}]")
-
-
-@command("rename")
-@click.argument("feed")
-@click.argument("title", required=False)
-def rename_cmd(state: State, feed: str, title: str | None) -> None:
-    """Give FEED your own TITLE (no TITLE: back to the feed's own)."""
-    f = state.library.rename_feed(feed, title)
-    click.echo(f"{f.id}: {f.display_title}")
-
-
-# -- OPML -------------------------------------------------------------------------------------
-
-
-@command("import")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-def import_cmd(state: State, file: str) -> None:
-    """Subscribe to the feeds of an OPML file (- reads stdin). They are fetched on refresh."""
-    if file == "-":
-        data = sys.stdin.buffer.read()
-    else:
+    def __call__(self, *args, **kwargs):
+        if args or kwargs:
+            return _commands()(*args, **kwargs)
+        state = State(freeze_gc=True)  # the process is ours: `reader` or `python -m reader.cli`
         try:
-            data = Path(file).read_bytes()
-        except OSError as exc:
-            fail(f"cannot read {file}: {exc.strerror}")
-    report = state.library.import_opml(data)
-    for problem in report.problems:
-        click.echo(f"reader: warning: {clean_line(problem)}", err=True)
-    click.echo(
-        f"imported {len(report.added)} new feeds, {len(report.updated)} already subscribed"
-        f"{f', {report.skipped} skipped' if report.skipped else ''}"
-        + ("; run `reader refresh` to fetch them" if report.added else "")
-    )
+            options = tui_options(sys.argv[1:])
+            if options is None:
+                # No collections while the command's modules import (they only add objects:
+                # 10-20 ms of collections in a `reader refresh`), until `library` freezes
+                # them. (The TUI has its own plan: gc.disable() in _open_tui.)
+                gc.disable()
+                state.enable_gc = True
+                return _commands()(obj=state)  # click's ctx.ensure_object(State) finds it
+            state.db, state.config_path, demo = options
+            handle_errors(_open_tui)(state, demo)
+            return None
+        finally:
+            state.close()
+
+    def __getattr__(self, name: str):
+        return getattr(_commands(), name)
 
 
-@command("export")
-@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
-def export_cmd(state: State, file: str | None) -> None:
-    """Write subscriptions as OPML 2.0 to FILE (default: stdout)."""
-    text = state.library.export_opml()
-    if file and file != "-":
-        try:
-            Path(file).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {file}: {exc.strerror}")
-        click.echo(f"exported {len(state.library.feeds())} feeds to {file}", err=True)
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
-
-
-# -- refresh ----------------------------------------------------------------------------------
-
-
-@command("refresh")
-@click.argument("feeds", nargs=-1)
-@click.option("--due", is_flag=True, help="Only feeds whose refresh interval has passed.")
-@click.option("--quiet", "-q", is_flag=True, help="Only the summary line (no progress bar).")
-def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool) -> None:
-    """Fetch FEEDS (default: all) now and store new articles.
-
-    Exits 0 when at least one feed was fetched (or there was nothing to fetch).
-    """
-    library = state.library
-    targets = library.refresh_targets(feeds, due_only=due)
-    if not targets:
-        click.echo("nothing to refresh" + ("" if library.feeds() else
-                   ": no feeds yet (reader add URL, or reader import FILE.opml)"))
-        return
-    progress = None
-    if sys.stderr.isatty() and not quiet:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        progress = Progress(TextColumn("refreshing"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.description}", markup=False),  # titles are data
-                            console=Console(stderr=True),
-                            transient=True)
-    if progress is None:
-        summary = library.refresh_feeds(targets)
-    else:
-        with progress:
-            task = progress.add_task("", total=len(targets))
-
-            def on_progress(done, total, feed, result) -> None:
-                progress.update(task, completed=done, description=feed.display_title[:40])
-
-            summary = library.refresh_feeds(targets, on_progress=on_progress)
-    parts = [f"{summary.new_articles} new articles", f"{summary.ok} fetched",
-             f"{summary.not_modified} not modified", f"{len(summary.failed)} failed"]
-    click.echo(f"refreshed {len(targets)} feeds: " + ", ".join(parts))
-    for title, reason in summary.failed:
-        click.echo(f"  failed: {clean_line(title)}: {clean_line(reason)}", err=True)
-    if summary.succeeded == 0:
-        sys.exit(1)
-
-
-# -- articles ---------------------------------------------------------------------------------
-
-
-def _date(dt: datetime | None) -> str:
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else " " * 16
-
-
-def _article_json(a) -> dict:
-    return {
-        "id": a.id, "feed": a.feed_title, "feed_id": a.feed_id, "title": a.title, "link": a.link,
-        "author": a.author, "published": _iso(a.published), "tags": a.tags,
-        "read": a.read, "starred": a.starred,
-    }
-
-
-def _print_articles(state: State, query, limit: int | None, as_json: bool) -> None:
-    library = state.library
-    ids = library.article_ids(query, limit)
-    if as_json:
-        click.echo(json.dumps([_article_json(a) for a in library.store.articles(ids)],
-                              ensure_ascii=False, indent=2))
-        return
-    for h in library.headlines(ids):
-        flags = ("N" if not h.read else " ") + ("*" if h.starred else " ")
-        tags = f"  [{', '.join(h.tags)}]" if h.tags else ""
-        click.echo(f"{h.id:>6} {flags} {_date(h.published)}  {h.feed_title[:24]:<24}  {h.title}{tags}")
-
-
-@command("list")
-@click.argument("query", required=False, default="")
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=None, help="At most N articles.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON array of article objects.")
-def list_cmd(state: State, query: str, limit: int | None, as_json: bool) -> None:
-    """List articles matching QUERY, newest first (N = unread, * = starred)."""
-    _print_articles(state, query, limit, as_json)
-
-
-@command("search")
-@click.argument("text", nargs=-1, required=True)
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=None)
-@click.option("--json", "as_json", is_flag=True)
-def search_cmd(state: State, text: tuple[str, ...], limit: int | None, as_json: bool) -> None:
-    """Full-text search of titles and content (every word must match)."""
-    from .core.query import search_query
-
-    _print_articles(state, search_query(" ".join(text)), limit, as_json)
-
-
-@command("show")
-@click.argument("article_id")
-@click.option("--mark-read/--no-mark-read", default=False, help="Mark the article read.")
-def show_cmd(state: State, article_id: str, mark_read: bool) -> None:
-    """Print an article as readable text, with its numbered links."""
-    library = state.library
-    (aid,) = library.check_ids([article_id])
-    a = library.article(aid)
-    rendered = library.render(a)
-    from .core.content import format_links
-
-    click.echo(a.title or "(untitled)")
-    meta = [a.feed_title]
-    if a.author:
-        meta.append(f"by {a.author}")
-    if a.published:
-        meta.append(_date(a.published))
-    click.echo(" · ".join(meta))
-    if a.tags:
-        click.echo("tags: " + ", ".join(a.tags))
-    if a.link:
-        click.echo(f"link: {a.link}")
-    click.echo("")
-    click.echo(clean_text(rendered.markdown).rstrip())
-    if rendered.links:
-        click.echo("\nLinks:")
-        click.echo(format_links(rendered.links))
-    if mark_read:
-        library.set_read([aid], True)
-
-
-def _flag_command(name: str, attr: str, value: bool, help_text: str) -> None:
-    @command(name, help=help_text)
-    @click.argument("ids", nargs=-1, required=True)
-    def cmd(state: State, ids: tuple[str, ...]) -> None:
-        library = state.library
-        checked = library.check_ids(ids)
-        changed = getattr(library, attr)(checked, value)
-        click.echo(f"{changed} of {len(checked)} articles changed")
-
-
-_flag_command("read", "set_read", True, "Mark articles read.")
-_flag_command("unread", "set_read", False, "Mark articles unread.")
-_flag_command("star", "set_starred", True, "Star articles (starred ones are never deleted).")
-_flag_command("unstar", "set_starred", False, "Remove the star from articles.")
-
-
-@command("mark-all-read")
-@click.argument("query", required=False, default="")
-def mark_all_read_cmd(state: State, query: str) -> None:
-    """Mark every article matching QUERY read."""
-    ids = state.library.mark_all_read(query)
-    click.echo(f"{len(ids)} articles marked read")
-
-
-# -- saved filters, config, help --------------------------------------------------------------
-
-
-@command("filters")
-@click.argument("action", type=click.Choice(["list", "save", "delete"]), default="list")
-@click.argument("name", required=False)
-@click.argument("query", required=False)
-def filters_cmd(state: State, action: str, name: str | None, query: str | None) -> None:
-    """Saved filters: list, save NAME QUERY, delete NAME (the TUI shows them in its sidebar)."""
-    library = state.library
-    if action == "list":
-        for n, q in library.saved_filters().items():
-            click.echo(f"{n}\t{q}")
-    elif action == "save":
-        if not name or query is None:
-            fail("usage: reader filters save NAME QUERY", 2)
-        library.save_filter(name, query)
-        click.echo(f"saved filter {name!r}: {query}")
-    else:
-        if not name:
-            fail("usage: reader filters delete NAME", 2)
-        if not library.delete_filter(name):
-            fail(f"no saved filter named {name!r}")
-        click.echo(f"deleted filter {name!r}")
-
-
-@command("config")
-@click.option("--example", is_flag=True, help="Print an example config.toml with every key.")
-def config_cmd(state: State, example: bool) -> None:
-    """Show where the config and database live (and the effective settings)."""
-    from .core.config import EXAMPLE, default_db_path
-
-    if example:
-        click.echo(EXAMPLE, nl=False)
-        return
-    cfg = state.config
-    db = state.db or os.environ.get("READER_DB") or default_db_path()
-    click.echo(f"config:   {cfg.path}{'' if cfg.path and cfg.path.exists() else ' (not present: defaults)'}")
-    click.echo(f"database: {db}")
-    for key in ("refresh_interval", "concurrency", "per_host", "connect_timeout", "timeout",
-                "max_body_mb", "max_per_feed", "max_age_days", "theme", "mark_read_on_open"):
-        click.echo(f"  {key} = {getattr(cfg, key)!r}")
-
-
-@command("help-filters")
-def help_filters_cmd(state: State) -> None:
-    """Explain the filter language used by list, the TUI's / and saved filters."""
-    from .core import query
-
-    click.echo(query.__doc__.strip())
+main = _Main()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # `python -m reader.cli`: run the module proper (reader.cli), whose State the commands
+    # in cli_commands.py share, not this __main__ copy of it.
+    from reader.cli import main as entry
+
+    entry()

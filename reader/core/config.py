@@ -3,23 +3,49 @@
 from __future__ import annotations
 
 import os
-import tomllib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import platformdirs
 
 from .errors import ConfigError
 
 APP_NAME = "reader"
 
 
+def _xdg_dir(variable: str, default: str) -> str | None:
+    """platformdirs' user directory on an ordinary Linux, without importing it.
+
+    platformdirs costs ~5 ms to import and every command needs the config's path. On
+    Linux with an absolute $HOME its answer is $VAR when that is absolute, else
+    ~/DEFAULT, plus the app's name. None elsewhere (macOS, Windows, Android, an odd
+    $HOME): platformdirs decides there.
+    """
+    home = os.environ.get("HOME", "")
+    android = os.environ.get("ANDROID_DATA") == "/data" and os.environ.get("ANDROID_ROOT") == "/system"
+    if sys.platform != "linux" or hasattr(sys, "getandroidapilevel") or android or not home.startswith("/"):
+        return None
+    base = os.environ.get(variable, "")
+    if not base.startswith("/"):
+        base = os.path.expanduser(default)
+    return os.path.join(base, APP_NAME)
+
+
 def default_db_path() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "reader.db"
+    path = _xdg_dir("XDG_DATA_HOME", "~/.local/share")
+    if path is None:
+        import platformdirs
+
+        path = platformdirs.user_data_dir(APP_NAME, appauthor=False)
+    return Path(path) / "reader.db"
 
 
 def default_config_path() -> Path:
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+    path = _xdg_dir("XDG_CONFIG_HOME", "~/.config")
+    if path is None:
+        import platformdirs
+
+        path = platformdirs.user_config_dir(APP_NAME, appauthor=False)
+    return Path(path) / "config.toml"
 
 
 @dataclass
@@ -91,6 +117,8 @@ def load_config(path: str | Path | None = None) -> Config:
         if explicit:
             raise ConfigError(f"config file {p} does not exist")
         return cfg
+    import tomllib  # only when there is a file to read
+
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-import multiprocessing
 import os
 import signal
 import threading
@@ -55,6 +54,8 @@ def _worker_init() -> None:
     # Ctrl+C in the terminal reaches the whole process group: the refreshing process
     # handles it; a worker printing its own KeyboardInterrupt would only add noise.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import multiprocessing
+
     refreshing = multiprocessing.parent_process()  # the process that asked for us
     if refreshing is None:
         return
@@ -70,6 +71,8 @@ def _worker_init() -> None:
 
 
 def _process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    import multiprocessing  # here: a refresh with nothing to parse never needs it
+
     methods = multiprocessing.get_all_start_methods()
     # forkserver: workers are forked from a small clean process that has imported the
     # parsers once (a plain fork of this process, which has threads, is not safe).
@@ -105,7 +108,9 @@ class ParsePool(concurrent.futures.Executor):
     def __init__(self, workers: int) -> None:
         self._workers = workers
         self._lock = threading.Lock()
-        self._pool: concurrent.futures.Executor = _process_pool(workers)
+        # Made on first use: a refresh where every feed answers 304 starts no process
+        # (not even multiprocessing's resource tracker).
+        self._pool: concurrent.futures.Executor | None = None
         self._parsed = False  # has the current pool parsed anything yet?
         self._old: list[concurrent.futures.Executor] = []
         self._alone: concurrent.futures.ThreadPoolExecutor | None = None  # runs the retries
@@ -119,6 +124,13 @@ class ParsePool(concurrent.futures.Executor):
 
     def _start(self, outer, fn, args, kwargs, retry: bool) -> None:
         with self._lock:
+            if self._pool is None:
+                try:
+                    self._pool = _process_pool(self._workers)
+                except (OSError, ValueError, ImportError):  # no usable multiprocessing here
+                    self.fell_back = True
+                    self._pool = _thread_pool()
+                    log.warning("parsing in threads: worker processes cannot start")
             pool = self._pool
         try:
             inner = pool.submit(fn, *args, **kwargs)
@@ -182,9 +194,10 @@ class ParsePool(concurrent.futures.Executor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._closed = True
         with self._lock:
-            pools = [*self._old, self._pool, *([self._alone] if self._alone else [])]
+            pools = [*self._old, self._pool, self._alone]
         for pool in pools:
-            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+            if pool is not None:
+                pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def _run_alone(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
@@ -218,9 +231,5 @@ def parse_executor(n_feeds: int) -> concurrent.futures.Executor:
     a refresh where every feed answers 304 starts none."""
     cpus = os.cpu_count() or 1
     if n_feeds >= PROCESS_MIN_FEEDS and cpus > 1:
-        workers = min(cpus, MAX_PROCESSES)
-        try:
-            return ParsePool(workers)
-        except (OSError, ValueError, ImportError):  # no usable multiprocessing here
-            pass
+        return ParsePool(min(cpus, MAX_PROCESSES))
     return _thread_pool()

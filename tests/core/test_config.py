@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from reader.core.config import EXAMPLE, load_config
@@ -70,3 +72,24 @@ def test_bad_values_are_clear_errors(tmp_path, text, named):
 def test_explicit_missing_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("home", ["/home/u", "/home/u/", "relative", "", None])
+@pytest.mark.parametrize("xdg", [None, "", "/x/cfg", "rel/cfg"])
+def test_default_paths_match_platformdirs(monkeypatch, home, xdg):
+    # config.py computes the XDG paths itself on Linux (platformdirs is slow to import).
+    import platformdirs
+
+    from reader.core.config import default_config_path, default_db_path
+
+    for var in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    if home is not None:
+        monkeypatch.setenv("HOME", home)
+    if xdg is not None:
+        monkeypatch.setenv("XDG_CONFIG_HOME", xdg)
+        monkeypatch.setenv("XDG_DATA_HOME", xdg.replace("cfg", "data"))
+    expected_cfg = platformdirs.user_config_dir("reader", appauthor=False)
+    expected_db = platformdirs.user_data_dir("reader", appauthor=False)
+    assert default_config_path() == Path(expected_cfg) / "config.toml"
+    assert default_db_path() == Path(expected_db) / "reader.db"
