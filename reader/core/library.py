@@ -496,6 +496,18 @@ class Library:
             where = where.replace(_FTS_IN, "+" + _FTS_IN)
         return self.store.article_id_batches(where, q.params, size)
 
+    def first_ids(self, query: str | Query = "", limit: int = 200) -> list[int]:
+        """article_ids(query, limit), read in one step (Store.first_ids says why)."""
+        q = self.query(query)
+        where = q.where
+        if q.fts and _FTS_IN in where and self._many_matches(q.fts):
+            where = where.replace(_FTS_IN, "+" + _FTS_IN)  # as article_ids() does
+        return self.store.first_ids(where, q.params, limit)
+
+    def headlines_at_once(self, ids: Sequence[int]) -> list[Headline]:
+        """headlines(ids), read in three steps (Store.first_ids says why)."""
+        return self.store.headlines_at_once(ids)
+
     def _many_matches(self, fts: str) -> bool:
         return self.store.execute(
             "SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"

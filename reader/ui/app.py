@@ -20,10 +20,30 @@ from reader.core.config import Config
 from reader.core.library import Library
 from reader.core.models import RefreshSummary
 
-from .commands import FeedCommands, SavedFilterCommands, binding_commands
-from .links import has_graphical_browser, is_web_url, open_in_browser
-from .screens.help import HelpScreen, binding_rows
 from .screens.main import MainScreen
+
+# Imported where they are used, not before the first frame: the command palette's
+# providers, the help screen, webbrowser (links), the pickers and the welcome screen.
+
+
+def _feed_commands():
+    from .commands import FeedCommands
+
+    return FeedCommands
+
+
+def _saved_filter_commands():
+    from .commands import SavedFilterCommands
+
+    return SavedFilterCommands
+
+
+def open_in_browser(url: str) -> bool:
+    """links.open_in_browser (the app's default url_opener), imported on first use."""
+    from .links import open_in_browser as open_
+
+    return open_(url)
+
 
 POLL_SECONDS = 1.5  # how often to look for writes by another process
 MAX_FAILURE_TOASTS = 3  # per refresh; the rest are summed up
@@ -46,7 +66,7 @@ class RefreshProgress(Message):
 class ReaderApp(App[None]):
     CSS_PATH = "reader.tcss"
     TITLE = "reader"
-    COMMANDS = App.COMMANDS | {FeedCommands, SavedFilterCommands}
+    COMMANDS = App.COMMANDS | {_feed_commands, _saved_filter_commands}  # Textual calls them
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
@@ -151,6 +171,8 @@ class ReaderApp(App[None]):
         self.set_keymap({k: v for k, v in keys.items() if k in known})
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen, binding_rows
+
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(binding_rows(self, self.screen.active_bindings)))
@@ -165,6 +187,8 @@ class ReaderApp(App[None]):
                     yield widget, binding
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from .commands import binding_commands
+
         yield from super().get_system_commands(screen)
         if screen is self.main:
             for title, help_text, callback in binding_commands(self, screen):
@@ -177,6 +201,8 @@ class ReaderApp(App[None]):
 
     def open_link(self, url: str) -> None:
         """The only way a feed's URL reaches a browser: http(s) only, no shell."""
+        from .links import has_graphical_browser, is_web_url
+
         if not is_web_url(url):
             self.notify(
                 "Not opening that link: only http and https links open.", severity="warning"
@@ -244,7 +270,7 @@ class ReaderApp(App[None]):
             self.notify("A refresh is already running.")
             return
         self._failures = 0
-        self.main.set_progress("Refreshing…")
+        self.main.set_progress("Refreshing…", running=True)
         self._refresh(refs, due_only)
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
@@ -261,7 +287,7 @@ class ReaderApp(App[None]):
         )
 
     def on_refresh_progress(self, event: RefreshProgress) -> None:
-        self.main.set_progress(f"⟳ {event.done}/{event.total} {event.title}")
+        self.main.set_progress(f"⟳ {event.done}/{event.total} {event.title}", running=True)
         if event.status in ("error", "gone"):
             self._failures += 1
             if self._failures <= MAX_FAILURE_TOASTS:
@@ -305,6 +331,7 @@ class ReaderApp(App[None]):
 
 def binding_ids() -> set[str]:
     """Every binding id a user can remap in config.toml [keys]."""
+    from .screens.help import HelpScreen
     from .screens.pickers import Confirm, NamePrompt, TagPicker
     from .screens.welcome import WelcomeScreen
     from .widgets.article_view import ArticleView

@@ -160,7 +160,7 @@ async def test_reload_keeps_the_selected_article(library):
         hl = app.main.headlines
         await pilot.press("j", "j", "j")
         selected = hl.selected_id
-        hl.set_ids([999_001, 999_002] + hl.ids)  # two new rows on top
+        hl.set_ids([999_001, 999_002, *hl.ids])  # two new rows on top
         assert hl.selected_id == selected and hl.cursor == 5
         hl.set_ids([i for i in hl.ids if i != selected])  # it vanished: the cursor stays put
         assert hl.cursor == 5

@@ -12,7 +12,7 @@ from .conftest import quiet_app, settle
 async def test_counts_and_ids_wait_for_the_first_frame(library, monkeypatch):
     calls: list[str] = []
     on_mount = MainScreen.on_mount
-    for name in ("load_counts", "load_ids"):
+    for name in ("load_counts", "load_view"):
         original = getattr(MainScreen, name)
         monkeypatch.setattr(
             MainScreen,
@@ -30,7 +30,7 @@ async def test_counts_and_ids_wait_for_the_first_frame(library, monkeypatch):
         await settle(pilot, app)
         # the first screenful is read in on_mount; the full list and the counts after it
         assert calls[0] == "mounted with 12 ids"
-        assert sorted(calls[1:3]) == ["load_counts", "load_ids"]
+        assert sorted(calls[1:3]) == ["load_counts", "load_view"]
         assert app.main.started and app.main.sidebar.items
         assert app.main.view_count == 12
 

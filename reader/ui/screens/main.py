@@ -1,11 +1,10 @@
 """The main screen: sidebar, headline list and article pane, and what ties them.
 
 A view is one filter string in the core filter language; the sidebar, the tag
-picker, saved filters and typing at "/" all just set it. Ids for a view are read
-in two steps: the first screenful at once (LIMIT), the full ordered list in a
-thread, so neither startup nor a filter switch waits on a 100k-row scan. At
-startup even that thread, the sidebar's counts and the app's timers wait for the
-first frame: the headlines paint first.
+picker, saved filters and typing at "/" all just set it, and views.py reads it in
+a thread. At startup the first screenful is read before the first frame, and the
+rest of the view, the sidebar's counts and the app's timers wait for that frame:
+the headlines paint first.
 """
 
 from __future__ import annotations
@@ -20,24 +19,24 @@ from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Input, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from reader.core.errors import ReaderError
 from reader.core.query import Query
 from reader.core.sanitize import clean_line
 
 from ..widgets.article_view import ArticleView, LinkChosen, format_when
-from ..widgets.headline_list import HeadlineList
+from ..widgets.headline_list import HeadlineList, fit
 from ..widgets.key_hints import KeyHints
-from ..widgets.sidebar import Item, Sidebar, build_items, tag_filter
-from .navigation import Navigation, unread_of
+from ..widgets.sidebar import Sidebar, tag_filter
+from .navigation import Navigation
+from .views import Views
 
-FIRST_ROWS = 200  # ids read synchronously when a view opens
 NARROW = 100  # below this width the panes stack
 WIDE = 150  # from this width the sidebar and article get their full size
 FILTER_DELAY = 0.08  # seconds of typing coalesced into one query
+PROGRESS_CELLS = 40  # the width of a running refresh's progress (see set_progress)
 SWITCH_COALESCE = 0.1  # seconds: sidebar moves closer than this apply once, at the end
-SLOW_COUNT = 0.3  # seconds: a saved filter this slow to count twice running shows none
 
 
 class Panes(Horizontal):
@@ -51,7 +50,7 @@ class Column(Vertical):
     BLANK = True
 
 
-class MainScreen(Navigation, Screen):
+class MainScreen(Views, Navigation, Screen):
     BLANK = True  # the panes cover it
 
     BINDINGS = [
@@ -85,6 +84,7 @@ class MainScreen(Navigation, Screen):
         self.totals: dict[str, int] = {}
         self.undo_ids: list[int] = []
         self.pending_unread: int | None = None  # n/N across feeds: step to use once loaded
+        self.pending_unread_from: int | None = None  # ... and the row to look on from
         self.opened_id: int | None = None  # the article asked for (it loads in a thread)
         self._filter_timer = None
         self._switch_timer = None  # a sidebar move waiting for the keys to stop
@@ -93,6 +93,9 @@ class MainScreen(Navigation, Screen):
         self.has_feeds: bool | None = None  # known once the counts are in
         self._saved_counts: dict[str, int] = {}
         self._slow_filters: dict[str, int] = {}  # saved query -> slow counts in a row
+        self._progress_cells = 0
+        self._reloading: Worker | None = None  # the reload being read (see Views.reload)
+        self._reload_pending = False
 
     @property
     def library(self):
@@ -101,13 +104,17 @@ class MainScreen(Navigation, Screen):
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # Over the header line while it is open (see reader.tcss). Opening or closing it
+        # moves nothing else, and as the first widget (the compositor orders widgets
+        # counting from the last) it changes no other's order either: only its line is
+        # drawn again. Anywhere else, every close redrew the whole screen (15-90 ms).
+        yield Input(id="filter", placeholder="filter: +tag feed:name is:unread @7d words")
         yield Static(id="header", markup=False)
         with Panes(id="panes"):
             yield Sidebar(id="sidebar")
             with Column(id="center"):
-                yield Input(id="filter", placeholder="filter: +tag feed:name is:unread @7d words")
                 yield Static(id="filter-error", markup=False)
-                yield HeadlineList(self.library.headlines, self.app.clock, id="headlines")
+                yield HeadlineList(self.library.headlines_at_once, self.app.clock, id="headlines")
             yield ArticleView(id="article")
         with Horizontal(id="statusbar"):
             yield KeyHints(id="keys")
@@ -127,14 +134,14 @@ class MainScreen(Navigation, Screen):
 
     def on_mount(self) -> None:
         # Only the first screenful is read before the first frame; the rest follows it.
-        self.apply_filter("", "All", load_rest=False)
+        self.apply_filter("", "All", now=True)
         self.headlines.focus()
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
         self.headlines.read_ahead = True
         if self.query_obj is not None:
-            self.load_ids(self.generation, self.query_obj)
+            self.load_view(self.generation, self.query_obj)
         self.load_counts()
         self.set_timer(0.5, self.warm_up)
 
@@ -153,8 +160,16 @@ class MainScreen(Navigation, Screen):
     def narrow(self) -> bool:
         return self.has_class("narrow")
 
-    def set_progress(self, text: str) -> None:
-        self.query_one("#progress", Static).update(Content(text))
+    def set_progress(self, text: str, *, running: bool = False) -> None:
+        """The right of the status line. While a refresh reports (`running`), the text is
+        cut or padded to one width: a new width is a layout pass of the whole screen, and
+        a refresh reports every feed."""
+        if running:
+            text = fit(text, PROGRESS_CELLS)
+        content = Content(text)
+        cells = content.cell_length
+        self.query_one("#progress", Static).update(content, layout=cells != self._progress_cells)
+        self._progress_cells = cells
 
     def update_header(self) -> None:
         parts: list = [(" reader", "bold")]
@@ -171,133 +186,6 @@ class MainScreen(Navigation, Screen):
             parts.append((f"  │ all: {self.totals.get('unread', 0):,} unread", "dim"))
         # One line, full width: its size never changes, so no layout pass (a full repaint).
         self.query_one("#header", Static).update(Content.assemble(*parts), layout=False)
-
-    # -- views -------------------------------------------------------------------------------
-
-    def apply_filter(self, text: str, label: str | None = None, *, load_rest: bool = True) -> bool:
-        """Show the articles `text` selects. A bad filter shows its error and changes nothing.
-
-        The first FIRST_ROWS ids are read here; the rest in a thread (unless not `load_rest`).
-        """
-        try:
-            query = self.library.query(text)
-            first = self.library.article_ids(query, limit=FIRST_ROWS)
-        except ReaderError as exc:
-            self.show_filter_error(str(exc))
-            return False
-        self.show_filter_error(None)
-        self.filter_text, self.query_obj = text, query
-        self.view_label = label or self.label_for(text)
-        self.sidebar.set_active(text)
-        self.generation += 1
-        self.view_count = self.view_unread = None
-        self.headlines.set_ids(first, keep_selection=False, fresh=False)
-        self.update_header()
-        self.update_empty_text()
-        if load_rest:
-            self.load_ids(self.generation, query)
-        return True
-
-    def label_for(self, text: str) -> str:
-        for item in self.sidebar.items:
-            if item.selectable and item.filter == text:
-                return item.label if item.kind != "feed" else f"Feed: {item.label}"
-        return f"Filter: {text}" if text else "All"
-
-    def reload(self) -> None:
-        """Data changed: read the view again, keeping the selected article."""
-        try:
-            self.query_obj = self.library.query(self.filter_text)
-        except ReaderError:
-            return
-        self.generation += 1
-        self.load_ids(self.generation, self.query_obj, fresh=True)
-        self.load_counts()
-
-    @work(thread=True, exclusive=True, group="ids", exit_on_error=False)
-    def load_ids(self, generation: int, query: Query, fresh: bool = False) -> None:
-        """The view's full id list and unread count; `fresh` after the data changed."""
-        ids = self.library.article_ids(query)
-        unread = self.library.count(unread_of(query))
-        self.app.call_from_thread(self._ids_loaded, generation, ids, unread, fresh)
-
-    def _ids_loaded(self, generation: int, ids: list[int], unread: int, fresh: bool) -> None:
-        if generation != self.generation:
-            return  # a newer view or reload is on its way
-        self.headlines.set_ids(ids, keep_selection=True, fresh=fresh)
-        self.view_count, self.view_unread = len(ids), unread
-        self.update_header()
-        if self.pending_unread is not None:
-            step, self.pending_unread = self.pending_unread, None
-            self.goto_unread(step, cross_feeds=False, start=0 if step > 0 else len(ids) - 1)
-
-    @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
-    def load_counts(self) -> None:
-        worker = get_current_worker()
-        query, generation = self.query_obj, self.generation
-        feeds = self.library.feeds()
-        totals = self.library.totals()
-        saved = self.library.saved_filters()
-        unread = None if query is None else self.library.count(unread_of(query))
-        if worker.is_cancelled:
-            return  # a newer count is on its way (a thread can't be stopped, only told)
-        self.app.call_from_thread(
-            self._counts_loaded,
-            build_items(feeds, totals, saved, self._saved_counts),
-            totals,
-            unread if generation == self.generation else None,
-            bool(feeds),
-        )
-        # Saved filters' counts come after: each is a query of its own (1-80 ms on 100k
-        # articles, seconds on a cold cache). One slow twice running is left without.
-        counts: dict[str, int] = {}
-        for name, text in saved.items():
-            if worker.is_cancelled:
-                return
-            if self._slow_filters.get(text, 0) >= 2:
-                continue
-            start = time.perf_counter()
-            try:
-                counts[name] = self.library.count(unread_of(self.library.query(text)))
-            except ReaderError:
-                continue
-            slow = time.perf_counter() - start > SLOW_COUNT
-            self._slow_filters[text] = self._slow_filters.get(text, 0) + 1 if slow else 0
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._saved_counts_loaded, counts)
-
-    def _counts_loaded(
-        self, items: list[Item], totals: dict[str, int], view_unread: int | None, has_feeds: bool
-    ) -> None:
-        self.sidebar.set_items(items)
-        self.totals = totals
-        if view_unread is not None and self.view_count is not None:
-            self.view_unread = view_unread
-        self.view_label = (
-            self.label_for(self.filter_text)
-            if self.view_label.startswith(("Filter:", "Feed:"))
-            else self.view_label
-        )
-        self.update_header()
-        self.has_feeds = has_feeds
-        self.update_empty_text()
-        if not self.started:
-            self.started = True
-            self.app.main_ready(has_feeds)
-
-    def update_empty_text(self) -> None:
-        """What the list says when the view is empty."""
-        if self.filter_text:
-            text = "Nothing here: no article matches this view."
-        elif self.has_feeds is False:
-            text = "No subscriptions yet: `reader add URL` in a shell, then R here to fetch."
-        else:
-            text = "No articles yet: R fetches your feeds."
-        self.headlines.set_empty_text(text)
-
-    def _saved_counts_loaded(self, counts: dict[str, int]) -> None:
-        self._saved_counts = counts
-        self.sidebar.set_saved_counts(counts)
 
     @on(Sidebar.Selected)
     def _sidebar_selected(self, event: Sidebar.Selected) -> None:
@@ -367,6 +255,10 @@ class MainScreen(Navigation, Screen):
             self.focus_pane("headlines")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "ids" and event.state == WorkerState.ERROR:
+            self.notify(f"Could not read this view: {event.worker.error}", severity="error")
+        if event.worker.group == "ids" and event.worker.is_finished:
+            self.view_worker_done(event.worker)
         if event.worker.group == "counts" and event.state == WorkerState.ERROR:
             self.notify(f"Could not read the counts: {event.worker.error}", severity="error")
             if not self.started:  # start the app's timers all the same
@@ -389,26 +281,37 @@ class MainScreen(Navigation, Screen):
 
     def action_edit_filter(self) -> None:
         box = self.query_one("#filter", Input)
-        self.query_one("#center").add_class("editing")
+        # The box's own display, not a class on a container: that restyles everything in
+        # it (the list too: 20-40 ms of a search's first frame at 100k articles).
+        box.visible = True
         box.value = self.filter_text
         box.focus()
         box.cursor_position = len(box.value)
+
+    def _filter_typed(self, text: str) -> bool:
+        """Apply what the box holds, unless it is the view already shown (its rows are
+        read or on their way); False for a bad filter (its error shows)."""
+        if text == self.filter_text:
+            self.show_filter_error(None)
+            return True
+        return self.apply_filter(text)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         if self._filter_timer is not None:
             self._filter_timer.stop()
-        self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self.apply_filter(event.value))
+        self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self._filter_typed(event.value))
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         if self._filter_timer is not None:
             self._filter_timer.stop()
-        if self.apply_filter(event.value):
+        # The query runs in a thread meanwhile: closing the box overlaps with it.
+        if self._filter_typed(event.value):
             self.close_filter()
 
     def close_filter(self) -> None:
-        self.query_one("#center").remove_class("editing")
+        self.query_one("#filter", Input).visible = False
         self.headlines.focus()
 
     def on_key(self, event) -> None:
@@ -417,7 +320,9 @@ class MainScreen(Navigation, Screen):
             if self._filter_timer is not None:
                 self._filter_timer.stop()
             self.query_one("#filter", Input).value = ""
-            self.apply_filter("", "All")
+            if self.filter_text:
+                self.apply_filter("", "All")
+            self.show_filter_error(None)
             self.sidebar.select_filter("")
             self.close_filter()
 

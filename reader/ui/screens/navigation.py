@@ -17,7 +17,7 @@ def unread_of(query: Query) -> Query:
 
 class Navigation:
     """Needs: headlines, sidebar, article, library, query_obj, filter_text, opened_id,
-    narrow, apply_filter, open_article, pending_unread (all on MainScreen)."""
+    narrow, apply_filter, open_article, pending_unread(_from) (all on MainScreen)."""
 
     def action_next_unread(self) -> None:
         self.goto_unread(1)
@@ -53,6 +53,9 @@ class Navigation:
                 return
             row += step
             scanned += 1
+        if hl.partial:  # only the first rows of the view are in: look on once the rest is
+            self.pending_unread, self.pending_unread_from = step, row
+            return
         if cross_feeds and self.filter_text.startswith("feedid:") and self._next_feed(step):
             return
         self.notify("No more unread articles")
@@ -71,6 +74,7 @@ class Navigation:
                 self.sidebar.select_filter(f)
                 self.apply_filter(f)
                 self.pending_unread = step  # acted on when the feed's ids are in
+                self.pending_unread_from = None
                 return True
         return False
 

@@ -1,13 +1,15 @@
 """The headline list: a virtual list over article ids, rows read a window at a time.
 
-It holds the ordered id list of the current view (ints, cheap even for 100k rows)
-and a bounded cache of Headline rows; `render_line` asks for the window it needs.
+It holds the ordered ids of the current view (an array of 8-byte ints once the whole
+view is in: 8 MB for a million rows) and a bounded cache of Headline rows; `render_line`
+asks for the window it needs. While only the first screenful of a view has arrived,
+the list is `partial`: G remembers to go to the end once the rest is in.
 Nothing here parses markup: every feed string is drawn as plain segments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +18,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import work
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 
@@ -122,7 +125,9 @@ class HeadlineList(LineList):
         super().__init__(**kwargs)
         self._load = load
         self._clock = clock
-        self.ids: list[int] = []
+        self.ids: Sequence[int] = []
+        self.partial = False  # only the first ids of the view are in (the rest are coming)
+        self._bottom_pending = False  # G while partial: go to the end when the rest arrives
         self._headlines: dict[int, Headline] = {}
         self._styles: dict[str, Style] | None = None
         self.window_loads = 0  # how many windows were read (tests check it stays small)
@@ -130,6 +135,7 @@ class HeadlineList(LineList):
         self.read_ahead = False  # turned on after the first frame (it would only slow it)
         self._ahead_pending = False  # a read-ahead thread is out
         self._cache_generation = 0  # bumped when cached rows are dropped as stale
+        self._pass_now: datetime | None = None
 
     # -- data --------------------------------------------------------------------------------
 
@@ -146,28 +152,44 @@ class HeadlineList(LineList):
         aid = self.selected_id
         return self.headline(self.cursor) if aid is not None else None
 
-    def set_ids(self, ids: list[int], *, keep_selection: bool = True, fresh: bool = True) -> None:
+    def set_ids(
+        self,
+        ids: Sequence[int],
+        *,
+        keep_selection: bool = True,
+        fresh: bool = True,
+        rows: Iterable[Headline] = (),
+        partial: bool = False,
+    ) -> None:
         """Show a new id list; keep the selected article (and its place on screen) if it's there.
 
         `fresh`: the articles may have changed (a reload), so rows read before are dropped.
-        Otherwise they stay, and when the rows on screen are the same (the full list of a
-        view arriving after its first screenful) nothing is repainted.
+        `rows`: headlines already read for it (in a thread), so that drawing reads none.
+        A row whose look is unchanged is not drawn again (the row cache is keyed on what
+        a row shows), and when the rows on screen are the same (the full list of a view
+        arriving after its first screenful) nothing is repainted.
+        `partial`: only the first ids of the view; the full list follows.
         """
         old_id, old_cursor = self.selected_id, self.cursor
         old_top = int(self.scroll_y)
-        old_rows = self.ids[old_top : old_top + self.size.height]
+        height = self.size.height
+        old_rows = [self._headlines.get(i) for i in self.ids[old_top : old_top + height]]
         screen_row = self.cursor - old_top
         self.ids = ids
+        self.partial = partial
         if fresh:
             self._headlines.clear()
-            self._strips.clear()
             self._cache_generation += 1
+        for h in rows:
+            self._headlines[h.id] = h
         new_row = 0
         if keep_selection and old_id is not None:
-            try:
-                new_row = ids.index(old_id)
-            except ValueError:
+            new_row = find_index(ids, old_id)
+            if new_row is None:
                 new_row = min(self.cursor, max(0, len(ids) - 1))
+        if self._bottom_pending and not partial:
+            self._bottom_pending = False
+            new_row = max(0, len(ids) - 1)
         self.cursor = new_row
         self.update_virtual_size()
         if keep_selection:
@@ -177,7 +199,12 @@ class HeadlineList(LineList):
             self.scroll_to(y=0, animate=False, immediate=True)
         self.scroll_to_cursor()
         top = int(self.scroll_y)
-        if fresh or new_row != old_cursor or ids[top : top + self.size.height] != old_rows:
+        if (
+            new_row != old_cursor
+            or top != old_top
+            or [self._headlines.get(i) for i in ids[top : top + height]] != old_rows
+            or None in old_rows
+        ):
             self.refresh()
 
     def headline(self, row: int) -> Headline | None:
@@ -236,6 +263,10 @@ class HeadlineList(LineList):
         for h in rows:
             self._headlines.setdefault(h.id, h)  # a row already here may carry newer flags
 
+    def wanted_ids(self, ids: Sequence[int], top: int) -> list[int]:
+        """The ids a screen of `ids` from row `top` draws, and the margin read with them."""
+        return list(ids[max(0, top - WINDOW // 4) : top + self.size.height + AHEAD])
+
     def cached(self, article_id: int) -> Headline | None:
         return self._headlines.get(article_id)
 
@@ -260,8 +291,8 @@ class HeadlineList(LineList):
 
     # -- rendering ---------------------------------------------------------------------------
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
+    def styles_changed(self) -> None:
+        super().styles_changed()
         self._styles = None
 
     def _style(self, name: str) -> Style:
@@ -272,11 +303,32 @@ class HeadlineList(LineList):
             style = self._styles[name] = self.get_component_rich_style(f"headline-list--{name}")
         return style
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._pass_now = None  # the clock is read once a pass, not once a row
+        return super().render_lines(crop)
+
+    def _now(self) -> datetime:
+        if self._pass_now is None:
+            self._pass_now = self._clock()
+        return self._pass_now
+
     def row_key(self, row: int, width: int, selected: bool) -> Hashable | None:
         h = self.headline(row)
         if h is None:
             return None
-        return (h.id, h.read, h.starred, width, selected, selected and self.has_focus)
+        # All a row shows: a reload then redraws only the rows that changed.
+        return (
+            h.id,
+            h.read,
+            h.starred,
+            h.title,
+            h.feed_title,
+            h.published,
+            *h.tags,
+            width,
+            selected,
+            selected and self.has_focus,
+        )
 
     def render_row(self, row: int, width: int, selected: bool, base: Style) -> Strip:
         h = self.headline(row)
@@ -288,9 +340,9 @@ class HeadlineList(LineList):
         segments = [
             Segment(" " if h.read else "●", base + st("mark")),
             Segment("★" if h.starred else " ", base + st("star")),
-            Segment(" "),
+            Segment(" ", base),
             Segment(
-                fit(format_time(h.published, self._clock(), cols.time < 10), cols.time),
+                fit(format_time(h.published, self._now(), cols.time < 10), cols.time),
                 base + st("time"),
             ),
         ]
@@ -306,16 +358,14 @@ class HeadlineList(LineList):
         if tags and cols.title < rest and cell_len(title) <= cols.title:
             segments += [
                 Segment(fit(title, cols.title), text_style),
-                Segment(" "),
+                Segment(" ", base),
                 Segment(fit(tags, rest - cols.title - 1), base + st("tags")),
             ]
         else:
             segments.append(Segment(fit(title, rest), text_style))
         if selected:
             cursor = st("cursor") if self.has_focus else st("cursor-blurred")
-            segments = [Segment(s.text, (s.style or base) + cursor) for s in segments]
-        else:
-            segments = [Segment(s.text, s.style or base) for s in segments]
+            segments = [Segment(s.text, s.style + cursor) for s in segments]
         # The cell length is known (it spares measuring every row); not on a pane too
         # narrow for the fixed columns, where the list crops the row.
         exact = 3 + cols.time + cols.feed + rest == width
@@ -342,7 +392,19 @@ class HeadlineList(LineList):
             self.post_message(self.Opened(self.selected_id))
 
     def find_row(self, article_id: int) -> int | None:
-        try:
-            return self.ids.index(article_id)
-        except ValueError:
-            return None
+        return find_index(self.ids, article_id)
+
+    def action_cursor_bottom(self) -> None:
+        super().action_cursor_bottom()
+        if self.partial:
+            self._bottom_pending = True  # (a move in the meantime forgets it: cursor_moved)
+
+    def cursor_moved(self, old: int, new: int) -> None:
+        self._bottom_pending = False
+
+
+def find_index(ids: Sequence[int], article_id: int) -> int | None:
+    try:
+        return ids.index(article_id)
+    except ValueError:
+        return None

@@ -70,6 +70,10 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips = StripCache()
         self._base: Style | None = None  # the widget's own style, looked up once per style change
         self._width: int | None = None  # the content width during a render pass
+        self._style_check = True  # restyled since the last render pass: compare signatures
+        self._plain = False  # rows need no styling around them (see render_lines)
+        self._row_styles: dict[str, Style] = {}
+        self._signature: Hashable = None
 
     # -- for subclasses ----------------------------------------------------------------------
 
@@ -100,12 +104,38 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
         """Line `y` of the list when it has no rows (a hint, say)."""
         return Strip.blank(width, base)
 
+    def render_filler(self, y: int, width: int, base: Style) -> Strip:
+        """Line `y` of the list, below its last row."""
+        return Strip.blank(width, base)
+
     # -- rendering ---------------------------------------------------------------------------
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        # Every focus change restyles the widget, though what its rows look like seldom
+        # changes: drawn rows are kept unless the styles they are drawn with changed
+        # (dropping them redrew the whole list, 10-20 ms at 160x48, on every / and Enter).
+        self._style_check = True
+
+    def style_signature(self) -> Hashable:
+        """The styles rows are drawn with: rows drawn before are dropped when it changes."""
+        return (
+            self.rich_style,
+            *(self.get_component_rich_style(name) for name in sorted(self.COMPONENT_CLASSES)),
+        )
+
+    def styles_changed(self) -> None:
+        """The styles of the rows changed: drop what was drawn with the old ones."""
         self._strips.clear()
         self._base = None
+        self._row_styles.clear()
+
+    def component_style(self, name: str) -> Style:
+        """get_component_rich_style(name), kept until the styles change."""
+        style = self._row_styles.get(name)
+        if style is None:
+            style = self._row_styles[name] = self.get_component_rich_style(name)
+        return style
 
     def on_focus(self) -> None:
         self.refresh_row(self.cursor)
@@ -131,12 +161,48 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
         self.scroll_to_cursor()
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        if self._style_check:
+            self._style_check = False
+            signature = self.style_signature()
+            if signature != self._signature:
+                self._signature = signature
+                self.styles_changed()
+            self._plain = self._is_plain()
         # The content width, once per pass rather than once per line (it isn't free).
-        self._width = self.scrollable_content_region.width
+        self._width = width = self.scrollable_content_region.width
         try:
-            return super().render_lines(crop)
+            if not self._plain:
+                return super().render_lines(crop)
+            # Nothing around or over the rows (no border, padding, tint...): they go out
+            # as drawn. Textual's own path copies every line and filters the copy, so a
+            # line drawn before cost as much again on each repaint (~7 ms a screenful);
+            # a cached row keeps its filtered version.
+            filters = self.app.get_line_filters()
+            background = self.background_colors[1]
+            strips = []
+            for y in crop.line_range:
+                strip = self.render_line(y)
+                for line_filter in filters:
+                    strip = strip.apply_filter(line_filter, background)
+                strips.append(strip)
+            if crop.x or crop.width != width:
+                strips = [strip.crop(crop.x, crop.right) for strip in strips]
+            return strips
         finally:
             self._width = None
+
+    def _is_plain(self) -> bool:
+        """Whether rows need none of Textual's styling around them (see render_lines)."""
+        styles = self.styles
+        return (
+            not any(styles.gutter)
+            and not any(edge for edge, _ in styles.outline)
+            and styles.tint.a == 0
+            and styles.opacity == 1
+            and styles.text_opacity == 1
+            and (not styles.has_rule("hatch") or styles.hatch == "none")
+            and self.scrollable_content_region.size == self.size
+        )
 
     def render_line(self, y: int) -> Strip:
         width = self._width
@@ -149,7 +215,7 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
         if row >= self.row_count or width <= 0:
             if self.row_count == 0 and width > 0:
                 return self.render_empty(y, width, base)
-            return Strip.blank(width, base)
+            return self.render_filler(y, width, base)
         if y == 0:
             self.prefetch(row, min(self.row_count, row + self.size.height) - 1)
         selected = row == self.cursor

@@ -1,0 +1,208 @@
+"""Views read in stages: a search's first rows, then its counts, then every id.
+
+The last stage is held back here (a gate in front of Library.article_id_batches) so that
+what the user can do with a view whose first rows only are in is checked as such.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+
+from reader.core.config import Config
+from reader.core.library import Library
+from reader.ui.screens.views import FIRST_ROWS
+from reader.ui.widgets.headline_list import HeadlineList
+
+from .conftest import add_feed, entry, quiet_app, settle
+
+WIDE = (120, 30)
+MATCHES = FIRST_ROWS + 250  # articles with the word: more than the first stage reads
+
+
+@pytest.fixture
+def gated(tmp_path: Path):
+    """A library of MATCHES articles with "needle" (and 20 without), whose full id lists
+    wait for `gate` to open."""
+    lib = Library(tmp_path / "views.db", Config())
+    add_feed(
+        lib,
+        "http://127.0.0.1:9/hay.rss",
+        "Haystack",
+        ["hay"],
+        [
+            entry(i, f"Needle story {i}", hours_ago=i, feed="hay", content=f"<p>needle {i}</p>")
+            for i in range(MATCHES)
+        ]
+        + [
+            entry(MATCHES + i, f"Plain story {i}", hours_ago=i + 0.5, feed="hay") for i in range(20)
+        ],
+    )
+    gate = threading.Event()
+    batches = lib.article_id_batches
+
+    def gated_batches(query, size=10_000):
+        gate.wait(10)
+        yield from batches(query, size)
+
+    lib.article_id_batches = gated_batches
+    yield lib, gate
+    gate.set()
+    lib.close()
+
+
+async def until(pilot, predicate, timeout: float = 8.0) -> None:
+    """Pause until `predicate()` holds, without waiting for the workers (one is held)."""
+    end = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > end:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.02)
+
+
+async def search(pilot, app, words: str) -> None:
+    await pilot.press("slash")
+    app.main.query_one("#filter").value = words
+    await pilot.press("enter")
+
+
+async def test_a_long_search_counts_all_and_G_reaches_its_last_row(gated):
+    lib, gate = gated
+    app = quiet_app(lib)
+    async with app.run_test(size=WIDE) as pilot:
+        gate.set()  # startup reads its full list too
+        await settle(pilot, app)
+        gate.clear()
+        main, hl = app.main, app.main.headlines
+        await search(pilot, app, "needle")
+        await until(pilot, lambda: main.view_count is not None)
+        # the first rows are up and the header counts the whole view
+        assert hl.partial and len(hl.ids) == FIRST_ROWS
+        assert hl.headline(0).title == "Needle story 0"
+        assert main.view_count == MATCHES
+        assert f"{MATCHES:,} articles" in str(main.query_one("#header").render())
+        assert isinstance(app.focused, HeadlineList)
+        await pilot.press("G")  # only the first rows are in: G goes on once the rest is
+        assert hl.cursor == FIRST_ROWS - 1
+        gate.set()
+        await until(pilot, lambda: not hl.partial)
+        await settle(pilot, app)
+        assert len(hl.ids) == MATCHES == main.view_count
+        assert hl.cursor == MATCHES - 1
+        assert hl.selected.title == f"Needle story {MATCHES - 1}"
+
+
+async def test_a_move_after_G_cancels_the_jump(gated):
+    lib, gate = gated
+    app = quiet_app(lib)
+    async with app.run_test(size=WIDE) as pilot:
+        gate.set()
+        await settle(pilot, app)
+        gate.clear()
+        hl = app.main.headlines
+        await search(pilot, app, "needle")
+        await until(pilot, lambda: hl.partial)
+        await pilot.press("G", "k")
+        gate.set()
+        await until(pilot, lambda: not hl.partial)
+        await settle(pilot, app)
+        assert hl.cursor == FIRST_ROWS - 2
+
+
+async def test_mark_all_read_takes_the_whole_view_before_it_is_in(gated):
+    lib, gate = gated
+    app = quiet_app(lib)
+    async with app.run_test(size=WIDE) as pilot:
+        gate.set()
+        await settle(pilot, app)
+        gate.clear()
+        main = app.main
+        await search(pilot, app, "needle")
+        await until(pilot, lambda: main.headlines.partial and main.view_count is not None)
+        await pilot.press("A")
+        app.wait_for_writes()
+        gate.set()
+        await settle(pilot, app)
+        assert lib.count("needle is:unread") == 0
+        assert lib.count("is:unread") == 20  # the articles without the word
+        assert main.view_unread == 0 and main.view_count == MATCHES
+
+
+async def test_the_filter_box_moves_nothing(library):
+    """It opens over the header line: the list keeps its place and size (no relayout,
+    no repaint of the list for it), and Enter closes it with the results shown."""
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main = app.main
+        box = main.query_one("#filter")
+        before = main.headlines.region
+        await pilot.press("slash")
+        await pilot.pause()
+        assert box.visible and box.has_focus
+        assert box.region.y == 0 and main.headlines.region == before
+        box.value = "kernel"
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert not box.visible and isinstance(app.focused, HeadlineList)
+        assert main.headlines.region == before
+        assert [h.title for h in map(main.headlines.headline, range(len(main.headlines.ids)))] == [
+            "Kernel scheduler patch merged"
+        ]
+        assert "Filter: kernel  1 articles" in str(main.query_one("#header").render())
+
+
+async def test_reloads_while_one_is_read_are_read_once_after_it(gated):
+    lib, gate = gated
+    app = quiet_app(lib)
+    async with app.run_test(size=WIDE) as pilot:
+        gate.set()
+        await settle(pilot, app)
+        gate.clear()
+        main = app.main
+        calls: list[bool] = []
+        load_view = main.load_view
+
+        def counted(*args, **kwargs):
+            calls.append(kwargs.get("fresh", False))
+            return load_view(*args, **kwargs)
+
+        main.load_view = counted
+        main.reload()  # held at the gate
+        add_feed(lib, "http://127.0.0.1:9/new.rss", "New", [], [entry(1, "Newest", feed="new")])
+        main.reload()  # data changed again meanwhile: waits for the first
+        main.reload()
+        assert calls == [True]
+        gate.set()
+        await until(pilot, lambda: len(calls) == 2)
+        await settle(pilot, app)
+        assert calls == [True, True]
+        assert main.headlines.headline(0).title == "Newest"
+        assert main.view_count == MATCHES + 21
+
+
+async def test_next_unread_past_the_first_rows_waits_for_the_rest(gated):
+    lib, gate = gated
+    # everything read but the last needle (far past the first rows)
+    lib.set_read(lib.article_ids(""), True)
+    last = lib.article_ids("needle")[-1]
+    lib.set_read([last], False)
+    app = quiet_app(lib)
+    async with app.run_test(size=WIDE) as pilot:
+        gate.set()
+        await settle(pilot, app)
+        gate.clear()
+        main, hl = app.main, app.main.headlines
+        await search(pilot, app, "needle")
+        await until(pilot, lambda: hl.partial and hl.ids[0] == lib.article_ids("needle")[0])
+        await pilot.press("n")
+        gate.set()
+        await until(pilot, lambda: main.opened_id == last)
+        assert hl.selected_id == last and hl.cursor == MATCHES - 1
+        # Opening marked it read: let that write and its callback finish (settle() would
+        # block the event loop on the writer while the writer waits for the event loop).
+        await until(pilot, lambda: lib.article(last).read)
+        await pilot.pause(0.2)
