@@ -458,17 +458,7 @@ class Library:
 
     def article_ids(self, query: str | Query = "", limit: int | None = None) -> list[int]:
         q = self.query(query)
-        where = q.where
-        if q.fts and limit is not None and _FTS_IN in where:
-            # The newest `limit` matches of a search. SQLite's own plan looks up every match
-            # and sorts them all (250 ms for a word in most of 100k articles); when there
-            # are many, walking the list-order index until `limit` of them turn up is ~10x
-            # cheaper. For a rare word, the lookups are (a long walk would not be).
-            many = self.store.execute(
-                "SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
-                " LIMIT ?)", (q.fts, _FTS_WALK_FROM)).fetchone()[0] >= _FTS_WALK_FROM
-            if many:
-                where = where.replace(_FTS_IN, "+" + _FTS_IN)
+        where = self._search_plan(q) if limit is not None else q.where
         return self.store.article_ids(where, q.params, limit)
 
     def count(self, query: str | Query = "") -> int:
@@ -491,27 +481,20 @@ class Library:
         A word in many articles walks the list-order index, as article_ids(limit=) does
         (3x faster than SQLite's own plan for a word in most of 100k articles)."""
         q = self.query(query)
-        where = q.where
-        if q.fts and _FTS_IN in where and self._many_matches(q.fts):
-            where = where.replace(_FTS_IN, "+" + _FTS_IN)
-        return self.store.article_id_batches(where, q.params, size)
+        return self.store.article_id_batches(self._search_plan(q), q.params, size)
 
-    def first_ids(self, query: str | Query = "", limit: int = 200) -> list[int]:
-        """article_ids(query, limit), read in one step (Store.first_ids says why)."""
-        q = self.query(query)
-        where = q.where
-        if q.fts and _FTS_IN in where and self._many_matches(q.fts):
-            where = where.replace(_FTS_IN, "+" + _FTS_IN)  # as article_ids() does
-        return self.store.first_ids(where, q.params, limit)
-
-    def headlines_at_once(self, ids: Sequence[int]) -> list[Headline]:
-        """headlines(ids), read in three steps (Store.first_ids says why)."""
-        return self.store.headlines_at_once(ids)
-
-    def _many_matches(self, fts: str) -> bool:
-        return self.store.execute(
+    def _search_plan(self, q: Query) -> str:
+        """q.where, for reading a search's matches in list order. SQLite's own plan looks
+        up every match and sorts them all (250 ms for a word in most of 100k articles);
+        when there are many, walking the list-order index ("+" keeps SQLite off the
+        index lookups) is ~10x cheaper to the first screenful. For a rare word the
+        lookups are cheaper (a long walk would not be)."""
+        if not (q.fts and _FTS_IN in q.where):
+            return q.where
+        many = self.store.execute(
             "SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
-            " LIMIT ?)", (fts, _FTS_WALK_FROM)).fetchone()[0] >= _FTS_WALK_FROM
+            " LIMIT ?)", (q.fts, _FTS_WALK_FROM)).fetchone()[0] >= _FTS_WALK_FROM
+        return q.where.replace(_FTS_IN, "+" + _FTS_IN) if many else q.where
 
     def headlines(self, ids: Sequence[int]) -> list[Headline]:
         return self.store.headlines(ids)

@@ -630,10 +630,15 @@ class Store:
     # -- articles: reading --------------------------------------------------------------------
 
     def article_ids(self, where: str = "1", params: Sequence = (), limit: int | None = None) -> list[int]:
+        """Ids in list order. With a limit (a screenful, what the TUI reads beside its
+        drawing) they come back as one row of JSON (see headlines); without one, as rows.
+        (The aggregate takes the rows in the subquery's order, which its LIMIT keeps from
+        being flattened away; tests/core/test_search_plan.py checks that.)"""
         sql = f"SELECT a.id FROM articles a WHERE {where} ORDER BY a.sort_time DESC, a.id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [r[0] for r in self.execute(sql, params)]
+        if limit is None:
+            return [r[0] for r in self.execute(sql, params)]
+        return self._json_rows(f"SELECT json_group_array(id) FROM ({sql} LIMIT {int(limit)})",
+                               params)
 
     def count(self, where: str = "1", params: Sequence = ()) -> int:
         return self.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0]
@@ -658,19 +663,10 @@ class Store:
     # another thread of the process is busy, getting it back waits up to 5 ms a row
     # (200 ids took 1.5 s beside a busy thread). These read their rows as one row of JSON.
 
-    def first_ids(self, where: str = "1", params: Sequence = (), limit: int = 200) -> list[int]:
-        """article_ids(where, params, limit), read as one row. (The aggregate takes the
-        rows in the subquery's order, which its LIMIT keeps from being flattened away;
-        tests/core/test_search_plan.py checks both plans against article_ids.)"""
-        row = self.execute(
-            f"SELECT json_group_array(id) FROM (SELECT a.id FROM articles a WHERE {where}"
-            f" ORDER BY a.sort_time DESC, a.id DESC LIMIT {int(limit)})",
-            params,
-        ).fetchone()
-        return json.loads(row[0])
-
-    def headlines_at_once(self, ids: Sequence[int]) -> list[Headline]:
-        """headlines(ids), each of its three reads as one row."""
+    def headlines(self, ids: Sequence[int]) -> list[Headline]:
+        """Light rows for the given ids, in the given order: three reads of one row each
+        (see above), and only the feeds of these rows (reading every feed and tag each
+        time cost ~10 ms with 1,000 feeds)."""
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
@@ -717,50 +713,6 @@ class Store:
 
     def _json_rows(self, sql: str, params: Sequence) -> list:
         return json.loads(self.execute(sql, params).fetchone()[0])
-
-    def headlines(self, ids: Sequence[int]) -> list[Headline]:
-        """Light rows for the given ids, in the given order."""
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = {
-            r[0]: r
-            for r in self.execute(
-                "SELECT id, feed_id, title, sort_time, read, starred, categories"
-                f" FROM articles WHERE id IN ({marks})",
-                list(ids),
-            )
-        }
-        # Only the feeds of these rows: the TUI loads a window of rows on the UI thread,
-        # and reading every feed and tag each time cost ~10 ms with 1,000 feeds.
-        feed_ids = sorted({r[1] for r in rows.values()})
-        fmarks = ",".join("?" * len(feed_ids))
-        titles = {
-            fid: title or url
-            for fid, title, url in self.execute(
-                f"SELECT id, coalesce(user_title, title), url FROM feeds WHERE id IN ({fmarks})",
-                feed_ids,
-            )
-        }
-        tags: dict[int, list[str]] = {}
-        for fid, tag in self.execute(
-            f"SELECT feed_id, tag FROM feed_tags WHERE feed_id IN ({fmarks})"
-            " ORDER BY feed_id, lower(tag)",
-            feed_ids,
-        ):
-            tags.setdefault(fid, []).append(tag)
-        out = []
-        for i in ids:
-            r = rows.get(i)
-            if r is None:
-                continue
-            feed_tags = tags.get(r[1], [])
-            cats = [c for c in _split(r[6]) if c.lower() not in {t.lower() for t in feed_tags}]
-            out.append(Headline(
-                id=r[0], feed_id=r[1], feed_title=titles.get(r[1], ""), title=r[2],
-                published=_dt(r[3]), read=bool(r[4]), starred=bool(r[5]), tags=feed_tags + cats,
-            ))
-        return out
 
     def article(self, article_id: int) -> Article:
         r = self.execute(

@@ -114,7 +114,7 @@ class MainScreen(Views, Navigation, Screen):
             yield Sidebar(id="sidebar")
             with Column(id="center"):
                 yield Static(id="filter-error", markup=False)
-                yield HeadlineList(self.library.headlines_at_once, self.app.clock, id="headlines")
+                yield HeadlineList(self.library.headlines, self.app.clock, id="headlines")
             yield ArticleView(id="article")
         with Horizontal(id="statusbar"):
             yield KeyHints(id="keys")

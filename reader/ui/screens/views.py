@@ -41,7 +41,7 @@ class Views:
         frame after launch) and leaves the rest for later (load_view)."""
         try:
             query = self.library.query(text)
-            first = self.library.first_ids(query, FIRST_ROWS) if now else None
+            first = self.library.article_ids(query, FIRST_ROWS) if now else None
         except ReaderError as exc:
             self.show_filter_error(str(exc))
             return False
@@ -120,8 +120,8 @@ class Views:
             return True
 
         if first:
-            ids = lib.first_ids(query, FIRST_ROWS)
-            if not post(self._first_loaded, ids, lib.headlines_at_once(hl.wanted_ids(ids, 0))):
+            ids = lib.article_ids(query, FIRST_ROWS)
+            if not post(self._first_loaded, ids, lib.headlines(hl.wanted_ids(ids, 0))):
                 return
         unread = lib.count(unread_of(query))
         if not fresh and not post(self._counts_in, lib.count_view(query), unread):
@@ -142,7 +142,7 @@ class Views:
             row = find_index(every, selected) if selected is not None else None
             if row is None:
                 row = min(cursor, max(0, len(every) - 1))
-            rows = lib.headlines_at_once(hl.wanted_ids(every, max(0, row - max(0, screen_row))))
+            rows = lib.headlines(hl.wanted_ids(every, max(0, row - max(0, screen_row))))
         post(self._ids_loaded, every, unread, fresh, rows)
 
     def _first_loaded(self, generation: int, ids: list[int], rows: list) -> None:
