@@ -47,7 +47,6 @@ _FTS_IN = "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)" 
 # entries: big enough that the FTS index is built in few segments, small enough that
 # the write lock is never held long (a click in the TUI waits for it).
 WRITE_BATCH_ENTRIES = 3000
-REFRESH_CHECKPOINT_PAGES = 8192
 _FTS_WALK_FROM = 2000  # matches from which article_ids(limit=) walks the index (see there)
 log = logging.getLogger(__name__)
 
@@ -297,9 +296,6 @@ class Library:
 
         def writer() -> None:
             nonlocal done
-            # This thread's own connection: copy the log into the database every 32 MB
-            # written rather than every 4 MB (each copy ends with an fsync).
-            self.store.execute(f"PRAGMA wal_autocheckpoint = {REFRESH_CHECKPOINT_PAGES}")
             for batch in batches():
                 if fatal:
                     continue

@@ -175,3 +175,20 @@ async def wait_until(pilot, app: ReaderApp, predicate, timeout: float = 8.0) -> 
             raise AssertionError("condition not met in time")
         await pilot.pause(0.05)
     await settle(pilot, app)
+
+
+async def palette_pick(pilot, app: ReaderApp, typed: str, first: str) -> None:
+    """Open the command palette, type `typed`, wait until the first result shows `first`,
+    and choose it."""
+    from textual.widgets import OptionList
+
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*typed)
+    results = app.screen.query_one(OptionList)
+    await wait_until(
+        pilot,
+        app,
+        lambda: results.option_count > 0 and first in str(results.get_option_at_index(0).prompt),
+    )
+    await pilot.press("enter")

@@ -9,7 +9,7 @@ from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.sidebar import Sidebar
 
-from .conftest import fill, quiet_app, settle, wait_until
+from .conftest import fill, palette_pick, quiet_app, settle, wait_until
 
 WIDE = (120, 30)
 
@@ -453,21 +453,7 @@ async def test_command_palette_goes_to_feed(library):
     app = quiet_app(library)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot, app)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"go to feed tech weekly")
-        from textual.widgets import OptionList
-
-        results = app.screen.query_one(OptionList)
-        await wait_until(
-            pilot,
-            app,
-            lambda: (
-                results.option_count > 0
-                and "Tech Weekly" in str(results.get_option_at_index(0).prompt)
-            ),
-        )
-        await pilot.press("enter")
+        await palette_pick(pilot, app, "go to feed tech weekly", "Tech Weekly")
         await settle(pilot, app)
         assert app.main.view_label == "Feed: Tech Weekly"
         assert len(app.main.headlines.ids) == 4

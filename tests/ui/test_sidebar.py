@@ -6,7 +6,7 @@ from reader.ui.screens.pickers import Confirm
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.sidebar import Sidebar
 
-from .conftest import quiet_app, settle, wait_until
+from .conftest import palette_pick, quiet_app, settle, wait_until
 
 WIDE = (120, 30)
 
@@ -118,21 +118,7 @@ async def test_saved_filters_in_the_command_palette(library):
     app = quiet_app(library)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot, app)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"delete saved filter tech")
-        from textual.widgets import OptionList
-
-        results = app.screen.query_one(OptionList)
-        await wait_until(
-            pilot,
-            app,
-            lambda: (
-                results.option_count > 0
-                and "Delete saved filter: Tech unread" in str(results.get_option_at_index(0).prompt)
-            ),
-        )
-        await pilot.press("enter")
+        await palette_pick(pilot, app, "delete saved filter tech", "Delete saved filter: Tech unread")
         await wait_until(pilot, app, lambda: isinstance(app.screen, Confirm))
         await pilot.press("y")
         await settle(pilot, app)
