@@ -42,6 +42,9 @@ def parse_for_store(data: bytes, url: str = "", content_type: str | None = None)
     parsed = parse_feed(data, url, content_type)
     parsed.texts = [html_to_text(e.content or e.summary) for e in parsed.entries]
     parsed.hashes = [content_hash(e) for e in parsed.entries]
+    for e in parsed.entries:
+        if e.summary == e.content:
+            e.summary = e.content  # one object: pickle sends it back to the refresh once
     return parsed
 
 
