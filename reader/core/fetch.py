@@ -70,7 +70,11 @@ ACCEPT_ENCODING = "gzip, deflate" + (", br" if brotli is not None else "")
 NO_FEED_FOUND = "no feed found at {url} (the page links none)"
 
 _STEP = 1024 * 1024  # no single decompression step may produce more than this
-_LARGE_BODY = 2 * 1024 * 1024  # bodies over this are read and parsed one at a time
+_LARGE_BODY = 2 * 1024 * 1024  # bodies over this are read and parsed a few at a time
+# Two: enough to keep two parsing workers busy with big feeds (with one, the last big
+# feeds of a refresh waited for the parse of the one before, through the whole parse
+# queue), few enough that their bodies and parse trees stay a bounded amount of memory.
+_LARGE_AT_ONCE = 2
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _PERMANENT = frozenset((301, 308))
 _MAX_BACKOFF_S = 86400.0
@@ -214,8 +218,8 @@ def _decoder(content_encoding: str) -> _Identity | _Zlib | _Brotli:
 class _LargeBody:
     """A feed's turn to hold a body over _LARGE_BODY bytes, from reading it to parsing it.
 
-    One feed at a time: sixteen feeds each sending max_bytes at once (and each
-    parsed into a tree several times its size) would otherwise need gigabytes.
+    _LARGE_AT_ONCE feeds at a time: sixteen feeds each sending max_bytes at once (and
+    each parsed into a tree several times its size) would otherwise need gigabytes.
     Small bodies, nearly every real feed, never wait for it.
     """
 
@@ -321,7 +325,7 @@ class _Fetcher:
         self.parse_fn = parse_fn or parse_feed
         self.slots = asyncio.Semaphore(max(1, settings.concurrency))
         self.hosts: dict[str, asyncio.Semaphore] = {}
-        self.large_bodies = asyncio.Semaphore(1)
+        self.large_bodies = asyncio.Semaphore(_LARGE_AT_ONCE)
 
     def _host_slots(self, url: str) -> asyncio.Semaphore:
         parts = urlsplit(url)
