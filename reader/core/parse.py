@@ -11,11 +11,13 @@ nothing a feed says can reach a terminal as an escape sequence.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import html.entities
 import json
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
@@ -73,9 +75,9 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF8_NAMES = frozenset(("utf-8", "utf8"))
 
 
-def _head_text(data: bytes) -> str:
+def _head_text(data: bytes, size: int = 65536) -> str:
     """The start of the document as text, whatever its byte encoding, for sniffing."""
-    head = data[:65536]
+    head = data[:size]
     if head.startswith(_UTF16_BOMS):
         return head.decode("utf-16", "ignore")
     if head.startswith(b"<\x00"):
@@ -85,20 +87,47 @@ def _head_text(data: bytes) -> str:
     return head.decode("latin-1")
 
 
-def _refuse_entities(data: bytes) -> None:
+# One part of the prolog (what comes before the root element): a BOM, white space, the
+# XML declaration or another processing instruction, a comment, or the DOCTYPE with its
+# internal subset read as the XML parser reads it, so that a "<b>" or "]>" inside a
+# quoted value or a comment does not end it early. Unterminated parts run to the end.
+_PROLOG_PART = re.compile(
+    r"""\ufeff|\xef\xbb\xbf|\s+|<\?.*?(?:\?>|\Z)|<!--.*?(?:-->|\Z)"""
+    r"""|<!DOCTYPE(?:[^\[>"']++|"[^"]*+"?|'[^']*+'?)*+"""
+    r"""(?:\[(?:[^\]"'<]++|"[^"]*+"?|'[^']*+'?|<!--.*?(?:-->|\Z)|<\?.*?(?:\?>|\Z)|<)*+\]?)?"""
+    r"""[^>]*+>?""",
+    re.DOTALL,
+)
+
+
+def _prolog_end(text: str) -> int:
+    """Where the root element starts (or the first thing the prolog cannot hold)."""
+    pos = 0
+    while (m := _PROLOG_PART.match(text, pos)) and m.end() > pos:
+        pos = m.end()
+    if _FIRST_ELEMENT.match(text, pos):
+        return pos
+    # Junk before the root: the parsers stop there, but count up to the first element
+    # anyway (what this check did before it read the prolog).
+    first = _FIRST_ELEMENT.search(text, pos)
+    return first.start() if first else len(text)
+
+
+def _refuse_entities(data: bytes) -> bool:
+    """Raise ParseError for a dangerous entity declaration; return whether the document
+    has any "<!ENTITY" at all."""
     utf16 = data.startswith(_UTF16_BOMS) or data[:2] in (b"<\x00", b"\x00<")
     if (b"E\x00N\x00T\x00I\x00T\x00Y" if utf16 else b"<!ENTITY") not in data:
-        return  # the common case: no DTD entities at all, nothing to sniff
-    head = _head_text(data)
-    first = _FIRST_ELEMENT.search(head)
+        return False  # the common case: no DTD entities at all, nothing to sniff
+    text = _head_text(data, len(data))
     # Only declarations before the root element count: an article may well quote
-    # "<!ENTITY" in its text. A declaration's value may itself contain "<b>", which
-    # then sits after the declaration's start, so the comparison still holds.
-    for m in re.finditer(r"<!ENTITY", head):
-        if first and m.start() > first.start():
-            break
-        if _DANGEROUS_ENTITY.match(head, m.start()):
+    # "<!ENTITY" in its text. Every one there counts, even in a comment: only the end
+    # of the prolog is read with care (a comment, a processing instruction or an entity
+    # value holding "<b>" once ended the search before the declaration after it).
+    for m in re.finditer(r"<!ENTITY", text[: _prolog_end(text)]):
+        if _DANGEROUS_ENTITY.match(text, m.start()):
             raise ParseError(ENTITIES_REFUSED)
+    return True
 
 
 def _declared_encoding(data: bytes) -> str | None:
@@ -115,6 +144,19 @@ def _set_declared_encoding(data: bytes, encoding: str) -> bytes:
     return _XML_DECL.sub(lambda m: m.group(1) + encoding.encode() + m.group(3), data, count=1)
 
 
+def _valid_utf8(data: bytes) -> bool:
+    """data.decode("utf-8") succeeds. In slices: a few small strings stay in the cache
+    where one the size of the document (up to 4 bytes a character) would not."""
+    decode = codecs.getincrementaldecoder("utf-8")().decode
+    try:
+        for i in range(0, len(data), 65536):
+            decode(data[i : i + 65536])
+        decode(b"", True)  # a sequence cut off at the end
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _normalize_encoding(data: bytes, content_type: str | None) -> bytes:
     """Return the document as UTF-8 with a declaration that says so, when it can tell.
 
@@ -127,12 +169,7 @@ def _normalize_encoding(data: bytes, content_type: str | None) -> bytes:
     if data.startswith(_UTF16_BOMS) or data[:2] in (b"<\x00", b"\x00<") or data.isascii():
         return data  # UTF-16 (lxml reads the BOM) or plain ASCII: nothing to decide
     declared = _declared_encoding(data)
-    try:
-        data.decode("utf-8")
-        valid_utf8 = True
-    except UnicodeDecodeError:
-        valid_utf8 = False
-    if valid_utf8:
+    if _valid_utf8(data):
         if declared and declared not in _UTF8_NAMES:
             return _set_declared_encoding(data, "utf-8")
         return data
@@ -187,10 +224,13 @@ _CHAR_REFS = {
 }
 
 
-def _html_entities_to_refs(data: bytes) -> bytes:
+def _html_entities_to_refs(data: bytes, declares_entities: bool | None = None) -> bytes:
+    """`declares_entities`: whether b"<!ENTITY" is in data, when the caller knows."""
     if b"&" not in data or data.startswith(_UTF16_BOMS) or data[:2] in (b"<\x00", b"\x00<"):
         return data
-    if b"<!ENTITY" in data:
+    if declares_entities is None:
+        declares_entities = b"<!ENTITY" in data
+    if declares_entities:
         return data  # the document defines its own entities: leave them to the parser
 
     first = _HTML_ENTITY.search(data)
@@ -210,8 +250,9 @@ _ITEM_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]")
 _DATE_TAG = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?(?:pubDate|pubdate|published|issued|date|updated|modified)[\s>]"
 )
+# "*+": ":" is not in [\w.-], so backtracking into the prefix could never find one.
 _ITEM_OR_DATE = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(item|entry|pubDate|pubdate|published|issued|date|updated|modified)[\s>/]"
+    rb"<(?:[A-Za-z_][\w.-]*+:)?(item|entry|pubDate|pubdate|published|issued|date|updated|modified)[\s>/]"
 )
 _CDATA = re.compile(rb"<!\[CDATA\[.*?(?:\]\]>|\Z)", re.DOTALL)
 
@@ -233,33 +274,57 @@ def _ascii_view(data: bytes) -> bytes:
     return data
 
 
-def _check_limits(data: bytes) -> bool:
+def _check_limits(data: bytes) -> Callable[[], bool]:
     """Refuse documents too big to parse in bounded memory (ParseError), before parsing.
 
-    Returns whether every entry has a date element of its own (see _parse_fast).
+    Returns a function that tells whether every entry has a date element of its own
+    (see _parse_fast): a scan of the whole document that only a few feeds need, so
+    it runs only when asked, at most once.
     """
     view = _ascii_view(data)
     if _looks_like_json(view):
         # An item is an object, and so is each author and attachment it has.
         if view.count(b"{") > 4 * MAX_ENTRIES:
             raise ParseError(f"feed too large: more than {4 * MAX_ENTRIES:,} JSON objects")
-        return True
+        return _ALL_DATED
     # bytes.count runs at memory speed; a regex scan of every document cost more than
     # the fast parser itself. Namespaced items (<rss:item>) are caught after parsing.
-    items = view.count(b"<item") + view.count(b"<entry")
+    # Every item and every element starts with a "<": when there are few of them, no
+    # other count is needed.
+    tags = view.count(b"<")
+    items = view.count(b"<item") + view.count(b"<entry") if tags > MAX_ENTRIES else -1
     if items > MAX_ENTRIES:
         items = len(_ITEM_TAG.findall(view))  # "<itemcount>" is not an item: count exactly
         if items > MAX_ENTRIES:
             raise ParseError(_too_many_entries(items))
     # Each element costs at least 3 bytes ("<a>"), so a small document cannot be too deep.
-    elements = view.count(b"<") - view.count(b"</") if len(view) > 3 * MAX_ELEMENTS else 0
+    # Elements are the "<" that do not start "</".
+    elements = tags if len(view) > 3 * MAX_ELEMENTS else 0
+    if elements > MAX_ELEMENTS:
+        elements -= view.count(b"</")
     if elements > MAX_ELEMENTS:
         # Markup inside CDATA is text, not elements.
         elements -= sum(m.group().count(b"<") for m in _CDATA.finditer(view))
         if elements > MAX_ELEMENTS:
             raise ParseError(f"feed too large: more than {MAX_ELEMENTS:,} XML elements")
-    if not items:
-        return True
+    if not tags:
+        return _ALL_DATED
+    answer: list[bool] = []
+
+    def all_dated() -> bool:
+        if not answer:
+            has_items = items > 0 if items >= 0 else b"<item" in view or b"<entry" in view
+            answer.append(_all_dated(view) if has_items else True)
+        return answer[0]
+
+    return all_dated
+
+
+def _ALL_DATED() -> bool:
+    return True
+
+
+def _all_dated(view: bytes) -> bool:
     # One exact scan for both kinds of tag: dates before the first item are the channel's.
     kinds = _ITEM_OR_DATE.findall(view)
     try:
@@ -287,6 +352,7 @@ def _date_from_guid(guid: str, published: str) -> bool:
 
 
 # ---------------------------------------------------------------- field helpers
+
 
 def _text(value: Any) -> str:
     s = value if isinstance(value, str) else clean_text(value)
@@ -370,6 +436,15 @@ def _title(value: Any) -> str:
 
 def _line(value: Any) -> str:
     """clean_line, cut to MAX_LINE_CHARS: a 30 MB title is an attack, not a title."""
+    if (
+        type(value) is str
+        and len(value) <= MAX_LINE_CHARS
+        and value.isprintable()
+        and "  " not in value
+        and value[:1] != " "
+        and value[-1:] != " "
+    ):
+        return value  # clean_line's fast path, without the calls
     if isinstance(value, str) and len(value) > MAX_LINE_CHARS * 4:
         value = value[: MAX_LINE_CHARS * 4]  # before the regexes see it
     s = clean_line(value)
@@ -416,10 +491,15 @@ def _entry(e: Any, base: str, struct_dates: bool, rss: bool = False) -> ParsedEn
             # the RSS specs, calls it the publication date. Agree with the fast path.
             published, updated = updated, None
     else:
-        published = _dt_from_iso(dict.get(e, "published"))
-        updated = _dt_from_iso(dict.get(e, "updated"))
+        published_text, updated_text = dict.get(e, "published"), dict.get(e, "updated")
+        published = _dt_from_iso(published_text)
+        # Atom entries often say the same for both.
+        updated = published if updated_text == published_text else _dt_from_iso(updated_text)
     summary = e.get("summary") or e.get("description") or ""
     content = _content(e) or summary
+    summary_text = _text(summary)
+    # Many feeds give one text for both: check and copy it once.
+    content_text = summary_text if content is summary else _text(content)
     link = _link(e.get("link"), base)
     # fastfeedparser uses the link when there is no id; feedparser does not. Doing
     # the same on both paths keeps an entry's identity stable whichever parser ran.
@@ -432,8 +512,8 @@ def _entry(e: Any, base: str, struct_dates: bool, rss: bool = False) -> ParsedEn
         # RDF's dc:date and Atom's lone <updated> are the only date some feeds give.
         published=published or updated,
         updated=updated,
-        summary=_text(summary),
-        content=_text(content),
+        summary=summary_text,
+        content=content_text,
         categories=_categories(e.get("tags")),
     )
 
@@ -441,16 +521,20 @@ def _entry(e: Any, base: str, struct_dates: bool, rss: bool = False) -> ParsedEn
 # ---------------------------------------------------------------- the parsers
 
 
-def _parse_fast(data: bytes, url: str, all_dated: bool = True) -> ParsedFeed:
-    r = fastfeedparser.parse(data)  # bytes, never str: a str URL would be fetched
+def _parse_fast(data: bytes, url: str, all_dated: Callable[[], bool] | bool = True) -> ParsedFeed:
+    # bytes, never str: a str URL would be fetched. Media and enclosures are not read.
+    r = fastfeedparser.parse(data, include_media=False, include_enclosures=False)
     feed = r.get("feed") or {}
     raw_entries = r.get("entries") or ()
-    if not all_dated:
-        for e in raw_entries:
-            guid, published = e.get("id"), e.get("published")
-            if (published and isinstance(guid, str)
-                    and not guid.startswith(("http://", "https://"))
-                    and _date_from_guid(guid, published)):
+    dated = all_dated if isinstance(all_dated, bool) else None  # asked only when it matters
+    for e in raw_entries:
+        guid, published = e.get("id"), e.get("published")
+        if published and isinstance(guid, str) and not guid.startswith(("http://", "https://")):
+            if dated is None:
+                dated = all_dated()  # type: ignore[operator]
+            if dated:
+                break
+            if _date_from_guid(guid, published):
                 e["published"] = e.get("updated")
     entries = [_entry(e, url, struct_dates=False) for e in raw_entries]
     return ParsedFeed(
@@ -538,8 +622,12 @@ def _parse_json_feed(data: bytes, url: str) -> ParsedFeed | None:
     )
 
 
+# data.removeprefix(_UTF8_BOM).lstrip()[:1] == b"{", without copying the document.
+_JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\n\r\x0b\x0c]*+\{")
+
+
 def _looks_like_json(data: bytes) -> bool:
-    return data.removeprefix(_UTF8_BOM).lstrip()[:1] == b"{"
+    return _JSON_START.match(data) is not None
 
 
 def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> ParsedFeed:
@@ -549,24 +637,34 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(), which copies the document
         raise ParseError("not a feed: the document is empty")
-    _refuse_entities(data)
     all_dated = _check_limits(data)
     data = _strip_controls(data)
+    # After the stripping: removing a control character can join "<!EN\x01TITY".
+    declares_entities = _refuse_entities(data)
 
     fast: ParsedFeed | None = None
     try:
-        fast = _parse_fast(
-            _html_entities_to_refs(_normalize_encoding(data, content_type)), url, all_dated
-        )
-    except Exception:
-        fast = None
+        normalized: bytes | None = _normalize_encoding(data, content_type)
+    except Exception:  # noqa: BLE001 - a codec named by the server may raise anything
+        normalized = None
+    if normalized is not None and normalized is not data:
+        # Decoded and encoded again: what the fast parser reads is checked too (a
+        # charset such as UTF-7 can spell "<!ENTITY" in other bytes).
+        declares_entities = _refuse_entities(normalized)
+    if normalized is not None:
+        try:
+            fast = _parse_fast(
+                _html_entities_to_refs(normalized, declares_entities), url, all_dated
+            )
+        except Exception:  # noqa: BLE001 - whatever the fast path chokes on, the fallback tries
+            fast = None
     if fast is not None and len(fast.entries) > MAX_ENTRIES:  # what the markup count missed
         raise ParseError(_too_many_entries(len(fast.entries)))
     if fast is not None and fast.entries:
         # fastfeedparser drops Atom <summary type="xhtml">; feedparser keeps it.
-        lost_text = b"xhtml" in data and any(not (e.summary or e.content) for e in fast.entries)
+        lost_text = any(not (e.summary or e.content) for e in fast.entries) and b"xhtml" in data
         # fastfeedparser ignores <content:encoded> in RSS 1.0 (RDF) items; feedparser reads it.
         lost_content = b"rdf:RDF" in data[:4096] and b"content:encoded" in data
         if not (lost_text or lost_content):
@@ -582,7 +680,7 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
             slow = _parse_feedparser(data, url, content_type)
     except ParseError:
         raise
-    except Exception:
+    except Exception:  # noqa: BLE001 - a document neither parser reads is not a feed
         slow = None
     if slow is not None and slow.entries and len(slow.entries) >= len(fast.entries if fast else []):
         return slow

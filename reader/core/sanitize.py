@@ -23,7 +23,6 @@ _ESCAPES = re.compile(
 )
 # C0 except tab and newline, DEL, and C1.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_WHITESPACE = re.compile(r"\s+")
 
 
 _C0_DEL = bytes(c for c in range(32) if c not in (9, 10)) + b"\x7f"
@@ -55,5 +54,13 @@ def clean_text(value: object) -> str:
 
 def clean_line(value: object) -> str:
     """One-line text (titles, authors, tags, URLs): cleaned, whitespace runs collapsed."""
-    s = clean_text(value)
-    return _WHITESPACE.sub(" ", s).strip()
+    if type(value) is str and value.isprintable():
+        # The common case. Printable means no control character, and no whitespace
+        # but " " (every other whitespace character is a control or a non-printable
+        # separator), so there is nothing to clean and only spaces to collapse.
+        if "  " in value or value[:1] == " " or value[-1:] == " ":
+            return " ".join(value.split())
+        return value
+    # str.split() and the regex \s agree on what whitespace is (Py_UNICODE_ISSPACE), so
+    # this is re.sub(r"\s+", " ", s).strip() without the regex.
+    return " ".join(clean_text(value).split())
