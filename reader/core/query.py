@@ -41,6 +41,8 @@ class Query:
     where: str = "1"
     params: list = field(default_factory=list)
     fts: str | None = None  # the MATCH expression, when any words were given
+    # ... and what it was made of: (word, matched as a prefix), one per phrase of `fts`
+    fts_words: tuple[tuple[str, bool], ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -95,11 +97,11 @@ def compile_query(text: str, now: float | None = None) -> Query:
         return q
     conds: list[str] = []
     params: list = []
-    words: list[str] = []
+    words: list[tuple[str, bool]] = []
     for token, was_quoted in _tokens(text):
         if was_quoted:
             if token.strip():
-                words.append(_fts_phrase(token, prefix=False))
+                words.append((token, False))
             continue
         if token.startswith(("+", "-")) and len(token) > 1 and not token[1].isspace():
             tag = token[1:]
@@ -143,9 +145,10 @@ def compile_query(text: str, now: float | None = None) -> Query:
                 f"unknown filter term '{token}': known prefixes are is:, feed:, +tag, -tag and @date"
             )
         else:
-            words.append(_fts_phrase(token, prefix=True))
+            words.append((token, True))
     if words:
-        q.fts = " ".join(words)
+        q.fts = " ".join(_fts_phrase(w, prefix) for w, prefix in words)
+        q.fts_words = tuple(words)
         conds.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
         params.append(q.fts)
     if conds:
@@ -185,9 +188,10 @@ def search_query(text: str) -> Query:
         tokens = _tokens(text)
     except QueryError:
         tokens = [(w, False) for w in text.replace('"', " ").split()]
-    words = [_fts_phrase(t, prefix=not quoted) for t, quoted in tokens if t.strip()]
+    words = [(t, not quoted) for t, quoted in tokens if t.strip()]
     if words:
-        q.fts = " ".join(words)
+        q.fts = " ".join(_fts_phrase(w, prefix) for w, prefix in words)
+        q.fts_words = tuple(words)
         q.where = "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
         q.params = [q.fts]
     return q

@@ -633,11 +633,19 @@ class Store:
 
     # -- articles: reading --------------------------------------------------------------------
 
-    def article_ids(self, where: str = "1", params: Sequence = (), limit: int | None = None) -> list[int]:
+    def article_ids(self, where: str = "1", params: Sequence = (), limit: int | None = None,
+                    *, within: int | None = None) -> list[int]:
         """Ids in list order. With a limit (a screenful, what the TUI reads beside its
         drawing) they come back as one row of JSON (see headlines); without one, as rows.
         (The aggregate takes the rows in the subquery's order, which its LIMIT keeps from
-        being flattened away; tests/core/test_search_plan.py checks that.)"""
+        being flattened away; tests/core/test_search_plan.py checks that.) `within`: only
+        among the newest `within` articles (the walk down the list index stops there)."""
+        if within is not None:
+            edge = self.execute(
+                "SELECT sort_time, id FROM articles ORDER BY sort_time DESC, id DESC"
+                " LIMIT 1 OFFSET ?", (max(0, within - 1),)).fetchone()
+            if edge is not None:
+                where, params = f"(a.sort_time, a.id) >= (?, ?) AND ({where})", [*edge, *params]
         sql = f"SELECT a.id FROM articles a WHERE {where} ORDER BY a.sort_time DESC, a.id DESC"
         if limit is None:
             return [r[0] for r in self.execute(sql, params)]

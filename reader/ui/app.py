@@ -4,12 +4,13 @@ the database watcher and the one writer thread. The panes live in screens/main.p
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from threading import Event
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -116,6 +117,18 @@ class ReaderApp(App[None]):
             self.notify(f"unknown theme {self.config.theme!r} in config.toml", severity="warning")
         self.apply_keymap(self.config.keys)
         self._seen_version = self.library.data_version()
+
+    async def on_event(self, event) -> None:
+        # Keys typed while the filter box closes go to the list after it has closed, in
+        # order (MainScreen.takes_key); dialogs above it take their keys as usual.
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and isinstance(self.screen, MainScreen)
+            and self.screen.takes_key(event)
+        ):
+            return
+        await super().on_event(event)
 
     def main_ready(self, has_feeds: bool) -> None:
         """The main screen has painted its headlines and read its first counts: now the
@@ -365,7 +378,15 @@ def make_app(library: Library, config: Config, *, demo: bool = False, **options)
     return ReaderApp(library, config, demo=demo, **options)
 
 
+SWITCH_INTERVAL = 0.001  # seconds a thread that wants the GIL waits for a busy one (Python: 5 ms)
+
+
 def run_app(library: Library, config: Config, demo: bool = False) -> None:
     # No garbage collection until the first headlines are up (see tune_gc); then less of it.
     gc.disable()
+    # The event loop, the thread that writes each frame to the terminal and the threads
+    # that read views hand the GIL to each other several times between a key and its
+    # frame; at Python's 5 ms a hand-over beside a busy thread, a frame waited 5-15 ms to
+    # reach the terminal.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     make_app(library, config, demo=demo, tune_gc=True).run()

@@ -93,3 +93,45 @@ def test_reads_in_one_step_match_the_plain_ones(tmp_path):
             for h in lib.headlines(ids)] == expected
     assert lib.headlines([]) == [] and lib.article_ids("nothing-matches", 5) == []
     lib.close()
+
+
+def test_words_searched_as_the_words_they_stand_for_give_the_same_rows(tmp_path):
+    """A prefix word is searched as the few words of the index it stands for, and a word in
+    most articles is probed article by article: same rows, same order, same counts as the
+    plain search, whichever way each query goes (probing, the walk, the lookups)."""
+    n = _FTS_WALK_FROM + 500
+
+    def rank(i: int) -> int:  # 0 for the oldest article, n - 1 for the newest
+        return (i * 7919) % n
+
+    def text(i: int) -> str:
+        words = ["common"]
+        if i % 3:
+            words.append("commonly")  # "comm" stands for two words
+        if i % 50 == 0:
+            words.append("rare")
+        words += [f"w{j}x" for j in range(i % 12)]  # "w" stands for too many words
+        if rank(i) < n - 100:
+            words.append("older")  # in most articles, but none of the newest
+        if rank(i) >= n - 30 or rank(i) < _FTS_WALK_FROM:
+            words.append("topmost")  # in all of the newest, then none for a while
+        if i % 7 == 0:
+            words.append("rivér")  # stored as "river"
+        return " ".join(words)
+
+    lib = library_of(tmp_path, n, [text(i) for i in range(n)],
+                     categories=lambda i: ["a"] if i % 2 else [])
+    plan = lib._search_plan(lib.query("comm"), expand=True)
+    assert plan.probe and '"commonly"' in plan.params[-1]  # (the test takes those paths)
+    assert '"w"*' in lib._search_plan(lib.query("w"), expand=True).params[-1]
+    for query in ("common", "comm", "commonly", "w", "w1", "rare", "common rare", "older",
+                  "topmost", "comm post", "+a comm", "comm is:unread", "river", "rivér",
+                  '"common words"', "nothing-here", "commonly older"):
+        full = lib.article_ids(query)
+        for limit in (1, 60, 200):
+            assert lib.article_ids(query, limit=limit) == full[:limit], (query, limit)
+        steps = list(lib.first_article_ids(query, 200, 60))
+        assert steps[-1] == full[:200] and all(s == full[: len(s)] for s in steps), query
+        assert [i for b in lib.article_id_batches(query, size=700) for i in b] == full, query
+        assert lib.count_view(query) == lib.count(query) == len(full), query
+    lib.close()

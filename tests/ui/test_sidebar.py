@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from textual import events
+
 from reader.ui.screens.pickers import Confirm
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.sidebar import Sidebar
@@ -133,7 +137,11 @@ async def test_holding_j_in_the_sidebar_shows_where_it_stops(library):
         applied: list[str] = []
         apply = app.main.apply_filter
         app.main.apply_filter = lambda text, *a, **k: applied.append(text) or apply(text, *a, **k)
-        await pilot.press("j", "j", "j", "j", "j")  # Unread .. the "tech" tag, in quick succession
+        # Unread .. the "tech" tag, as a held key sends them (pilot.press waits for the app
+        # to go idle after each key, which can take longer than a key repeat)
+        for _ in range(5):
+            app.post_message(events.Key("j", "j"))
+            await asyncio.sleep(0.03)
         await settle(pilot, app)
         assert app.main.filter_text == app.main.sidebar.current.filter
         assert app.main.view_label == "tech"

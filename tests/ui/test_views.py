@@ -14,6 +14,7 @@ import pytest
 
 from reader.core.config import Config
 from reader.core.library import Library
+from reader.ui.screens import main as main_screen
 from reader.ui.screens.views import FIRST_ROWS
 from reader.ui.widgets.headline_list import HeadlineList
 
@@ -206,3 +207,60 @@ async def test_next_unread_past_the_first_rows_waits_for_the_rest(gated):
         # block the event loop on the writer while the writer waits for the event loop).
         await until(pilot, lambda: lib.article(last).read)
         await pilot.pause(0.2)
+
+
+@pytest.fixture
+def slow_first(tmp_path: Path):
+    """The gated library, whose first rows of a view also wait for a gate of their own."""
+    lib = Library(tmp_path / "views.db", Config())
+    add_feed(
+        lib,
+        "http://127.0.0.1:9/hay.rss",
+        "Haystack",
+        ["hay"],
+        [
+            entry(i, f"Needle story {i}", hours_ago=i, feed="hay", content=f"<p>needle {i}</p>")
+            for i in range(MATCHES)
+        ],
+    )
+    gate = threading.Event()
+    gate.set()
+    first = lib.first_article_ids
+
+    def gated_first(query, limit, screen):
+        gate.wait(10)
+        yield from first(query, limit, screen)
+
+    lib.first_article_ids = gated_first
+    yield lib, gate
+    gate.set()
+    lib.close()
+
+
+async def test_keys_typed_before_a_search_shows_go_to_its_list(slow_first, monkeypatch):
+    """Enter in the filter box: the box stays up until the first rows are in, and keys typed
+    meanwhile go to the list once they are (j moves in the results), not into the box."""
+    lib, gate = slow_first
+    monkeypatch.setattr(main_screen, "CLOSE_WAIT", 10)  # (the gate holds the rows back)
+    app = quiet_app(lib)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main, hl = app.main, app.main.headlines
+        box = main.query_one("#filter")
+        gate.clear()
+        await search(pilot, app, "needle")
+        await pilot.press("j", "j", "x")  # (x: no key of the list, and not typed in the box)
+        assert box.visible and box.value == "needle" and main.holding_keys
+        gate.set()
+        await until(pilot, lambda: not main.holding_keys and hl.cursor == 2)
+        assert isinstance(app.focused, HeadlineList) and not box.visible
+        assert hl.headline(2).title == "Needle story 2" and box.value == "needle"
+        # "/" and Escape typed while it waits: the box opens again, then Escape empties it
+        # and shows All
+        gate.clear()
+        await search(pilot, app, "story")
+        await pilot.press("slash", "escape")
+        assert main.holding_keys
+        gate.set()
+        await until(pilot, lambda: main.filter_text == "" and not main.holding_keys)
+        await until(pilot, lambda: not box.visible and isinstance(app.focused, HeadlineList))

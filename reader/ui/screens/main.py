@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import time
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
@@ -35,6 +36,9 @@ from .views import Views
 NARROW = 100  # below this width the panes stack
 WIDE = 150  # from this width the sidebar and article get their full size
 FILTER_DELAY = 0.08  # seconds of typing coalesced into one query
+CLOSE_WAIT = 0.3  # seconds the filter box waits at most after Enter for the view's rows
+HAND_OVER_DELAY = 0.02  # seconds from the frame that closes the filter box to moving the focus
+KEY_SPACING = 0.02  # seconds between keys held meanwhile, pressed again
 PROGRESS_CELLS = 40  # the width of a running refresh's progress (see set_progress)
 SWITCH_COALESCE = 0.1  # seconds: sidebar moves closer than this apply once, at the end
 
@@ -50,8 +54,56 @@ class Column(Vertical):
     BLANK = True
 
 
+class FilterBox(Input):
+    """The filter box (/). After Enter it stays up until the view's first rows arrive
+    and closes in their frame, and the focus moves to the list just after it (see
+    MainScreen.close_filter): closed at once, its frame (a layout pass, the focus moving)
+    went before the rows and delayed them by a frame or more. Keys typed meanwhile are
+    held and go to the list once it has the focus (j right after Enter moves in the
+    results), as do keys already on their way to the box when it closed."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.screen
+        if not isinstance(screen, MainScreen):
+            return
+        if screen.holding_keys or screen.focused is not self:
+            event.stop()
+            event.prevent_default()  # (not typed into the box either)
+            screen.hold_key(event)
+        elif event.key in ("enter", "escape"):
+            # Here, not where the key bubbles up to (the screen, the box's binding at the
+            # app): keys typed after it are in this widget's queue already, and would be
+            # typed into the box first ("river⏎jj" searched for "riverjj").
+            event.stop()
+            event.prevent_default()
+            if event.key == "enter":
+                screen.submit_filter(self.value)
+            else:
+                screen.cancel_filter()
+
+    def _on_paste(self, event: events.Paste) -> None:
+        screen = self.screen
+        if isinstance(screen, MainScreen) and (screen.holding_keys or screen.focused is not self):
+            event.stop()
+            event.prevent_default()  # the list takes no paste
+
+    def _on_blur(self, event: events.Blur) -> None:
+        screen = self.screen
+        if isinstance(screen, MainScreen) and screen.filter_closing:
+            screen.close_filter(focus=False)  # a click elsewhere: the focus is there
+
+    def _on_hide(self, event: events.Hide) -> None:
+        screen = self.screen
+        if isinstance(screen, MainScreen) and screen.holding_keys:
+            event.prevent_default()  # keep the focus (Textual's blur) until it moves to the list
+
+
 class MainScreen(Views, Navigation, Screen):
     BLANK = True  # the panes cover it
+    # Textual's Screen repaints the whole screen (every line of every pane) when the focus
+    # moves; the widgets that gain and lose it restyle and repaint themselves anyway. That
+    # full repaint was 5-10 ms of the frame that shows a search's first rows.
+    focused: Reactive = Reactive(None, repaint=False)
 
     BINDINGS = [
         Binding("slash", "edit_filter", "Filter", id="filter"),
@@ -96,6 +148,16 @@ class MainScreen(Views, Navigation, Screen):
         self._progress_cells = 0
         self._reloading: Worker | None = None  # the reload being read (see Views.reload)
         self._reload_pending = False
+        self._first_reader = None  # the thread that reads a new view's first rows (Views)
+        self._first_read = None  # ... and its last read
+        self.awaiting_rows = False  # a new view's first rows are being read (Views)
+        self.filter_closing = False  # Enter was pressed in the box: it closes with the rows
+        self._handing_over = False  # the box is closed, the focus moves after this frame
+        self._close_timer = None
+        self._held_keys: list[events.Key] = []  # typed meanwhile, for the list
+        self._pressing = False  # ... and being pressed again (_press_held)
+        self._pressed_again: list[events.Key] = []  # ... on their way (takes_key)
+        self._frames_held = None  # App.batch_update() from Enter to the rows (submit_filter)
 
     @property
     def library(self):
@@ -108,7 +170,7 @@ class MainScreen(Views, Navigation, Screen):
         # moves nothing else, and as the first widget (the compositor orders widgets
         # counting from the last) it changes no other's order either: only its line is
         # drawn again. Anywhere else, every close redrew the whole screen (15-90 ms).
-        yield Input(id="filter", placeholder="filter: +tag feed:name is:unread @7d words")
+        yield FilterBox(id="filter", placeholder="filter: +tag feed:name is:unread @7d words")
         yield Static(id="header", markup=False)
         with Panes(id="panes"):
             yield Sidebar(id="sidebar")
@@ -257,6 +319,7 @@ class MainScreen(Views, Navigation, Screen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "ids" and event.state == WorkerState.ERROR:
             self.notify(f"Could not read this view: {event.worker.error}", severity="error")
+            self.rows_shown()  # none will come: the filter box closes all the same
         if event.worker.group == "ids" and event.worker.is_finished:
             self.view_worker_done(event.worker)
         if event.worker.group == "counts" and event.state == WorkerState.ERROR:
@@ -304,27 +367,128 @@ class MainScreen(Views, Navigation, Screen):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.submit_filter(event.value)
+
+    def submit_filter(self, text: str) -> None:
+        """Enter in the filter box: show the view and close the box, with the view's
+        first rows when they are still being read (see FilterBox)."""
         if self._filter_timer is not None:
             self._filter_timer.stop()
-        # The query runs in a thread meanwhile: closing the box overlaps with it.
-        if self._filter_typed(event.value):
+        if not self._filter_typed(text):
+            return  # a bad filter: its error shows, the box stays
+        if self.awaiting_rows:
+            self.filter_closing = True
+            if self._close_timer is None:
+                self._close_timer = self.set_timer(CLOSE_WAIT, self.close_filter)
+            if self._frames_held is None:
+                # Nor any frame till then: one for what was pasted or typed just before
+                # Enter went beside the query (the two slowed each other), and a frame
+                # that takes longer than Textual's 1/60 s puts off the next by two.
+                self._frames_held = self.app.batch_update()
+                self._frames_held.__enter__()
+        else:
             self.close_filter()
 
-    def close_filter(self) -> None:
+    @property
+    def holding_keys(self) -> bool:
+        """Keys that reach the filter box are for the list (see FilterBox)."""
+        return self.filter_closing or self._handing_over
+
+    def close_filter(self, focus: bool = True) -> None:
+        """Hide the filter box. The list gets the focus just after that frame, then the
+        keys held meanwhile: moving the focus restyles both widgets, 5-10 ms that the
+        frame with a search's first rows need not wait for (the list draws its cursor as
+        focused meanwhile)."""
+        self.filter_closing = False
+        if self._close_timer is not None:
+            self._close_timer.stop()
+            self._close_timer = None
+        self._draw_again()
         self.query_one("#filter", Input).visible = False
-        self.headlines.focus()
+        if not focus:
+            self._hand_over(focus=False)
+        elif not self._handing_over:
+            self._handing_over = True  # keys are held until the focus has moved
+            self.headlines.focus_coming = True
+            # Not at once after the frame either: its text is still on its way to the
+            # terminal (the thread that writes it needs the GIL).
+            self.call_after_refresh(self.set_timer, HAND_OVER_DELAY, self._hand_over)
 
-    def on_key(self, event) -> None:
-        if event.key == "escape" and self.focused is self.query_one("#filter", Input):
-            event.stop()
-            if self._filter_timer is not None:
-                self._filter_timer.stop()
-            self.query_one("#filter", Input).value = ""
-            if self.filter_text:
-                self.apply_filter("", "All")
-            self.show_filter_error(None)
-            self.sidebar.select_filter("")
+    def _draw_again(self) -> None:
+        """The end of the frames held back since Enter (see submit_filter)."""
+        if self._frames_held is not None:
+            held, self._frames_held = self._frames_held, None
+            held.__exit__(None, None, None)
+
+    def _hand_over(self, focus: bool = True) -> None:
+        self._handing_over = False
+        box = self.query_one("#filter", Input)
+        if focus and self.focused is box and not box.visible:  # (not opened again since)
+            self.set_focus(self.headlines)
+        else:
+            self.headlines.focus_coming = False
+            self.headlines.refresh_row(self.headlines.cursor)
+        self._press_held()
+
+    def _press_held(self) -> None:
+        """The held keys, one at a time: each may move the focus for the next (/ opens
+        the filter box again), and a key's way through the app takes a few messages.
+        Keys from the terminal wait behind them (takes_key)."""
+        if self.holding_keys:
+            return  # (pressed once the focus has moved: _hand_over)
+        if self._held_keys:
+            self._pressing = True
+            self._press(self._held_keys.pop(0))
+            self.set_timer(KEY_SPACING, self._press_held)
+        else:
+            self._pressing = False
+
+    def hold_key(self, event: events.Key) -> None:
+        """A key for the list that reached the filter box (see FilterBox)."""
+        self._held_keys.append(event)
+        if not (self.holding_keys or self._pressing):
+            self._press_held()  # on its way to the box as it closed: now
+
+    def takes_key(self, event: events.Key) -> bool:
+        """Whether a key from the terminal waits (ReaderApp asks): while the filter box
+        closes and the keys held meanwhile are pressed again, in order."""
+        for i, again in enumerate(self._pressed_again):
+            if again is event:
+                del self._pressed_again[i]
+                return False
+        if self.holding_keys or self._pressing or self._held_keys:
+            self.hold_key(event)
+            return True
+        return False
+
+    def _press(self, key: events.Key) -> None:
+        """The key again, from the top (as if from the terminal: from the app, which is
+        where bubbling stops; made here, the screen would be its sender)."""
+        again = events.Key(key.key, key.character)
+        again.set_sender(self.app)
+        self._pressed_again.append(again)
+        self.app.post_message(again)
+
+    def rows_shown(self) -> None:
+        """The view's first rows are in (Views): the box closes in the same frame."""
+        self.awaiting_rows = False
+        if self.filter_closing:
             self.close_filter()
+
+    def on_unmount(self) -> None:
+        self._draw_again()
+        self.stop_reading()
+
+    def cancel_filter(self) -> None:
+        """Escape in the filter box: empty it, show All, close it."""
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self.query_one("#filter", Input).value = ""
+        if self.filter_text:
+            self.apply_filter("", "All")
+        self.show_filter_error(None)
+        self.sidebar.select_filter("")
+        self.close_filter()
 
     def action_pick_tag(self) -> None:
         from .pickers import TagPicker

@@ -12,7 +12,8 @@ PANES = ("sidebar", "headlines", "article")
 
 def unread_of(query: Query) -> Query:
     """The unread part of a view."""
-    return Query(query.text, f"({query.where}) AND a.read = 0", query.params, query.fts)
+    return Query(query.text, f"({query.where}) AND a.read = 0", query.params, query.fts,
+                 query.fts_words)
 
 
 class Navigation:

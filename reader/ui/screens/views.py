@@ -1,20 +1,28 @@
 """Views: what the headline list shows, read off the event loop, and the counts.
 
 A view is one filter string in the core filter language. Its rows arrive in stages,
-all read in one thread worker so that typing, drawing and a search's query overlap:
-first the newest FIRST_ROWS ids with the headlines of the first screen (the list and
-the header change together, in one frame), then the counts for the header, then every
-id of the view, packed in an array (8 bytes an id: a million-row view is 8 MB, not the
+read off the event loop so that typing, drawing and a search's query overlap: first the
+newest FIRST_ROWS ids with the headlines of the first screen (the list and the header
+change together, in one frame; a screenful of ids before the FIRST_ROWS when that is
+cheaper, see Library.first_article_ids), then the counts for the header, then every id
+of the view, packed in an array (8 bytes an id: a million-row view is 8 MB, not the
 36 MB of a list of ints). Until the last stage the list is `partial` (G waits for it).
 Only the first frame after launch reads on the event loop: it must show headlines.
+
+The first rows are read on a thread of their own, started where the view is asked for
+(a thread worker starts only once the event loop gets round to it, 3-15 ms later, often
+after a frame), and they post themselves; the thread worker that reads the rest waits
+until their frame is drawn, so that its queries don't compete with that frame.
 
 A mixin of MainScreen, kept apart so that each file holds one idea.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from array import array
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 
 from textual import work
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -22,17 +30,20 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from reader.core.errors import ReaderError
 from reader.core.query import Query
 
-from ..widgets.headline_list import find_index
+from ..widgets.headline_list import AHEAD, find_index
 from ..widgets.sidebar import Item, build_items
 from .navigation import unread_of
 
 FIRST_ROWS = 200  # ids of a new view read before anything else
 SLOW_COUNT = 0.3  # seconds: a saved filter this slow to count twice running shows none
+PAINT_WAIT = 0.25  # seconds the rest of a view waits at most for its first rows' frame
+SCREEN_MARGIN = 14  # rows past the list's height in a new view's first screenful
 
 
 class Views:
     """Needs (on MainScreen): app, library, headlines, sidebar, update_header,
-    show_filter_error, goto_unread and the view state set in MainScreen.__init__."""
+    show_filter_error, goto_unread, rows_shown and the view state set in
+    MainScreen.__init__."""
 
     def apply_filter(self, text: str, label: str | None = None, *, now: bool = False) -> bool:
         """Show the articles `text` selects. A bad filter shows its error and changes nothing.
@@ -55,8 +66,52 @@ class Views:
         if first is not None:
             self._first_loaded(self.generation, first, [])
         else:
-            self.load_view(self.generation, query, first=True)
+            self.awaiting_rows = True
+            self.load_view(self.generation, query, first=self._read_first(self.generation, query))
         return True
+
+    def _read_first(self, generation: int, query: Query) -> Future:
+        """Read and show the first rows of a view, on the first-rows thread, now. The
+        future gives the Event set once they are drawn."""
+        if self._first_reader is None:
+            self._first_reader = ThreadPoolExecutor(1, thread_name_prefix="first-rows")
+        if self._first_read is not None:
+            self._first_read.cancel()  # a view asked for and replaced before it started
+        lib, hl, painted = self.library, self.headlines, threading.Event()
+
+        def read() -> threading.Event:
+            if generation != self.generation:
+                painted.set()
+                return painted
+            # A screenful first when that is cheaper than FIRST_ROWS (a common word).
+            steps = lib.first_article_ids(query, FIRST_ROWS, hl.size.height + SCREEN_MARGIN)
+            posted = False
+            try:
+                ids = next(steps)
+                # The rows on screen; the list reads those below in a thread once drawn.
+                rows = lib.headlines(ids[: hl.size.height])
+                self.app.call_from_thread(self._first_loaded, generation, ids, rows, painted)
+                posted = True
+                painted.wait(PAINT_WAIT)  # (the rest after their frame, not beside it)
+                more = next(steps, None)
+                if more is not None and len(more) > len(ids) and generation == self.generation:
+                    rows = lib.headlines(more[len(ids) : len(ids) + AHEAD])
+                    self.app.call_from_thread(self._more_loaded, generation, more, rows)
+            except RuntimeError:
+                pass  # the app has gone
+            finally:
+                steps.close()
+                if not posted:
+                    painted.set()  # nothing to draw: the rest need not wait
+            return painted
+
+        self._first_read = self._first_reader.submit(read)
+        return self._first_read
+
+    def stop_reading(self) -> None:
+        """The screen goes: no more first rows."""
+        if self._first_reader is not None:
+            self._first_reader.shutdown(wait=False, cancel_futures=True)
 
     def label_for(self, text: str, items: list[Item] | None = None) -> str:
         for item in self.sidebar.items if items is None else items:
@@ -100,13 +155,14 @@ class Views:
         generation: int,
         query: Query,
         *,
-        first: bool = False,
+        first: Future | None = None,
         fresh: bool = False,
         anchor: tuple[int | None, int, int] | None = None,
     ) -> None:
         """Read the view in stages (see the module's docstring); a newer view or reload
-        cancels this one between stages. `fresh`: after the data changed, keeping the
-        selected article at its place on screen, `anchor` (id, cursor row, screen row)."""
+        cancels this one between stages. `first`: the first rows' read (_read_first), to
+        wait for. `fresh`: after the data changed, keeping the selected article at its
+        place on screen, `anchor` (id, cursor row, screen row)."""
         worker = get_current_worker()
         lib, hl = self.library, self.headlines
 
@@ -119,9 +175,13 @@ class Views:
                 return False  # the app has gone
             return True
 
-        if first:
-            ids = lib.article_ids(query, FIRST_ROWS)
-            if not post(self._first_loaded, ids, lib.headlines(hl.wanted_ids(ids, 0))):
+        if first is not None:
+            try:
+                painted = first.result()
+            except CancelledError:
+                return  # a newer view replaced this one before its read started
+            painted.wait(PAINT_WAIT)
+            if worker.is_cancelled:
                 return
         unread = lib.count(unread_of(query))
         if not fresh and not post(self._counts_in, lib.count_view(query), unread):
@@ -145,12 +205,25 @@ class Views:
             rows = lib.headlines(hl.wanted_ids(every, max(0, row - max(0, screen_row))))
         post(self._ids_loaded, every, unread, fresh, rows)
 
-    def _first_loaded(self, generation: int, ids: list[int], rows: list) -> None:
+    def _first_loaded(
+        self, generation: int, ids: list[int], rows: list, painted: threading.Event | None = None
+    ) -> None:
         if generation != self.generation:
+            if painted is not None:
+                painted.set()
             return  # a newer view or reload is on its way
+        self.rows_shown()
         self.headlines.set_ids(ids, keep_selection=False, fresh=False, rows=rows, partial=True)
         self.update_header()
         self.update_empty_text()
+        if painted is not None:
+            self.call_after_refresh(painted.set)
+
+    def _more_loaded(self, generation: int, ids: list[int], rows: list) -> None:
+        """The rest of the first FIRST_ROWS ids, after a first screenful."""
+        hl = self.headlines
+        if generation == self.generation and hl.partial and len(ids) > len(hl.ids):
+            hl.set_ids(ids, keep_selection=True, fresh=False, rows=rows, partial=True)
 
     def _counts_in(self, generation: int, total: int, unread: int) -> None:
         if generation == self.generation:
@@ -162,6 +235,7 @@ class Views:
     ) -> None:
         if generation != self.generation:
             return
+        self.rows_shown()
         self.headlines.set_ids(ids, keep_selection=True, fresh=fresh, rows=rows)
         self.view_count, self.view_unread = len(ids), unread
         self.update_header()

@@ -136,6 +136,9 @@ class HeadlineList(LineList):
         self._ahead_pending = False  # a read-ahead thread is out
         self._cache_generation = 0  # bumped when cached rows are dropped as stale
         self._pass_now: datetime | None = None
+        # Drawn as focused before it is: MainScreen moves the focus here from the filter
+        # box just after the frame with a search's first rows (see close_filter).
+        self.focus_coming = False
 
     # -- data --------------------------------------------------------------------------------
 
@@ -312,6 +315,13 @@ class HeadlineList(LineList):
             self._pass_now = self._clock()
         return self._pass_now
 
+    @property
+    def drawn_focused(self) -> bool:
+        return self.has_focus or self.focus_coming
+
+    def on_focus(self) -> None:
+        self.focus_coming = False  # (LineList.on_focus repaints the cursor row too)
+
     def row_key(self, row: int, width: int, selected: bool) -> Hashable | None:
         h = self.headline(row)
         if h is None:
@@ -327,7 +337,7 @@ class HeadlineList(LineList):
             *h.tags,
             width,
             selected,
-            selected and self.has_focus,
+            selected and self.drawn_focused,
         )
 
     def render_row(self, row: int, width: int, selected: bool, base: Style) -> Strip:
@@ -364,7 +374,7 @@ class HeadlineList(LineList):
         else:
             segments.append(Segment(fit(title, rest), text_style))
         if selected:
-            cursor = st("cursor") if self.has_focus else st("cursor-blurred")
+            cursor = st("cursor") if self.drawn_focused else st("cursor-blurred")
             segments = [Segment(s.text, s.style + cursor) for s in segments]
         # The cell length is known (it spares measuring every row); not on a pane too
         # narrow for the fixed columns, where the list crops the row.
