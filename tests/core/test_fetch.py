@@ -73,16 +73,6 @@ async def test_request_headers(feed_server):
     assert "if-none-match" not in sent.headers and "if-modified-since" not in sent.headers
 
 
-async def test_httpcore_finds_sniffio(feed_server):
-    # httpcore imports sniffio afresh for every lock and event of every request; without
-    # it installed (anyio no longer requires it) each failed import searched sys.path
-    # again, ~40% of a request's CPU. pyproject.toml depends on it for that reason.
-    import sys
-
-    assert (await one(feed_server.route("/feed.xml", RSS))).status == "ok"
-    assert "sniffio" in sys.modules
-
-
 async def test_etag_round_trip_gives_not_modified(feed_server):
     url = feed_server.route("/feed.xml", RSS, etag='"abc"')
     first = await one(url)
