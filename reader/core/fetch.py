@@ -33,7 +33,7 @@ from urllib.request import url2pathname
 # (~0.3 ms, thousands of times a refresh); a miss recorded in sys.modules costs nothing.
 sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
 try:
-    import sniffio
+    import sniffio  # noqa: F401 - (see above)
 except ImportError:
     sys.modules["sniffio"] = None  # type: ignore[assignment]
 

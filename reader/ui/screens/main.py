@@ -210,9 +210,9 @@ class MainScreen(Views, Navigation, Screen):
     @work(thread=True, group="warm-up", exit_on_error=False)
     def warm_up(self) -> None:
         """After the first paint, load what opening an article needs (Markdown, HTML parsing)."""
-        from textual.widgets import Markdown
+        from textual.widgets import Markdown  # noqa: F401 - imported for its import cost
 
-        import reader.core.content
+        import reader.core.content  # noqa: F401
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < NARROW, "narrow")
