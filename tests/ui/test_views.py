@@ -24,10 +24,8 @@ WIDE = (120, 30)
 MATCHES = FIRST_ROWS + 250  # articles with the word: more than the first stage reads
 
 
-@pytest.fixture
-def gated(tmp_path: Path):
-    """A library of MATCHES articles with "needle" (and 20 without), whose full id lists
-    wait for `gate` to open."""
+def haystack(tmp_path: Path, plain: int) -> Library:
+    """MATCHES articles with "needle" in one feed, and `plain` without."""
     lib = Library(tmp_path / "views.db", Config())
     add_feed(
         lib,
@@ -39,9 +37,18 @@ def gated(tmp_path: Path):
             for i in range(MATCHES)
         ]
         + [
-            entry(MATCHES + i, f"Plain story {i}", hours_ago=i + 0.5, feed="hay") for i in range(20)
+            entry(MATCHES + i, f"Plain story {i}", hours_ago=i + 0.5, feed="hay")
+            for i in range(plain)
         ],
     )
+    return lib
+
+
+@pytest.fixture
+def gated(tmp_path: Path):
+    """A library of MATCHES articles with "needle" (and 20 without), whose full id lists
+    wait for `gate` to open."""
+    lib = haystack(tmp_path, plain=20)
     gate = threading.Event()
     batches = lib.article_id_batches
 
@@ -211,18 +218,8 @@ async def test_next_unread_past_the_first_rows_waits_for_the_rest(gated):
 
 @pytest.fixture
 def slow_first(tmp_path: Path):
-    """The gated library, whose first rows of a view also wait for a gate of their own."""
-    lib = Library(tmp_path / "views.db", Config())
-    add_feed(
-        lib,
-        "http://127.0.0.1:9/hay.rss",
-        "Haystack",
-        ["hay"],
-        [
-            entry(i, f"Needle story {i}", hours_ago=i, feed="hay", content=f"<p>needle {i}</p>")
-            for i in range(MATCHES)
-        ],
-    )
+    """MATCHES articles with "needle", whose first rows of a view wait for `gate`."""
+    lib = haystack(tmp_path, plain=0)
     gate = threading.Event()
     gate.set()
     first = lib.first_article_ids
