@@ -86,6 +86,23 @@ def test_merge_new_update_and_keep_state(store):
     assert store.count() == 2
 
 
+def test_one_text_given_as_summary_and_content_is_stored_once(store):
+    fid = store.add_feed("http://x/feed")
+    both = entry(guid="1", content="<p>the one text</p>")
+    both.summary = "<p>the one text</p>"
+    apart = entry(guid="2", content="<p>the whole article</p>")
+    apart.summary = "a teaser"
+    merge(store, fid, [both, apart])
+    rows = dict(store.execute("SELECT guid, summary FROM articles").fetchall())
+    assert rows == {"1": "", "2": "a teaser"}
+    one, two = sorted(store.article_ids(), key=lambda i: store.article(i).guid)
+    assert store.article(one).content == "<p>the one text</p>"
+    assert (store.article(two).summary, store.article(two).content) == (
+        "a teaser", "<p>the whole article</p>")
+    # Seen again unchanged: no update (the content hash is of what the feed gave).
+    assert merge(store, fid, [both, apart]) == (0, 0)
+
+
 def test_duplicate_guids_in_one_fetch_stored_once(store):
     fid = store.add_feed("http://x/feed")
     assert merge(store, fid, [entry(guid="1"), entry(guid="1", title="again")]) == (1, 0)
