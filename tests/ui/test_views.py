@@ -261,3 +261,29 @@ async def test_keys_typed_before_a_search_shows_go_to_its_list(slow_first, monke
         gate.set()
         await until(pilot, lambda: main.filter_text == "" and not main.holding_keys)
         await until(pilot, lambda: not box.visible and isinstance(app.focused, HeadlineList))
+
+
+async def test_slash_and_words_typed_in_one_go_all_go_into_the_box(gated):
+    """"/rust" typed or pasted in one burst: every key after "/" is the filter's text, none
+    reaches the list (where r refreshes, u undoes, s stars and t picks a tag)."""
+    from textual import events
+
+    lib, _gate = gated
+    app = quiet_app(lib)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main, hl = app.main, app.main.headlines
+        box = main.query_one("#filter")
+        selected = hl.selected_id
+        # Posted together, as the terminal driver posts a burst it read at once.
+        app.post_message(events.Key("slash", "/"))
+        for ch in "stur":
+            app.post_message(events.Key(ch, ch))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is main and box.visible and app.focused is box
+        assert box.value == "stur"
+        assert not lib.article(selected).starred
+        # In the box, "/" is text.
+        await pilot.press("slash", "x")
+        assert box.value == "stur/x"

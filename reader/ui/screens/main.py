@@ -106,7 +106,10 @@ class MainScreen(Views, Navigation, Screen):
     focused: Reactive = Reactive(None, repaint=False)
 
     BINDINGS = [
-        Binding("slash", "edit_filter", "Filter", id="filter"),
+        # A priority binding runs as the app receives the key, before it hands on the keys
+        # typed after it: else "/rust" typed or pasted in one go gave "rust" to the list,
+        # where r refreshes, u undoes, s stars and t opens the tag picker.
+        Binding("slash", "edit_filter", "Filter", id="filter", priority=True),
         Binding("t", "pick_tag", "Tag", id="pick_tag"),
         Binding("S,ctrl+s", "save_filter", "Save filter", id="save_filter", show=False),
         Binding("n", "next_unread", "Next unread", id="next_unread"),
@@ -348,7 +351,9 @@ class MainScreen(Views, Navigation, Screen):
         # it (the list too: 20-40 ms of a search's first frame at 100k articles).
         box.visible = True
         box.value = self.filter_text
-        box.focus()
+        # Now, not after the keys already on their way (box.focus() waits for them):
+        # "/river" typed or pasted in one go would lose "river" to the list.
+        self.set_focus(box)
         box.cursor_position = len(box.value)
 
     def _filter_typed(self, text: str) -> bool:
@@ -568,6 +573,8 @@ class MainScreen(Views, Navigation, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_article":
             return self.opened_id is not None and self.focused is not self.query_one("#filter")
+        if action == "edit_filter":  # in the box itself, "/" is text (feed:example.com/blog)
+            return self.focused is not self.query_one("#filter")
         return True
 
     @on(LinkChosen)
