@@ -62,6 +62,13 @@ def gated(tmp_path: Path):
     lib.close()
 
 
+async def started(pilot, app, gate: threading.Event) -> None:
+    """Let the app start (startup reads its full list too), then close the gate."""
+    gate.set()
+    await settle(pilot, app)
+    gate.clear()
+
+
 async def until(pilot, predicate, timeout: float = 8.0) -> None:
     """Pause until `predicate()` holds, without waiting for the workers (one is held)."""
     end = asyncio.get_running_loop().time() + timeout
@@ -81,9 +88,7 @@ async def test_a_long_search_counts_all_and_G_reaches_its_last_row(gated):
     lib, gate = gated
     app = quiet_app(lib)
     async with app.run_test(size=WIDE) as pilot:
-        gate.set()  # startup reads its full list too
-        await settle(pilot, app)
-        gate.clear()
+        await started(pilot, app, gate)
         main, hl = app.main, app.main.headlines
         await search(pilot, app, "needle")
         await until(pilot, lambda: main.view_count is not None)
@@ -107,9 +112,7 @@ async def test_a_move_after_G_cancels_the_jump(gated):
     lib, gate = gated
     app = quiet_app(lib)
     async with app.run_test(size=WIDE) as pilot:
-        gate.set()
-        await settle(pilot, app)
-        gate.clear()
+        await started(pilot, app, gate)
         hl = app.main.headlines
         await search(pilot, app, "needle")
         await until(pilot, lambda: hl.partial)
@@ -124,9 +127,7 @@ async def test_mark_all_read_takes_the_whole_view_before_it_is_in(gated):
     lib, gate = gated
     app = quiet_app(lib)
     async with app.run_test(size=WIDE) as pilot:
-        gate.set()
-        await settle(pilot, app)
-        gate.clear()
+        await started(pilot, app, gate)
         main = app.main
         await search(pilot, app, "needle")
         await until(pilot, lambda: main.headlines.partial and main.view_count is not None)
@@ -167,9 +168,7 @@ async def test_reloads_while_one_is_read_are_read_once_after_it(gated):
     lib, gate = gated
     app = quiet_app(lib)
     async with app.run_test(size=WIDE) as pilot:
-        gate.set()
-        await settle(pilot, app)
-        gate.clear()
+        await started(pilot, app, gate)
         main = app.main
         calls: list[bool] = []
         load_view = main.load_view
@@ -200,9 +199,7 @@ async def test_next_unread_past_the_first_rows_waits_for_the_rest(gated):
     lib.set_read([last], False)
     app = quiet_app(lib)
     async with app.run_test(size=WIDE) as pilot:
-        gate.set()
-        await settle(pilot, app)
-        gate.clear()
+        await started(pilot, app, gate)
         main, hl = app.main, app.main.headlines
         await search(pilot, app, "needle")
         await until(pilot, lambda: hl.partial and hl.ids[0] == lib.article_ids("needle")[0])
