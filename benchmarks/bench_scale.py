@@ -33,6 +33,7 @@ from pathlib import Path
 
 import bench_tui as tui
 import make_db
+import pty_term
 from common import (
     READER,
     generate_corpus,
@@ -49,6 +50,7 @@ from reader.core.store import SCHEMA_VERSION
 
 SIZES = {"10k": 10, "100k": 100, "1m": 1000}  # feeds of 1,000 articles
 # From make_db's vocabulary: in ~99%, ~12% and ~0.7% of the articles.
+HEADER_TAG = re.compile(r"reader  \w+  \[\+")  # the header of a tag's view: "reader  news  [+news]"
 QUERIES = {"common word": "river", "medium word": "kalo", "rare word": "tesuno"}
 
 
@@ -146,6 +148,13 @@ def wait_for(text: str, start: float, timeout: float = 30, header: bool = True) 
     raise TimeoutError(f"{text!r} not on screen:\n" + tui.tmux("capture-pane", "-p", "-t", "main"))
 
 
+def key_to_header(key: str, text: str | re.Pattern[str]) -> float:
+    tui.settle()
+    start = time.perf_counter()
+    send(key)
+    return wait_for(text, start)
+
+
 def search_figures(fig: dict[str, list[float]], runs: int) -> None:
     """Key to results and key to count of each search word, from the All view. The header
     names the view in the frame that shows its first rows, and its count comes after."""
@@ -220,10 +229,12 @@ def tui_figures(
         send("h")  # the sidebar: All, Unread, Starred, then the first tag and its feeds
         for _ in range(3):
             tui.key_to_repaint("j")
+        # The sidebar's cursor moves in one frame and the view follows: timed to the
+        # header naming the new view (before, to the first change: the cursor alone).
         fig["tag -> feed (sidebar j)"], fig["feed -> tag (sidebar k)"] = [], []
         for _ in range(runs):
-            fig["tag -> feed (sidebar j)"].append(tui.key_to_repaint("j"))
-            fig["feed -> tag (sidebar k)"].append(tui.key_to_repaint("k"))
+            fig["tag -> feed (sidebar j)"].append(key_to_header("j", "Feed: "))
+            fig["feed -> tag (sidebar k)"].append(key_to_header("k", HEADER_TAG))
         send("l")
         search_figures(fig, runs)
         tui.settle(0.5)
@@ -231,6 +242,52 @@ def tui_figures(
     finally:
         tui.tmux("kill-server")
         tui.SOCK.unlink(missing_ok=True)
+    return fig
+
+
+def pty_figures(db: Path, size: str, runs: int) -> dict[str, list[float]]:
+    """The same figures with the benchmark as the terminal (pty_term.py): key to the end of
+    the frame the app draws, without tmux's latency."""
+    cols, rows = (int(n) for n in size.split("x"))
+    fig: dict[str, list[float]] = {"launch to first headlines": []}
+    for i in range(runs):
+        with pty_term.PtyApp([READER, "--db", str(db)], cols, rows) as app:
+            fig["launch to first headlines"].append(app.wait_text("\u25cf"))  # a row's mark
+            if i < runs - 1:
+                continue
+            app.settle(1.0)
+            fig["resident memory after launch (MB)"] = [app.rss_mb()]
+            fig["cursor move (j)"] = [app.key_to_frame(b"j") for _ in range(runs * 8)]
+            fig["page down (space)"] = [app.key_to_frame(b" ") for _ in range(runs * 4)]
+            fig["jump to the end (G)"] = [app.key_to_frame(k) for k in [b"G", b"g"] * runs][::2]
+            app.key_to_frame(b"h")  # the sidebar: All, Unread, Starred, the first tag, its feeds
+            for _ in range(3):
+                app.key_to_frame(b"j")
+            # The sidebar's cursor moves in one frame and the view follows in a later one:
+            # timed to the frame whose header names the view (its rows come in the same).
+            fig["tag -> feed (sidebar j)"], fig["feed -> tag (sidebar k)"] = [], []
+            for _ in range(runs * 2):
+                fig["tag -> feed (sidebar j)"].append(app.key_to_text(b"j", "Feed: "))
+                fig["feed -> tag (sidebar k)"].append(app.key_to_text(b"k", HEADER_TAG))
+            app.key_to_frame(b"l")
+            for kind, word in QUERIES.items():
+                name = f"search {word!r} ({kind})"
+                fig[name] = []
+                for _ in range(runs):
+                    app.key_to_frame(b"/")
+                    app.key_to_frame(b"\x15")  # ctrl-u: empty the box
+                    app.settle(0.2)
+                    start = app.mark()  # one paste and Enter, as in tmux
+                    app.write(b"\x1b[200~" + word.encode() + b"\x1b[201~\r")
+                    fig[name].append(app.wait_text(f"Filter: {word}", start))
+                    app.settle(0.5)
+                    app.key_to_frame(b"/")
+                    start = app.mark()
+                    app.write(b"\x1b")
+                    app.wait_text("articles", start, timeout=60)
+                    app.settle(0.5)
+            app.settle(0.5)
+            fig["resident memory at the end (MB)"] = [app.rss_mb()]
     return fig
 
 
@@ -285,7 +342,13 @@ def main() -> None:
     parser.add_argument("--dbdir", type=Path, default=Path(tempfile.gettempdir()) / "reader-scale")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--size", default="160x48", help="terminal size")
-    parser.add_argument("--no-tui", action="store_true", help="skip the tmux figures")
+    parser.add_argument("--no-tui", action="store_true", help="skip the terminal figures")
+    parser.add_argument(
+        "--terminal",
+        choices=("both", "pty", "tmux"),
+        default="both",
+        help="where the TUI figures are taken: a pty of our own, a tmux pane, or both",
+    )
     parser.add_argument("--newsboat", action="store_true", help="newsboat's first screen on 100k")
     parser.add_argument("--smoke", action="store_true", help="one tiny database, one run, no TUI")
     parser.add_argument(
@@ -323,7 +386,11 @@ def main() -> None:
                     f"    {'reader list ' + repr(query):42} median {wall * 1000:8.1f} ms"
                     f"   ({lines:,} lines)"
                 )
-            if use_tui:
+            if not args.no_tui and args.terminal != "tmux" and not args.only_search:
+                print(f"  TUI in a pty, key to the end of the frame (median of {args.runs}+ runs)")
+                for name, values in pty_figures(db, args.size, args.runs).items():
+                    show(name, values)
+            if use_tui and args.terminal != "pty":
                 print(f"  TUI in tmux (median of {args.runs}+ runs)")
                 for name, values in tui_figures(db, args.size, args.runs, args.only_search).items():
                     show(name, values)

@@ -284,3 +284,34 @@ async def test_slash_and_words_typed_in_one_go_all_go_into_the_box(gated):
         # In the box, "/" is text.
         await pilot.press("slash", "x")
         assert box.value == "stur/x"
+
+
+async def test_a_sidebar_move_draws_its_cursor_and_the_view_together(slow_first, monkeypatch):
+    """j in the sidebar: nothing is drawn until the next view's first rows are in, so the
+    moved cursor, the header and the rows come in one frame; a view slower than
+    SWITCH_WAIT has its cursor drawn first all the same."""
+    lib, gate = slow_first
+    app = quiet_app(lib)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main = app.main
+        await pilot.press("h")
+        await pilot.pause(0.15)  # (moves closer than SWITCH_COALESCE are coalesced)
+        monkeypatch.setattr(main_screen, "SWITCH_WAIT", 10)
+        gate.clear()
+        await pilot.press("j")
+        assert main.filter_text == "is:unread" and main.awaiting_rows
+        assert app._batch_count > 0  # frames held
+        gate.set()
+        await until(pilot, lambda: not main.awaiting_rows and app._batch_count == 0)
+        assert main.headlines.headline(0).title == "Needle story 0"
+        # Slower than SWITCH_WAIT: frames go on before the rows come.
+        monkeypatch.setattr(main_screen, "SWITCH_WAIT", 0.05)
+        await pilot.pause(0.15)
+        gate.clear()
+        await pilot.press("j")
+        assert main.filter_text == "is:starred" and main.awaiting_rows
+        await until(pilot, lambda: app._batch_count == 0)
+        assert main.awaiting_rows
+        gate.set()
+        await until(pilot, lambda: not main.awaiting_rows)

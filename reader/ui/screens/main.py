@@ -29,7 +29,7 @@ from reader.core.sanitize import clean_line
 from ..widgets.article_view import ArticleView, LinkChosen, format_when
 from ..widgets.headline_list import HeadlineList, fit
 from ..widgets.key_hints import KeyHints
-from ..widgets.sidebar import Sidebar, tag_filter
+from ..widgets.sidebar import Item, Sidebar, tag_filter
 from .navigation import Navigation
 from .views import Views
 
@@ -41,6 +41,7 @@ HAND_OVER_DELAY = 0.02  # seconds from the frame that closes the filter box to m
 KEY_SPACING = 0.02  # seconds between keys held meanwhile, pressed again
 PROGRESS_CELLS = 40  # the width of a running refresh's progress (see set_progress)
 SWITCH_COALESCE = 0.1  # seconds: sidebar moves closer than this apply once, at the end
+SWITCH_WAIT = 0.08  # seconds a sidebar move waits at most for its view's rows (_sidebar_moving)
 
 
 class Panes(Horizontal):
@@ -161,6 +162,7 @@ class MainScreen(Views, Navigation, Screen):
         self._pressing = False  # ... and being pressed again (_press_held)
         self._pressed_again: list[events.Key] = []  # ... on their way (takes_key)
         self._frames_held = None  # App.batch_update() from Enter to the rows (submit_filter)
+        self._hold_timer = None  # ... or from a sidebar move to them, at most SWITCH_WAIT
 
     @property
     def library(self):
@@ -176,7 +178,7 @@ class MainScreen(Views, Navigation, Screen):
         yield FilterBox(id="filter", placeholder="filter: +tag feed:name is:unread @7d words")
         yield Static(id="header", markup=False)
         with Panes(id="panes"):
-            yield Sidebar(id="sidebar")
+            yield Sidebar(on_move=self._sidebar_moving, id="sidebar")
             with Column(id="center"):
                 yield Static(id="filter-error", markup=False)
                 yield HeadlineList(self.library.headlines, self.app.clock, id="headlines")
@@ -272,6 +274,19 @@ class MainScreen(Views, Navigation, Screen):
             )
         if event.focus:
             self.focus_pane("headlines")
+        if not (self.awaiting_rows or self.filter_closing):
+            self._draw_again()  # no rows to wait for (_sidebar_moving): draw now
+
+    def _sidebar_moving(self, item: Item) -> None:
+        """The sidebar's cursor moves onto `item`, whose view comes next (_sidebar_selected,
+        unless j is held down): the cursor and the view's first rows go in one frame. Drawn
+        apart, the rows came one frame later (Textual draws at most every 1/60 s): ~35 ms
+        from the key to them at 100k articles instead of ~15."""
+        if (
+            item.filter != self.filter_text
+            and time.monotonic() - self._last_switch >= SWITCH_COALESCE
+        ):
+            self._hold_frames(SWITCH_WAIT)
 
     def _switch_now(self, text: str, label: str) -> None:
         self._switch_timer = None
@@ -385,12 +400,10 @@ class MainScreen(Views, Navigation, Screen):
             self.filter_closing = True
             if self._close_timer is None:
                 self._close_timer = self.set_timer(CLOSE_WAIT, self.close_filter)
-            if self._frames_held is None:
-                # Nor any frame till then: one for what was pasted or typed just before
-                # Enter went beside the query (the two slowed each other), and a frame
-                # that takes longer than Textual's 1/60 s puts off the next by two.
-                self._frames_held = self.app.batch_update()
-                self._frames_held.__enter__()
+            # Nor any frame till then: one for what was pasted or typed just before Enter
+            # went beside the query (the two slowed each other), and a frame that takes
+            # longer than Textual's 1/60 s puts off the next by two.
+            self._hold_frames()
         else:
             self.close_filter()
 
@@ -419,8 +432,20 @@ class MainScreen(Views, Navigation, Screen):
             # terminal (the thread that writes it needs the GIL).
             self.call_after_refresh(self.set_timer, HAND_OVER_DELAY, self._hand_over)
 
+    def _hold_frames(self, most: float | None = None) -> None:
+        """Draw nothing until the view's first rows are in (rows_shown), or for `most`
+        seconds (None: until the filter box closes, see submit_filter)."""
+        if self._frames_held is None:
+            self._frames_held = self.app.batch_update()
+            self._frames_held.__enter__()
+        if most is not None and self._hold_timer is None:
+            self._hold_timer = self.set_timer(most, self._draw_again)
+
     def _draw_again(self) -> None:
-        """The end of the frames held back since Enter (see submit_filter)."""
+        """The end of the frames held back since Enter or a sidebar move (_hold_frames)."""
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
         if self._frames_held is not None:
             held, self._frames_held = self._frames_held, None
             held.__exit__(None, None, None)
@@ -479,6 +504,8 @@ class MainScreen(Views, Navigation, Screen):
         self.awaiting_rows = False
         if self.filter_closing:
             self.close_filter()
+        else:
+            self._draw_again()
 
     def on_unmount(self) -> None:
         self._draw_again()

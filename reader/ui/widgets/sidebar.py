@@ -6,7 +6,7 @@ Every item is just a filter string in the core filter language ("", "is:unread",
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -146,8 +146,13 @@ class Sidebar(LineList):
             super().__init__()
             self.item = item
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, on_move: Callable[[Item], None] | None = None, **kwargs) -> None:
+        """`on_move(item)` is called as the cursor moves onto an item, before Selected is
+        posted: by then the frame with the moved cursor may have been drawn (the message
+        takes a few hops to reach the screen), and a screen that wants the cursor and the
+        view it selects drawn together must hold its frames from there."""
         super().__init__(**kwargs)
+        self.on_move = on_move
         self.items: list[Item] = []
         self.active_filter: str | None = ""
         self._thumb_key: tuple = ()
@@ -290,6 +295,9 @@ class Sidebar(LineList):
         if self._on_saved(old) != self._on_saved(new):
             self.refresh_bindings()  # `d` is offered on saved filters only
         # Moving shows the item's articles at once; Enter then goes to the list.
+        item = self.current
+        if self.on_move is not None and item is not None and item.selectable:
+            self.on_move(item)
         self._choose(focus=False)
 
     def _on_saved(self, row: int) -> bool:
