@@ -546,3 +546,40 @@ async def test_no_welcome_when_subscribed(tmp_path):
         await settle(pilot, app)
         assert app.screen is app.main
     lib.close()
+
+
+async def test_tag_picker_narrows_as_you_type(library):
+    """Typing in the tag picker keeps the tags that hold the text, those that start with
+    it first; Enter picks the highlighted one, and text that matches none picks none."""
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, TagPicker)
+        await pilot.press("e")  # in news, tech: none starts with it
+        assert [picker.tags[i][0] for i in picker.shown] == ["news", "tech"]
+        await pilot.press("c")
+        assert [picker.tags[i][0] for i in picker.shown] == ["tech"]
+        await pilot.press("x", "enter")  # "ecx": nothing to pick, the picker stays
+        assert isinstance(app.screen, TagPicker) and picker.shown == []
+        assert picker.query_one("#tag-none").display
+        await pilot.press("backspace", "backspace", "backspace", "w", "enter")
+        await settle(pilot, app)
+        assert app.main.filter_text == "+world"
+
+
+async def test_keys_typed_with_t_in_one_go_go_to_the_tag_picker(library):
+    """"tte" and Enter in one burst (typed fast or pasted): the letters after t narrow the
+    picker, none reaches the list (where t would open a second picker, r refresh...)."""
+    from textual import events
+
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        for key, ch in [("t", "t"), ("t", "t"), ("e", "e"), ("enter", "\r")]:
+            app.post_message(events.Key(key, ch))
+        await settle(pilot, app)
+        assert app.screen is app.main
+        assert app.main.filter_text == "+tech"

@@ -111,7 +111,9 @@ class MainScreen(Views, Navigation, Screen):
         # typed after it: else "/rust" typed or pasted in one go gave "rust" to the list,
         # where r refreshes, u undoes, s stars and t opens the tag picker.
         Binding("slash", "edit_filter", "Filter", id="filter", priority=True),
-        Binding("t", "pick_tag", "Tag", id="pick_tag"),
+        # The same for t: "tnews" and Enter typed in one go pick the tag news (the picker
+        # takes the keys that reach it before its box has the focus, see TypeAhead).
+        Binding("t", "pick_tag", "Tag", id="pick_tag", priority=True),
         Binding("S,ctrl+s", "save_filter", "Save filter", id="save_filter", show=False),
         Binding("n", "next_unread", "Next unread", id="next_unread"),
         Binding("N", "prev_unread", "Previous unread", id="prev_unread", show=False),
@@ -600,7 +602,8 @@ class MainScreen(Views, Navigation, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_article":
             return self.opened_id is not None and self.focused is not self.query_one("#filter")
-        if action == "edit_filter":  # in the box itself, "/" is text (feed:example.com/blog)
+        if action in ("edit_filter", "pick_tag"):
+            # Priority bindings: in the box itself these keys are text (feed:example.com/blog)
             return self.focused is not self.query_one("#filter")
         return True
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -12,38 +12,115 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 
-class TagPicker(ModalScreen[str | None]):
-    """Choose one tag; dismisses with the tag or None. (A few dozen options: OptionList is fine.)"""
+class TypeAhead:
+    """For a dialog with a text box: the keys typed in one go with the key that opened it
+    ("tnews" and Enter, typed fast or pasted) reach the dialog before its box has the
+    focus. They are typed into the box, and Enter submits it, rather than being lost."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="cancel")]
+    BOX = ""  # the box's selector
+
+    async def on_key(self, event: events.Key) -> None:
+        box = self.query(self.BOX).first(Input) if self.query(self.BOX) else None
+        if box is None or event.key == "escape":
+            return
+        if event.is_printable and event.character:
+            event.stop()  # (a key the box had, it kept: here are those it did not get)
+            box.insert_text_at_cursor(event.character)
+        elif event.key == "enter" and self.focused is None:
+            event.stop()
+            await box.action_submit()
+
+
+class TagPicker(TypeAhead, ModalScreen[str | None]):
+    """Choose one tag; dismisses with the tag or None. Typing narrows the list to the tags
+    whose name holds the text (those that start with it first); up and down (or Ctrl+P,
+    Ctrl+N) move, Enter picks, Escape cancels. Keys typed right after t, before the box
+    has the focus ("tnews" and Enter in one go), are typed into it all the same (TypeAhead)."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="cancel"),
+        Binding("down,ctrl+n", "move(1)", "Down", show=False),
+        Binding("up,ctrl+p", "move(-1)", "Up", show=False),
+    ]
+    BOX = "#tag-filter"
 
     def __init__(self, tags: list[tuple[str, int]]) -> None:
         super().__init__()
         self.tags = tags
+        self.shown: list[int] = list(range(len(tags)))  # indexes into tags, as listed
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Content("Pick a tag"), classes="dialog-title")
             if self.tags:
-                yield OptionList(
-                    *[
-                        Option(Content.assemble(tag, (f"  {n}" if n else "", "dim")), id=str(i))
-                        for i, (tag, n) in enumerate(self.tags)
-                    ],
-                    id="tag-options",
-                )
+                yield Input(placeholder="type to narrow; ↑↓ move, Enter picks", id="tag-filter")
+                yield OptionList(*self._options(), id="tag-options")
+                yield Static(Content("No tag holds that text."), id="tag-none")
             else:
                 yield Static(Content("No tags yet: tag a feed with `reader tag FEED TAG`."))
+
+    def on_mount(self) -> None:
+        if self.tags:
+            self.query_one("#tag-none").display = False
+
+    def _options(self) -> list[Option]:
+        return [
+            Option(Content.assemble(tag, (f"  {n}" if n else "", "dim")), id=str(i))
+            for i in self.shown
+            for tag, n in (self.tags[i],)
+        ]
+
+    def narrow(self, text: str) -> None:
+        needle = text.strip().casefold()
+        found = [i for i, (tag, _) in enumerate(self.tags) if needle in tag.casefold()]
+        found.sort(key=lambda i: not self.tags[i][0].casefold().startswith(needle))
+        if found == self.shown:
+            return
+        self.shown = found
+        options = self.query_one("#tag-options", OptionList)
+        options.clear_options()
+        options.add_options(self._options())
+        options.highlighted = 0 if found else None
+        options.display = bool(found)
+        self.query_one("#tag-none").display = not found
+
+    def _highlighted_tag(self) -> str | None:
+        options = self.query_one("#tag-options", OptionList)
+        if options.highlighted is None or not self.shown:
+            return None
+        return self.tags[self.shown[options.highlighted]][0]
+
+    def action_move(self, step: int) -> None:
+        if not self.tags or not self.shown:
+            return
+        options = self.query_one("#tag-options", OptionList)
+        now = options.highlighted if options.highlighted is not None else -step
+        options.highlighted = max(0, min(len(self.shown) - 1, now + step))
+
+    @on(Input.Changed, "#tag-filter")
+    def _typed(self, event: Input.Changed) -> None:
+        self.narrow(event.value)
+
+    @on(Input.Submitted, "#tag-filter")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.narrow(event.value)
+        self._pick()
+
+    def _pick(self) -> None:
+        tag = self._highlighted_tag()
+        if tag is not None:
+            self.dismiss(tag)
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.tags[int(event.option.id)][0])
 
 
-class NamePrompt(ModalScreen[str | None]):
+class NamePrompt(TypeAhead, ModalScreen[str | None]):
     """Ask for a name (used to save the current filter)."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="cancel")]
+    BOX = "#name-input"
 
     def __init__(self, title: str, detail: str = "") -> None:
         super().__init__()
