@@ -255,8 +255,19 @@ class Store:
         return conn
 
     def close(self) -> None:
+        """Close this thread's connection, having moved what the write-ahead log holds into
+        the database file and emptied the log, when that needs no waiting (another
+        process may be writing): the file alone is then whole (a copy of it, as a backup,
+        misses nothing) and the log takes no room. The connections of other threads are
+        left to the process's end: they may be in use."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
+            if self.path != ":memory:":
+                try:
+                    conn.execute("PRAGMA busy_timeout = 0")
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                except sqlite3.Error:
+                    pass  # busy, read-only, gone: the log is replayed at the next open
             conn.close()
             self._local.conn = None
         if self._shared is not None:

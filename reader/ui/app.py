@@ -389,4 +389,7 @@ def run_app(library: Library, config: Config, demo: bool = False) -> None:
     # frame; at Python's 5 ms a hand-over beside a busy thread, a frame waited 5-15 ms to
     # reach the terminal.
     sys.setswitchinterval(SWITCH_INTERVAL)
-    make_app(library, config, demo=demo, tune_gc=True).run()
+    try:
+        make_app(library, config, demo=demo, tune_gc=True).run()
+    finally:
+        library.close()  # the write-ahead log into the database file (Store.close)

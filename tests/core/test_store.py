@@ -238,3 +238,42 @@ def test_saved_filters(store):
     assert store.saved_filters() == {"tech": "+tech"}
     assert store.delete_filter("tech")
     assert not store.delete_filter("tech")
+
+
+def test_close_leaves_the_database_file_whole(tmp_path):
+    """Closing moves the write-ahead log into the database file and empties it, though
+    another thread's connection is still open (the TUI's readers are at its exit): a copy
+    of the file alone, as a backup, has every change."""
+    import shutil
+
+    path = tmp_path / "r.db"
+    s = Store(path)
+    fid = s.add_feed("http://127.0.0.1:9/f.xml")
+    merge(s, fid, [entry(guid=f"g{i}", content="x" * 2000) for i in range(50)])
+    other = threading.Thread(target=lambda: s.conn.execute("SELECT count(*) FROM articles").fetchone())
+    other.start()
+    other.join()  # (its connection stays open)
+    assert (tmp_path / "r.db-wal").stat().st_size > 0
+    s.close()
+    assert (tmp_path / "r.db-wal").stat().st_size == 0
+    shutil.copy(path, tmp_path / "copy.db")
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("SELECT count(*) FROM articles").fetchone()[0] == 50
+    copy.close()
+
+
+def test_close_does_not_wait_for_a_writer(tmp_path):
+    """Another process writing (a cron refresh) does not hold up closing: the log is then
+    left for the next open to replay."""
+    path = tmp_path / "r.db"
+    s = Store(path)
+    s.add_feed("http://127.0.0.1:9/f.xml")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO feeds (url, added) VALUES ('http://127.0.0.1:9/g.xml', 0)")
+    started = time.monotonic()
+    s.close()
+    assert time.monotonic() - started < 1
+    writer.execute("COMMIT")
+    writer.close()
+    assert Store(path).conn.execute("SELECT count(*) FROM feeds").fetchone()[0] == 2
