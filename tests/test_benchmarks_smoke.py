@@ -51,3 +51,25 @@ def test_bench_stall_smoke():
     pytest.importorskip("textual")
     out = run("bench_stall.py")
     assert "headless " in out and "headless, child " in out and "longest stall" in out
+
+
+def test_pty_term_drives_the_tui_in_a_pty():
+    """The pty terminal of bench_scale.py: the TUI (the demo) starts in a real pty, a key
+    gives a frame, q quits."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import pty_term
+    finally:
+        sys.path.remove(str(BENCH))
+    reader = Path(sys.executable).with_name("reader")
+    if not reader.exists():
+        pytest.skip("no reader script beside this Python")
+    with pty_term.PtyApp([str(reader), "--demo"], 120, 30) as app:
+        assert app.wait_text("\u25cf", timeout=60) > 0  # a headline row's mark
+        assert app.key_to_frame(b"j") > 0
+        assert app.key_to_text(b"/", "filter: +tag") > 0  # the box, its placeholder
+        assert app.key_to_text(b"zq", "zq") > 0  # typed into it
+        app.write(b"\x1b")
+        app.settle(0.3)
+        app.write(b"q")
+        assert app.proc.wait(10) == 0
