@@ -123,9 +123,12 @@ def normalize_url(url: str) -> str:
 
 
 class Library:
-    def __init__(self, db_path: str | Path | None = None, config: Config | None = None) -> None:
+    def __init__(self, db_path: str | Path | None = None, config: Config | None = None,
+                 create: bool = True) -> None:
+        """`create`: False for a caller that only reads: no database there is an error
+        (StorageError) rather than a new empty one."""
         self.config = config or Config()
-        self.store = Store(db_path if db_path is not None else default_db_path())
+        self.store = Store(db_path if db_path is not None else default_db_path(), create=create)
 
     def close(self) -> None:
         self.store.close()

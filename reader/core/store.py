@@ -189,11 +189,18 @@ def _wrap(exc: sqlite3.Error, path: str) -> StorageError:
 class Store:
     """Typed access to the database. Safe to share between threads (one connection each)."""
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", create: bool = True) -> None:
+        """`create`: make the database (and its folder) if there is none; else a missing
+        file is a StorageError (a command that only reads, given a wrong path, must not
+        answer from a new empty database, nor leave one behind)."""
         self.path = str(path)
         self._local = threading.local()
         self._shared: sqlite3.Connection | None = None
         self._lock = threading.RLock()
+        if self.path != ":memory:" and not create and not Path(self.path).exists():
+            raise StorageError(
+                f"no database at {self.path} (`reader add URL` or `reader import FILE` makes one)"
+            )
         if self.path != ":memory:":
             parent = Path(self.path).parent
             try:
