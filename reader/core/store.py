@@ -19,7 +19,7 @@ from pathlib import Path
 from .errors import ArticleNotFound, StorageError
 from .models import Article, Feed, Headline, ParsedEntry
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_S = 15.0
 READ_CACHE_KB = 4_000  # SQLite page cache of a connection that only reads
 WRITE_CACHE_KB = 32_000  # ... and of one that has written
@@ -128,6 +128,19 @@ MIGRATIONS: list[str] = [
     # much CPU. (Edits and deletions keep their triggers.)
     """
     DROP TRIGGER IF EXISTS articles_fts_ai;
+    """,
+    # 5 -> 6: an article that a second feed also carries is listed once, under the first
+    # feed that had it; the others are recorded here, each with its own key for it, so
+    # that removing the first feed moves the article (its read and star state with it)
+    # to another that carries it instead of deleting it.
+    """
+    CREATE TABLE IF NOT EXISTS article_feeds (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        PRIMARY KEY (article_id, feed_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS article_feeds_feed ON article_feeds(feed_id);
     """,
 ]
 
@@ -417,8 +430,32 @@ class Store:
             [(feed_id, t) for t in tags if t],
         )
 
-    def remove_feed(self, feed_id: int) -> None:
-        self.write(lambda c: c.execute("DELETE FROM feeds WHERE id = ?", (feed_id,)))
+    def remove_feed(self, feed_id: int) -> int:
+        """Delete a feed and its articles, but for those another feed carries too (listed
+        once, under this one: article_feeds): they move to that feed, read and star state
+        and all. Returns how many moved."""
+
+        def op(conn: sqlite3.Connection) -> int:
+            moved: set[int] = set()
+            for aid, other, key in conn.execute(
+                "SELECT af.article_id, af.feed_id, af.key FROM article_feeds af"
+                " JOIN articles a ON a.id = af.article_id"
+                " WHERE a.feed_id = ? AND af.feed_id != ? ORDER BY af.article_id, af.feed_id",
+                (feed_id, feed_id),
+            ).fetchall():
+                if aid in moved or conn.execute(
+                    "SELECT 1 FROM articles WHERE feed_id = ? AND key = ?", (other, key)
+                ).fetchone():
+                    continue  # (moved already, or that feed has it under its own row)
+                conn.execute("UPDATE articles SET feed_id = ?, key = ? WHERE id = ?",
+                             (other, key, aid))
+                conn.execute("DELETE FROM article_feeds WHERE article_id = ? AND feed_id = ?",
+                             (aid, other))
+                moved.add(aid)
+            conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+            return len(moved)
+
+        return self.write(op)
 
     def tag_feed(self, feed_id: int, tags: Iterable[str]) -> None:
         self.write(self._add_tags, feed_id, list(tags))
@@ -471,6 +508,7 @@ class Store:
         indexed: list[tuple[int, str, str]] = []  # new rows for the search index
         inserts: list[tuple] = []
         tag_rows: list[tuple[str, int]] = []
+        also: list[tuple[int, int, str]] = []  # (article, this feed, key): article_feeds
         elsewhere = self._in_other_feeds(conn, feed_id, [
             e for e, k in zip(entries, keys) if k not in existing and k not in rekey and e.link])
         # New rows get their ids here, so that all of them (and their tags and index
@@ -489,10 +527,11 @@ class Store:
                 aid, old_hash = existing.pop(rekey[key])
                 conn.execute("UPDATE articles SET key = ? WHERE id = ?", (key, aid))
                 existing[key] = (aid, old_hash)
-            elif key not in existing and entry.link and any(
-                guid == (entry.guid or key) or title == entry.title
-                for guid, title in elsewhere.get(entry.link, ())
-            ):
+            elif key not in existing and entry.link and (other := next((
+                aid for guid, title, aid in elsewhere.get(entry.link, ())
+                if guid == (entry.guid or key) or title == entry.title
+            ), None)) is not None:
+                also.append((other, feed_id, key))
                 continue  # one article in two feeds is listed once, under the first
             chash = hashes[i] if hashes else content_hash(entry)
             published = _ts(entry.published)
@@ -543,6 +582,10 @@ class Store:
         if tag_rows:  # after the rows they refer to (a foreign key)
             conn.executemany(
                 "INSERT OR IGNORE INTO article_tags (tag, article_id) VALUES (?, ?)", tag_rows)
+        if also:
+            conn.executemany(
+                "INSERT OR IGNORE INTO article_feeds (article_id, feed_id, key) VALUES (?, ?, ?)",
+                also)
         if to_index is not None:
             to_index.extend(indexed)
         else:
@@ -600,23 +643,23 @@ class Store:
 
     @staticmethod
     def _in_other_feeds(conn: sqlite3.Connection, feed_id: int,
-                        entries: list[ParsedEntry]) -> dict[str, list[tuple[str, str]]]:
-        """{link: [(guid, title), ...]} of the articles other feeds have under the links of
+                        entries: list[ParsedEntry]) -> dict[str, list[tuple[str, str, int]]]:
+        """{link: [(guid, title, id), ...]} of the articles other feeds have under the links of
         `entries`: the same link and the same GUID or title is the same article (a link
         alone may be a site's home page)."""
         links = list(dict.fromkeys(e.link for e in entries if e.link))
-        found: dict[str, list[tuple[str, str]]] = {}
+        found: dict[str, list[tuple[str, str, int]]] = {}
         for start in range(0, len(links), 500):
             chunk = links[start:start + 500]
             # "link != ''" lets SQLite use the partial index articles_link; without it every
             # lookup scanned the whole table (quadratic: hours for 100k articles).
             rows = conn.execute(
-                "SELECT link, guid, title FROM articles WHERE link != '' AND feed_id != ?"
+                "SELECT link, guid, title, id FROM articles WHERE link != '' AND feed_id != ?"
                 f" AND link IN ({','.join('?' * len(chunk))})",
                 (feed_id, *chunk),
             )
-            for link, guid, title in rows:
-                found.setdefault(link, []).append((guid, title))
+            for link, guid, title, aid in rows:
+                found.setdefault(link, []).append((guid, title, aid))
         return found
 
     def apply_retention(self, max_per_feed: int = 0, max_age_days: float = 0) -> int:

@@ -210,3 +210,31 @@ def test_forward_migration_from_version_1_keeps_data(tmp_path):
     a = store.article(store.article_ids()[0])
     assert (a.title, a.read) == ("kept", True)
     assert datetime.now(UTC) > a.first_seen
+
+
+def test_removing_a_feed_keeps_the_articles_another_feed_carries(lib, feed_server):
+    """One article in two feeds is listed once, under the first that had it; removing that
+    feed moves it to the other, read and star state and all, instead of losing it (the
+    other feed answers 304 and would not bring it back)."""
+    body = rss([("1", "one", "x"), ("2", "two", "y"), ("3", "three", "z")])
+    a = feed_server.route("/a.xml", body, etag='"a"')
+    b = feed_server.route("/b.xml", body, etag='"b"')
+    first, new_a = lib.add_feed(a)
+    second, new_b = lib.add_feed(b)
+    assert (new_a, new_b) == (3, 0)  # listed once, under the first
+    two = next(i for i in lib.article_ids() if lib.article(i).title == "two")
+    lib.set_starred([two], True)
+    lib.set_read([two], True)
+    lib.remove_feed(first.id)
+    assert sorted(titles(lib)) == ["one", "three", "two"]
+    assert {lib.article(i).feed_id for i in lib.article_ids()} == {second.id}
+    moved = lib.article(two)
+    assert moved.starred and moved.read
+    # The second feed's next refresh sees them as its own: nothing new, nothing twice.
+    summary = lib.refresh()
+    assert summary.new_articles == 0 and sorted(titles(lib)) == ["one", "three", "two"]
+    feed_server.route("/b.xml", body.replace("<title>Feed</title>", "<title>Feed B</title>"),
+                      etag='"b2"')
+    summary = lib.refresh()
+    assert summary.new_articles == 0 and len(lib.article_ids()) == 3
+    assert lib.article(two).starred
