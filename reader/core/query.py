@@ -161,7 +161,8 @@ def _date_condition(term: str, params: list, now: float) -> str:
     spec = term[1:]
     m = _RELATIVE.match(spec)
     if m:
-        params.append(now - int(m.group(1)) * _UNITS[m.group(2)])
+        # (A count beyond any date is everything since the beginning: no float overflow.)
+        params.append(now - min(int(m.group(1)) * _UNITS[m.group(2)], 1e12))
         return "a.sort_time >= ?"
     m = _RANGE.match(spec)
     if not m or spec == "..":
@@ -171,14 +172,18 @@ def _date_condition(term: str, params: list, now: float) -> str:
     start, end, single = m.groups()
     if single:
         start = end = single
+    first = _parse_day(start, term) if start else None
+    last = _parse_day(end, term) if end else None
+    if first and last and first > last:
+        raise QueryError(f"bad date range in filter term '{term}': it ends before it starts")
     conds = []
-    if start:
-        params.append(_parse_day(start, term).timestamp())
+    if first:
+        params.append(first.timestamp())
         conds.append("a.sort_time >= ?")
-    if end:
-        params.append((_parse_day(end, term) + timedelta(days=1)).timestamp())
+    if last and last.date() < date.max:  # (to the end of time: no upper bound)
+        params.append((last + timedelta(days=1)).timestamp())
         conds.append("a.sort_time < ?")
-    return "(" + " AND ".join(conds) + ")"
+    return "(" + " AND ".join(conds) + ")" if conds else "1"
 
 
 def search_query(text: str) -> Query:

@@ -67,6 +67,9 @@ def run(store, text):
     ("@2026-11-01..2026-11-20", ["t2", "w2"]),
     ("@2026-11-15", ["t2"]),
     ("@..2026-10-20", ["t3"]),
+    ("@..9999-12-31", ["t1", "t2", "t3", "w1", "w2"]),  # the last day there is: no bound
+    ("@0001-01-01..9999-12-31", ["t1", "t2", "t3", "w1", "w2"]),
+    ("@9999-12-31", []),
     ("borrow", ["t1"]),
     ("borr", ["t1"]),                   # words match as prefixes
     ('"went to the polls"', ["w1"]),
@@ -93,6 +96,7 @@ def test_terms(store, text, expected):
     ("+tech +", "'+'"),
     ('"unclosed', "unclosed quote"),
     ("feed:", "feed:"),
+    ("@2026-03-01..2026-01-01", "ends before it starts"),
 ])
 def test_bad_terms_name_the_term(text, named):
     with pytest.raises(QueryError) as info:
