@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .config import Config, default_db_path
 from .errors import (
@@ -119,7 +119,28 @@ def normalize_url(url: str) -> str:
         raise InvalidURL(f"malformed URL '{url}': no host name")
     if scheme == "file" and not parts.path:
         raise InvalidURL(f"malformed URL '{url}': no file path")
-    return url
+    return _canonical(scheme, parts)
+
+
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
+def _canonical(scheme: str, parts) -> str:
+    """One spelling for the URLs that name the same feed, so that it is subscribed once:
+    scheme and host in lower case, no default port, no "." or ".." segments, no
+    fragment, no empty "?", file://localhost/ as file:///. The path and query are kept
+    as they are otherwise (servers may tell case and escapes apart)."""
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    hostport = hostport.lower()
+    if hostport.endswith(_DEFAULT_PORTS.get(scheme, "\0")):
+        hostport = hostport[: -len(_DEFAULT_PORTS[scheme])]
+    if scheme == "file" and hostport == "localhost":
+        hostport = ""
+    netloc = userinfo + at + hostport
+    path = parts.path or ("/" if scheme != "file" else "")
+    if "/." in path:  # (urljoin resolves dot segments as a browser does)
+        path = urlsplit(urljoin(f"{scheme}://x/", path)).path
+    return urlunsplit((scheme, netloc, path, parts.query, ""))
 
 
 class Library:

@@ -186,6 +186,22 @@ def test_normalize_url_rejects(url):
         normalize_url(url)
 
 
+@pytest.mark.parametrize("spelling", [
+    "HTTP://Example.ORG/feeds/rss.xml",
+    "http://example.org:80/feeds/rss.xml",
+    "http://example.org/feeds/../feeds/./rss.xml",
+    "http://example.org/feeds/rss.xml#latest",
+    "http://example.org/feeds/rss.xml?",
+])
+def test_spellings_of_one_url_are_one_feed(spelling):
+    """What names the same feed is subscribed once (the path's case and escapes are the
+    server's business and are kept)."""
+    assert normalize_url(spelling) == "http://example.org/feeds/rss.xml"
+    assert normalize_url("https://h.example:443") == "https://h.example/"
+    assert normalize_url("file://localhost/tmp/f.xml") == "file:///tmp/f.xml"
+    assert normalize_url("http://u:Pw@H.example:8080/A%2Fb?X=Y") == "http://u:Pw@h.example:8080/A%2Fb?X=Y"
+
+
 def test_local_path_becomes_file_url(tmp_path):
     p = tmp_path / "f.xml"
     p.write_text("x")
