@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -191,6 +192,13 @@ def _wrap(exc: sqlite3.Error, path: str) -> StorageError:
     if "readonly" in msg or "read-only" in msg:
         return StorageError(f"cannot write to the database {path}: it is read-only")
     if "unable to open" in msg:
+        folder = Path(path).parent
+        if Path(path).is_file() and not os.access(folder, os.W_OK):
+            return StorageError(
+                f"cannot open the database {path}: its folder {folder} is read-only, and"
+                " SQLite keeps its -wal and -shm files beside the database (make the folder"
+                " writable, or copy the database to a folder that is)"
+            )
         return StorageError(f"cannot open the database {path}: {msg}")
     if "disk is full" in msg or "database or disk is full" in msg:
         return StorageError(f"cannot write to the database {path}: the disk is full")
