@@ -142,6 +142,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (article_id, feed_id)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS article_feeds_feed ON article_feeds(feed_id);
+    -- The highest article id ever given: ids are not given again once their articles are
+    -- gone (a script holding ids from an earlier `list --json` must not star another).
+    CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)
+        WITHOUT ROWID;
+    INSERT OR IGNORE INTO counters (name, value)
+        SELECT 'article_id', coalesce(max(id), 0) FROM articles;
     """,
 ]
 
@@ -521,9 +527,12 @@ class Store:
             e for e, k in zip(entries, keys) if k not in existing and k not in rekey and e.link])
         # New rows get their ids here, so that all of them (and their tags and index
         # entries) are written with a few executemany calls instead of a call per row.
-        # This runs under the write lock (Store.write), so no one else inserts meanwhile;
-        # max(id) + 1 is also what SQLite itself would pick.
-        next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
+        # This runs under the write lock (Store.write), so no one else inserts meanwhile.
+        # Past the highest id ever given, not only the highest there is (counters).
+        next_id = conn.execute(
+            "SELECT max(coalesce((SELECT max(id) FROM articles), 0),"
+            " coalesce((SELECT value FROM counters WHERE name = 'article_id'), 0)) + 1"
+        ).fetchone()[0]
         seen: set[str] = set()
         # Entries are newest first in most feeds; spread first_seen so order is stable.
         for i, (entry, text, key) in enumerate(zip(entries, texts, keys)):
@@ -587,6 +596,8 @@ class Store:
                 " first_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 inserts,
             )
+            conn.execute("INSERT OR REPLACE INTO counters (name, value) VALUES ('article_id', ?)",
+                         (next_id - 1,))
         if tag_rows:  # after the rows they refer to (a foreign key)
             conn.executemany(
                 "INSERT OR IGNORE INTO article_tags (tag, article_id) VALUES (?, ?)", tag_rows)

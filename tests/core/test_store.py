@@ -277,3 +277,24 @@ def test_close_does_not_wait_for_a_writer(tmp_path):
     writer.execute("COMMIT")
     writer.close()
     assert Store(path).conn.execute("SELECT count(*) FROM feeds").fetchone()[0] == 2
+
+
+def test_article_ids_are_not_given_again(tmp_path):
+    """After the articles with the highest ids are gone (their feed removed), new articles
+    get new ids: a script holding old ids must not reach other articles with them."""
+    s = Store(tmp_path / "r.db")
+    a = s.add_feed("http://127.0.0.1:9/a.xml")
+    merge(s, a, [entry(guid=f"a{i}") for i in range(3)])
+    old = {r[0] for r in s.conn.execute("SELECT id FROM articles")}
+    s.remove_feed(a)
+    b = s.add_feed("http://127.0.0.1:9/b.xml")
+    merge(s, b, [entry(guid=f"b{i}") for i in range(3)])
+    new = {r[0] for r in s.conn.execute("SELECT id FROM articles")}
+    assert new and not new & old
+    s.close()
+    # ... across a reopen too
+    s = Store(tmp_path / "r.db")
+    s.remove_feed(b)
+    c = s.add_feed("http://127.0.0.1:9/c.xml")
+    merge(s, c, [entry(guid="c")])
+    assert min(r[0] for r in s.conn.execute("SELECT id FROM articles")) > max(new)
