@@ -220,7 +220,7 @@ class Library:
         return self.store.feed(feed_id), new
 
     def subscribe(self, url: str, title: str = "", tags: Iterable[str] = (),
-                  link: str = "") -> tuple[Feed, bool]:
+                  link: str = "", user_title: str = "") -> tuple[Feed, bool]:
         """Store a subscription without fetching it (the next refresh does).
 
         Returns (feed, created); an existing subscription only gains the tags.
@@ -231,7 +231,8 @@ class Library:
         if existing:
             self.store.tag_feed(existing.id, tags)
             return self.store.feed(existing.id), False
-        feed_id = self.store.add_feed(url, title=clean_line(title), link=clean_line(link), tags=tags)
+        feed_id = self.store.add_feed(url, title=clean_line(title), link=clean_line(link), tags=tags,
+                                      user_title=clean_line(user_title) or None)
         return self.store.feed(feed_id), True
 
     def remove_feed(self, ref: str | int) -> Feed:
@@ -715,8 +716,13 @@ class Library:
     def export_opml(self) -> str:
         from .opml import OPMLFeed, write_opml
 
+        # Feed.title is the user's title when there is one: the export needs both apart,
+        # so that an import gives the user's title back and a refresh does not replace it.
+        titles = {fid: (title, user) for fid, title, user in
+                  self.store.execute("SELECT id, title, user_title FROM feeds")}
         return write_opml(
-            OPMLFeed(url=f.url, title=f.title, tags=list(f.tags), site_url=f.link)
+            OPMLFeed(url=f.url, title=titles[f.id][0], tags=list(f.tags), site_url=f.link,
+                     user_title=titles[f.id][1] or "")
             for f in self.store.feeds(with_counts=False)
         )
 
@@ -728,9 +734,11 @@ class Library:
         report = ImportReport(problems=list(problems))
         for item in feeds:
             try:
-                feed, created = self.subscribe(item.url, item.title, item.tags, link=item.site_url)
+                feed, created = self.subscribe(item.url, item.title, item.tags, link=item.site_url,
+                                               user_title=item.user_title)
             except InvalidURL as exc:
-                report.problems.append(f"skipped '{item.title or item.url}': {exc}")
+                name = item.user_title or item.title or item.url
+                report.problems.append(f"skipped '{name}': {exc}")
                 continue
             (report.added if created else report.updated).append(feed.url)
         report.skipped = len(report.problems)

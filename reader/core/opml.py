@@ -1,9 +1,11 @@
 """Read and write OPML subscription lists.
 
 Folders (outlines without a feed URL) and a feed's `category` attribute both become
-tags. Writing nests each feed under a folder for its first tag and lists all its tags in
-`category`, so other readers see folders and `parse_opml(write_opml(feeds))` gives the
-feeds back unchanged.
+tags. Writing puts each feed once, under a folder for its first tag, and lists all its
+tags in `category`, so other readers see folders and no duplicates, and
+`parse_opml(write_opml(feeds))` gives the feeds back unchanged. An outline's `text` is
+the name shown (the user's title when there is one), its `title` the feed's own title,
+as OPML 2.0 describes them.
 
 The parser refuses entity declarations and internal DTD subsets before ElementTree
 sees the document, so nothing can expand (billion laughs) or read a file (XXE).
@@ -12,8 +14,12 @@ sees the document, so nothing can expand (billion laughs) or read a file (XXE).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import email.utils
+import os
 import re
+import secrets
+import stat
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,8 +48,13 @@ _ENTITY = re.compile(r"<!ENTITY", re.IGNORECASE)
 _DOCTYPE = re.compile(r"<!DOCTYPE\b[^>\[]*(\[)?[^>]*>?", re.IGNORECASE)
 # Characters XML 1.0 cannot carry even escaped.
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
-# A tag holding either of these cannot go in `category`, which splits on both.
-_CATEGORY_SEPARATORS = re.compile(r"[,/]")
+# `category` splits on both separators and has no escape of its own: a tag holding one
+# is written percent-encoded (and so "%" too), and reading decodes these three only.
+_CATEGORY_ESCAPES = {"%": "%25", ",": "%2C", "/": "%2F"}
+_CATEGORY_SPECIAL = re.compile("[%,/]")
+_CATEGORY_ESCAPED = re.compile("%(25|2C|2F)", re.IGNORECASE)
+_SQLITE_HEADER = b"SQLite format 3\0"
+_DATABASE_FILES = ("", "-wal", "-shm", "-journal")  # a database and the files beside it
 
 
 @dataclass
@@ -52,6 +63,7 @@ class OPMLFeed:
     title: str
     tags: list[str] = field(default_factory=list)
     site_url: str = ""
+    user_title: str = ""  # the user's name for the feed, shown instead of `title`
 
 
 # ---------------------------------------------------------------- reading
@@ -90,8 +102,13 @@ def _parse_error(exc: ET.ParseError) -> OPMLError:
 
 
 def _category_tags(value: str) -> list[str]:
-    """Tags in a category attribute: '/tech/news, Linux' -> ['tech', 'news', 'Linux']."""
-    parts = (clean_line(part) for item in value.split(",") for part in item.split("/"))
+    """Tags in a category attribute: '/tech/news, Linux' -> ['tech', 'news', 'Linux'];
+    'a%2Fb' -> ['a/b']."""
+    parts = (
+        clean_line(_CATEGORY_ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), part))
+        for item in value.split(",")
+        for part in item.split("/")
+    )
     return [part for part in parts if part]
 
 
@@ -148,10 +165,12 @@ def parse_opml(
         url = clean_line(attrs.get("xmlurl") or (attrs.get("url") if kind in _FEED_TYPES else ""))
         text = clean_line(attrs.get("text") or "")
         title = clean_line(attrs.get("title") or "") or text
+        # A shown name other than the feed's own title is the user's (write_opml does so).
+        user_title = text if "title" in attrs and text != title else ""
         children = [el for el in outline if _local(el.tag) == "outline"]
         inner = folders
         if url or kind in _FEED_TYPES:
-            problem = _add_feed(feeds, url, title, folders, attrs)
+            problem = _add_feed(feeds, url, title, user_title, folders, attrs)
             if problem:
                 problems.append(problem)
         elif children:
@@ -172,10 +191,15 @@ def cap_problems(problems: list[str], limit: int | None = MAX_PROBLEMS) -> list[
 
 
 def _add_feed(
-    feeds: dict[str, OPMLFeed], url: str, title: str, folders: list[str], attrs: dict[str, str]
+    feeds: dict[str, OPMLFeed],
+    url: str,
+    title: str,
+    user_title: str,
+    folders: list[str],
+    attrs: dict[str, str],
 ) -> str | None:
     """Add or merge one feed outline; a problem line if it is skipped."""
-    name = _describe(title or url)
+    name = _describe(user_title or title or url)
     if not url:
         return f"skipped {name}: no feed URL (xmlUrl)"
     try:
@@ -202,11 +226,12 @@ def _add_feed(
     _add_tags(tags, _category_tags(attrs.get("category") or ""))
     feed = feeds.get(url)
     if feed is None:
-        feeds[url] = OPMLFeed(url=url, title=title, tags=tags, site_url=site_url)
+        feeds[url] = OPMLFeed(url, title, tags, site_url, user_title)
     else:
         _add_tags(feed.tags, tags)
         feed.title = feed.title or title
         feed.site_url = feed.site_url or site_url
+        feed.user_title = feed.user_title or user_title
     return None
 
 
@@ -217,12 +242,17 @@ def _xml_text(value: str) -> str:
     return _NOT_XML.sub("", clean_line(value))
 
 
-def write_opml(feeds: Iterable[OPMLFeed], title: str = "reader subscriptions") -> str:
-    """An OPML 2.0 document: each feed under a folder for its first tag, with all its
-    tags in `category`; untagged feeds at the top level.
+def _category_item(tag: str) -> str:
+    return _CATEGORY_SPECIAL.sub(lambda m: _CATEGORY_ESCAPES[m.group()], tag)
 
-    A tag containing "," or "/" cannot go in `category`; the feed is repeated under a
-    folder of that name instead (readers merge repeats, as parse_opml does).
+
+def write_opml(feeds: Iterable[OPMLFeed], title: str = "reader subscriptions") -> str:
+    """An OPML 2.0 document: each feed once, under a folder for its first tag, with all
+    its tags in `category`; untagged feeds at the top level.
+
+    `text` is the user's title when there is one and `title` the feed's own, which
+    parse_opml reads back as the user's title. A user's title the same as the feed's
+    own comes back as none: it shows the same.
     """
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
@@ -239,21 +269,81 @@ def write_opml(feeds: Iterable[OPMLFeed], title: str = "reader subscriptions") -
     for feed in feeds:
         url = _xml_text(feed.url)
         name = _xml_text(feed.title) or url
-        tags: list[str] = []
-        _add_tags(tags, (_xml_text(t) for t in feed.tags))
-        attrs = {"type": "rss", "text": name, "title": name, "xmlUrl": url}
+        attrs = {
+            "type": "rss",
+            "text": _xml_text(feed.user_title) or name,
+            "title": name,
+            "xmlUrl": url,
+        }
         if feed.site_url:
             attrs["htmlUrl"] = _xml_text(feed.site_url)
-        plain = [t for t in tags if not _CATEGORY_SEPARATORS.search(t)]
-        if plain:
-            attrs["category"] = ",".join(plain)
-        if not tags:
-            ET.SubElement(body, "outline", attrs)
-            continue
-        ET.SubElement(folder(tags[0]), "outline", attrs)
-        for tag in tags[1:]:
-            if _CATEGORY_SEPARATORS.search(tag):
-                ET.SubElement(folder(tag), "outline", attrs)
+        tags: list[str] = []
+        _add_tags(tags, (_xml_text(t) for t in feed.tags))
+        if tags:
+            attrs["category"] = ",".join(_category_item(t) for t in tags)
+        ET.SubElement(folder(tags[0]) if tags else body, "outline", attrs)
 
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _refuse_database(
+    path: str | os.PathLike[str], target: str, database: str | os.PathLike[str] | None
+) -> None:
+    """OPMLError if the regular file `target` (`path` resolved) is an SQLite database, or
+    `database` or a file SQLite keeps beside it, which a write would destroy."""
+    refused = OPMLError(
+        f"refusing to write over the database {os.fspath(path)}: export to another file"
+    )
+    if database is not None:
+        db = os.path.realpath(database)
+        if target in {db + suffix for suffix in _DATABASE_FILES}:
+            raise refused
+        with contextlib.suppress(OSError):  # either missing: they are not the same file
+            if os.path.samefile(target, db):  # a hard link, or another spelling of the name
+                raise refused
+    with contextlib.suppress(FileNotFoundError), open(target, "rb") as existing:
+        if existing.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER:
+            raise refused
+
+
+def write_opml_file(
+    path: str | os.PathLike[str], text: str, database: str | os.PathLike[str] | None = None
+) -> None:
+    """Write an OPML document to `path` so that a failure (a full disk, say) leaves the old
+    file whole: a temporary file beside it, synced to disk, then renamed over it with
+    the old file's permissions.
+
+    OPMLError (one line) if the write fails, or if `path` is an SQLite database, or the
+    caller's `database` or its -wal, -shm or -journal file. A FIFO or a device (say
+    /dev/stdout), which cannot be replaced, is written in place.
+    """
+    data = text.encode("utf-8")
+    try:
+        try:
+            mode: int | None = os.stat(path).st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode):
+            with open(path, "wb") as out:
+                out.write(data)
+            return
+        target = os.path.realpath(path)  # through a symlink: the file it names is replaced
+        _refuse_database(path, target, database)
+        folder, name = os.path.split(target)
+        temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        out = open(temporary, "xb")  # "x": never a file of someone else's
+        try:
+            with out:
+                if mode is not None:
+                    os.chmod(temporary, stat.S_IMODE(mode))
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+    except OSError as exc:
+        raise OPMLError(f"cannot write {os.fspath(path)}: {exc.strerror or exc}") from None

@@ -4,6 +4,10 @@ refusal of entity tricks, bad URLs and oversize files."""
 from __future__ import annotations
 
 import email.utils
+import errno
+import os
+import sqlite3
+import stat
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,7 +15,13 @@ from pathlib import Path
 import pytest
 
 from reader.core.errors import OPMLError
-from reader.core.opml import MAX_OPML_BYTES, OPMLFeed, parse_opml, write_opml
+from reader.core.opml import (
+    MAX_OPML_BYTES,
+    OPMLFeed,
+    parse_opml,
+    write_opml,
+    write_opml_file,
+)
 
 DATA = Path(__file__).parent.parent / "data" / "opml"
 
@@ -70,6 +80,32 @@ def test_category_attribute_becomes_tags():
         )
     )
     assert feeds[0].tags == ["tech", "news", "Linux"]
+
+
+def test_category_percent_escapes_decoded_and_other_percents_kept():
+    feeds, _ = parse_opml(
+        opml('<outline xmlUrl="https://a.example/f" category="news%2fworld,one%2C two,50%,%41"/>')
+    )
+    assert feeds[0].tags == ["news/world", "one, two", "50%", "%41"]
+
+
+def test_text_other_than_title_is_the_users_title():
+    feeds, _ = parse_opml(
+        opml(
+            '<outline text="Mine" title="Theirs" xmlUrl="https://a.example/f"/>'
+            '<outline text="Same" title="Same" xmlUrl="https://b.example/f"/>'
+            '<outline text="Only text" xmlUrl="https://c.example/f"/>'
+            '<outline text="Mine" title="https://d.example/f" xmlUrl="https://d.example/f"/>'
+            '<outline text="Blank title" title="" xmlUrl="https://e.example/f"/>'
+        )
+    )
+    assert [(f.title, f.user_title) for f in feeds] == [
+        ("Theirs", "Mine"),
+        ("Same", ""),
+        ("Only text", ""),
+        ("", "Mine"),  # the feed's own title was not known: the URL stood for it
+        ("Blank title", ""),
+    ]
 
 
 def test_folder_tags_and_categories_deduplicated_case_insensitively():
@@ -286,11 +322,40 @@ def test_round_trip_of_the_sample_file():
     assert again == feeds and problems == []
 
 
-def test_tags_containing_separators_survive():
-    feed = OPMLFeed("https://a.example/f", "A", ["news/world", "x", "one, two"])
-    (back,), _ = parse_opml(write_opml([feed]))
-    assert sorted(back.tags) == sorted(feed.tags)
-    assert back.tags[0] == "news/world"
+def test_user_titles_round_trip():
+    feeds = [
+        OPMLFeed("https://a.example/f", "Their title", ["x"], user_title="My <title> & co"),
+        OPMLFeed("https://b.example/f", "", [], user_title="Named before any fetch"),
+        OPMLFeed("https://c.example/f", "Plain", []),
+    ]
+    text = write_opml(feeds)
+    outlines = {o.get("xmlUrl"): o for o in ET.fromstring(text).iter("outline")}
+    # other readers show `text`: the user's title; `title` is the feed's own
+    assert outlines["https://a.example/f"].get("text") == "My <title> & co"
+    assert outlines["https://a.example/f"].get("title") == "Their title"
+    assert outlines["https://b.example/f"].get("title") == "https://b.example/f"
+    back, problems = parse_opml(text)
+    assert back == feeds and problems == []
+
+
+def test_each_feed_written_once_with_all_its_tags():
+    tags = ["news/world", "x", "one, two", "100%", "a%2Fb", "Ünï/日本"]
+    feeds = [
+        OPMLFeed("https://a.example/f", "A", tags),
+        OPMLFeed("https://b.example/f", "B", ["x", "news/world"]),
+        *TRICKY,
+    ]
+    text = write_opml(feeds)
+    urls = [o.get("xmlUrl") for o in ET.fromstring(text).iter("outline") if o.get("xmlUrl")]
+    assert sorted(urls) == sorted(f.url for f in feeds)  # each once, so no duplicates elsewhere
+    body = ET.fromstring(text).find("body")
+    first = next(o for o in body.iter("outline") if o.get("xmlUrl") == "https://a.example/f")
+    folder = next(o for o in body.findall("outline") if first in list(o))
+    assert folder.get("text") == "news/world"  # the first tag, as it is
+    assert first.get("category") == "news%2Fworld,x,one%2C two,100%25,a%252Fb,Ünï%2F日本"
+    back, problems = parse_opml(text)
+    assert problems == []
+    assert by_url(back) == by_url(feeds)  # the same tags, in the same order
 
 
 def test_written_document_shape():
@@ -333,3 +398,104 @@ def test_written_strings_are_cleaned():
 
 def test_empty_list():
     assert parse_opml(write_opml([])) == ([], [])
+
+
+# ---------------------------------------------------------------- writing a file
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_write_file_replaces_keeping_permissions(tmp_path):
+    target = tmp_path / "subs.opml"
+    target.write_text("old")
+    target.chmod(0o640)
+    write_opml_file(target, "new é")
+    assert target.read_text(encoding="utf-8") == "new é"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert listing(tmp_path) == ["subs.opml"]
+
+
+def test_write_file_new_file_gets_the_umask_mode(tmp_path):
+    old = os.umask(0o027)
+    try:
+        write_opml_file(str(tmp_path / "new.opml"), "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.opml").stat().st_mode) == 0o640
+
+
+def test_write_file_through_a_symlink_replaces_the_file_it_names(tmp_path):
+    real = tmp_path / "real.opml"
+    real.write_text("old")
+    link = tmp_path / "link.opml"
+    link.symlink_to(real)
+    write_opml_file(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+
+
+@pytest.mark.parametrize(
+    ("name", "exc", "raised"),
+    [
+        ("fsync", OSError(errno.ENOSPC, "No space left on device"), OPMLError),
+        ("replace", OSError(errno.EIO, "Input/output error"), OPMLError),
+        ("fsync", KeyboardInterrupt(), KeyboardInterrupt),
+    ],
+)
+def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch, name, exc, raised):
+    target = tmp_path / "subs.opml"
+    target.write_text("the good backup")
+
+    def fail(*args):
+        raise exc
+
+    monkeypatch.setattr(os, name, fail)
+    with pytest.raises(raised) as info:
+        write_opml_file(target, "new " * 10000)
+    monkeypatch.undo()
+    if raised is OPMLError:
+        assert str(info.value) == f"cannot write {target}: {exc.strerror}"
+    assert target.read_text() == "the good backup"
+    assert listing(tmp_path) == ["subs.opml"]
+
+
+def test_write_file_into_a_missing_folder_is_one_line(tmp_path):
+    with pytest.raises(OPMLError, match="^cannot write .*: No such file or directory$"):
+        write_opml_file(tmp_path / "missing" / "subs.opml", "x")
+
+
+def test_write_file_to_a_device_writes_in_place():
+    write_opml_file("/dev/null", "x")  # /dev/null itself cannot be replaced, nor need be
+
+
+def test_refuses_an_sqlite_database(tmp_path):
+    db = tmp_path / "other.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    before = db.read_bytes()
+    with pytest.raises(OPMLError, match="^refusing to write over the database .*other.sqlite"):
+        write_opml_file(db, "x")
+    assert db.read_bytes() == before
+    assert listing(tmp_path) == ["other.sqlite"]
+
+
+def test_refuses_the_callers_database_and_the_files_beside_it(tmp_path):
+    db = tmp_path / "reader.db"
+    db.write_bytes(b"")  # a new database is empty: only its name tells
+    (tmp_path / "sub").mkdir()
+    os.link(db, tmp_path / "hard.db")
+    for target in [
+        db,
+        tmp_path / "sub" / ".." / "reader.db",
+        tmp_path / "hard.db",
+        tmp_path / "reader.db-wal",
+        tmp_path / "reader.db-journal",
+    ]:
+        with pytest.raises(OPMLError, match="refusing to write over the database"):
+            write_opml_file(target, "x", database=str(db))
+    assert db.read_bytes() == b""
+    assert listing(tmp_path) == ["hard.db", "reader.db", "sub"]
+    write_opml_file(tmp_path / "reader.opml", "x", database=str(db))
+    assert (tmp_path / "reader.opml").read_text() == "x"
