@@ -34,6 +34,11 @@ class State:
         self.enable_gc = False  # collections were off while a command's modules imported
         self.db: str | None = None
         self.config_path: str | None = None
+        # Whether `library` may make a new database: the TUI's first run does, and so do
+        # the commands that add data (cli_commands.command(creates=True)). One that only
+        # reads or changes what is there, given a wrong path, must say so rather than
+        # answer from (and leave behind) a new empty database.
+        self.create = True
         self._config: Config | None = None
         self._library: Library | None = None
 
@@ -53,7 +58,7 @@ class State:
             from .core.library import Library
 
             db = self.db or os.environ.get("READER_DB") or None
-            self._library = Library(db, self.config)
+            self._library = Library(db, self.config, create=self.create)
             if self.freeze_gc:
                 # What the imports made so far (click, asyncio, the core; Textual for the
                 # TUI) lives until the process ends: keep the collector from walking it
@@ -98,8 +103,9 @@ def handle_errors(fn):
         except BrokenPipeError:
             sys.stderr.close()  # `reader list | head`: the reader went away; not an error
             sys.exit(0)
-        except OSError as exc:
-            fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
+        except OSError as exc:  # the text, without Python's "[Errno 28]"
+            text = exc.strerror or str(exc)
+            fail(f"{text}: {exc.filename}" if exc.filename else text)
         except Exception as exc:  # a bug: still one line, with a way to see more
             if os.environ.get("READER_DEBUG"):
                 raise
@@ -162,6 +168,8 @@ def tui_options(args: list[str]) -> tuple[str | None, str | None, bool] | None:
         else:
             return None
         i += 1
+    if "" in (db, config):
+        return None  # click refuses an empty path
     return db, config, demo
 
 
@@ -182,6 +190,8 @@ class _Main:
             return _commands()(*args, **kwargs)
         state = State(freeze_gc=True)  # the process is ours: `reader` or `python -m reader.cli`
         try:
+            if sys.stdout is None:  # `reader list >&-`: what it printed would be lost
+                fail("standard output is closed: nothing could be printed")
             options = tui_options(sys.argv[1:])
             if options is None:
                 # No collections while the command's modules import (they only add objects:
@@ -189,7 +199,9 @@ class _Main:
                 # them. (The TUI has its own plan: gc.disable() in _open_tui.)
                 gc.disable()
                 state.enable_gc = True
-                return _commands()(obj=state)  # click's ctx.ensure_object(State) finds it
+                # click's ctx.ensure_object(State) finds `state`; handle_errors turns what
+                # escapes click (its --help written to a full disk, say) into one line.
+                return handle_errors(_commands())(obj=state)
             state.db, state.config_path, demo = options
             handle_errors(_open_tui)(state, demo)
             return None

@@ -6,29 +6,38 @@ reader/cli.py is the entry point: it opens the TUI itself when there is no comma
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 import click
 
 from . import __version__
 from .cli import State, _open_tui, fail, handle_errors
+from .core.errors import ArticleNotFound, FeedNotFound, QueryError
 from .core.sanitize import clean_line, clean_text
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+SQLITE_MAX_INT = 2**63 - 1  # an id or a limit past this cannot even be looked up
+MAX_LINE_CHARS = 1_000  # a tag or a title: what parse.MAX_LINE_CHARS cuts a feed's to
 
 
 def _db_option(fn):
     """--db and --config on every command as well as on the group."""
 
     def set_db(ctx: click.Context, _param, value):
+        if value == "":  # not the default database: a script's unset variable, most likely
+            fail("--db: empty path", 2)
         if value is not None:
             ctx.ensure_object(State).db = value
         return value
 
     def set_config(ctx: click.Context, _param, value):
+        if value == "":
+            fail("--config: empty path", 2)
         if value is not None:
             ctx.ensure_object(State).config_path = value
         return value
@@ -40,13 +49,53 @@ def _db_option(fn):
     return fn
 
 
-def command(*args, **kwargs):
+def command(*args, creates: bool = False, **kwargs):
+    """A subcommand. `creates`: it adds data, so it may make the database (State.create);
+    the others only read or change what is there, and a missing database is an error."""
+
     def deco(fn):
+        @functools.wraps(fn)
+        def run(state: State, *fn_args, **fn_kwargs):
+            state.create = creates
+            return fn(state, *fn_args, **fn_kwargs)
+
         return main.command(*args, **kwargs, context_settings=CONTEXT)(
-            _db_option(click.pass_obj(handle_errors(fn)))
+            _db_option(click.pass_obj(handle_errors(run)))
         )
 
     return deco
+
+
+class WordsCommand(click.Command):
+    """A command whose last argument is words of a filter or a search, any number of them
+    (joined with spaces). A word starting with "-" (-sport: without the tag sport) is a
+    word, not an option, unless it is exactly one of the command's options; options may
+    come anywhere, and "--" still ends them. An unknown "--word" is left to click to
+    refuse: a mistyped --jsno must not become a filter term."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        names: set[str] = set()
+        take_value: set[str] = set()
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                names.update(param.opts, param.secondary_opts)
+                if not (param.is_flag or param.count):
+                    take_value.update(param.opts)
+        options: list[str] = []
+        words: list[str] = []
+        rest = iter(args)
+        for arg in rest:
+            if arg == "--":
+                words.extend(rest)
+            elif arg in names or arg.startswith("--"):
+                options.append(arg)
+                if arg in take_value:
+                    options.extend(islice(rest, 1))  # its value, whatever it looks like
+            elif arg[:2] in take_value and arg[2:].isdigit():
+                options.append(arg)  # -n5: -n 5, as click reads it ("without n5": -- -n5)
+            else:
+                words.append(arg)
+        return super().parse_args(ctx, [*options, "--", *words] if words else options)
 
 
 @click.group(invoke_without_command=True, context_settings=CONTEXT)
@@ -65,25 +114,96 @@ def main(ctx: click.Context, demo: bool) -> None:
         handle_errors(_open_tui)(ctx.obj, demo)
 
 
+# -- what the user typed ----------------------------------------------------------------------
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def feed_ref(ref: str) -> str:
+    """`ref` as given, unless it is a number the core cannot look up (past SQLite's
+    integers, or digits int() does not read, such as "²"): no feed is that one."""
+    s = ref.strip()
+    if s.isdigit() and not (s.isdecimal() and int(s) <= SQLITE_MAX_INT):
+        raise FeedNotFound(f"no feed matches '{s}' (give an id, a URL or a title prefix)")
+    return ref
+
+
+def checked_ids(library, ids: tuple[str, ...]) -> list[int]:
+    """The ids, checked (library.check_ids), each once, in the order given."""
+    for i in ids:
+        s = i.strip()
+        if s.isdigit() and not s.isdecimal():  # "²": a digit that int() does not read
+            raise ArticleNotFound(f"'{s}' is not an article id (ids are numbers; see reader list)")
+        if s.isdecimal() and int(s) > SQLITE_MAX_INT:
+            raise ArticleNotFound(f"no article with id {int(s)}")
+    return list(dict.fromkeys(library.check_ids(ids)))
+
+
+def compile_filter(library, words: tuple[str, ...]):
+    """The filter the words make, compiled; a feedid: past SQLite's integers, which
+    query.py passes on and sqlite3 would fail on (OverflowError), is refused here."""
+    text = " ".join(words)
+    query = library.query(text)
+    if any(type(p) is int and p > SQLITE_MAX_INT for p in query.params):
+        raise QueryError(f"bad feed id in filter '{text}': too large")
+    return query
+
+
+def check_tags(tags: tuple[str, ...]) -> list[str]:
+    """The tags, cleaned as the core stores them; refused when a filter could not name
+    them: the language reads +TAG and -TAG, and a double quote is always its quoting."""
+    out = []
+    for tag in tags:
+        name = clean_line(tag)
+        if not name:
+            fail("empty tag: a tag needs a name")
+        if name[0] in "+-":
+            fail(f"tag '{name}' cannot start with '{name[0]}' (a filter writes +TAG and -TAG:"
+                 f" with and without the tag); give {name.lstrip('+-') or 'a name'}")
+        if '"' in name:
+            fail(f"tag '{name}' cannot contain '\"': a filter could not name it")
+        check_length("tag", name)
+        out.append(name)
+    return out
+
+
+def check_title(title: str | None) -> str | None:
+    """The title, cleaned as the core stores it; None for none (or a blank one)."""
+    title = clean_line(title or "") or None
+    if title:
+        check_length("title", title)
+    return title
+
+
+def check_length(what: str, text: str) -> None:
+    if len(text) > MAX_LINE_CHARS:
+        fail(f"{what} '{text[:40]}…' is {len(text):,} characters long; at most"
+             f" {MAX_LINE_CHARS:,}")
+
+
 # -- feeds ------------------------------------------------------------------------------------
 
 
-@command("add")
+@command("add", creates=True)
 @click.argument("url")
 @click.option("--tag", "-t", "tags", multiple=True, help="Tag the feed (repeatable).")
 @click.option("--title", help="Use this title instead of the feed's own.")
 def add_cmd(state: State, url: str, tags: tuple[str, ...], title: str | None) -> None:
     """Subscribe to a feed (or to the feed an HTML page links) and fetch it."""
-    feed, new = state.library.add_feed(url, tags=tags, title=title)
+    checked = check_tags(tags)
+    feed, new = state.library.add_feed(url, tags=checked, title=check_title(title))
     tag_text = f" [{', '.join(feed.tags)}]" if feed.tags else ""
-    click.echo(f"added {feed.id}: {feed.display_title}{tag_text} ({new} articles) {feed.url}")
+    click.echo(f"added {feed.id}: {feed.display_title}{tag_text} ({plural(new, 'article')})"
+               f" {feed.url}")
 
 
 @command("remove")
 @click.argument("feed")
 def remove_cmd(state: State, feed: str) -> None:
     """Unsubscribe from FEED and delete its articles."""
-    removed = state.library.remove_feed(feed)
+    removed = state.library.remove_feed(feed_ref(feed))
     click.echo(f"removed {removed.id}: {removed.display_title}")
 
 
@@ -113,7 +233,8 @@ def feeds_cmd(state: State, as_json: bool) -> None:
         click.echo("no feeds yet: add one with `reader add URL` or `reader import FILE.opml`")
         return
     for f in feeds:
-        status = f.last_status or "never fetched"
+        # ("not_modified" stays as it is in --json, for scripts)
+        status = f.last_status.replace("_", " ") if f.last_status else "never fetched"
         if f.last_error:
             status += f": {f.last_error}"
         tags = f" [{', '.join(f.tags)}]" if f.tags else ""
@@ -126,7 +247,7 @@ def feeds_cmd(state: State, as_json: bool) -> None:
 @click.argument("tags", nargs=-1, required=True)
 def tag_cmd(state: State, feed: str, tags: tuple[str, ...]) -> None:
     """Add TAGS to FEED."""
-    f = state.library.tag_feed(feed, tags)
+    f = state.library.tag_feed(feed_ref(feed), check_tags(tags))
     click.echo(f"{f.id}: {f.display_title} [{', '.join(f.tags)}]")
 
 
@@ -134,8 +255,19 @@ def tag_cmd(state: State, feed: str, tags: tuple[str, ...]) -> None:
 @click.argument("feed")
 @click.argument("tags", nargs=-1, required=True)
 def untag_cmd(state: State, feed: str, tags: tuple[str, ...]) -> None:
-    """Remove TAGS from FEED."""
-    f = state.library.untag_feed(feed, tags)
+    """Remove TAGS from FEED (all or, if it lacks one of them, none)."""
+    library = state.library
+    f = library.resolve_feed(feed_ref(feed))
+    # As the core reads them (untag_feed), matched as SQLite's NOCASE does: ASCII only.
+    has = {t.encode().lower() for t in f.tags}
+    for tag in tags:
+        name = clean_line(tag).lstrip("+-")
+        if name.encode().lower() not in has:
+            # An error, and nothing removed: a script that names a tag means that tag
+            # (a typo must not pass as done), and a command that fails changes nothing.
+            fail(f"feed {f.id} has no tag '{name}'"
+                 + (f" (its tags: {', '.join(f.tags)})" if f.tags else " (it has none)"))
+    f = library.untag_feed(f.id, tags)
     click.echo(f"{f.id}: {f.display_title} [{', '.join(f.tags)}]")
 
 
@@ -144,15 +276,15 @@ def untag_cmd(state: State, feed: str, tags: tuple[str, ...]) -> None:
 @click.argument("title", required=False)
 def rename_cmd(state: State, feed: str, title: str | None) -> None:
     """Give FEED your own TITLE (no TITLE: back to the feed's own)."""
-    f = state.library.rename_feed(feed, title)
+    f = state.library.rename_feed(feed_ref(feed), check_title(title))
     click.echo(f"{f.id}: {f.display_title}")
 
 
 # -- OPML -------------------------------------------------------------------------------------
 
 
-@command("import")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@command("import", creates=True)
+@click.argument("file")  # (not click.Path: its "is a directory" is a usage error, exit 2)
 def import_cmd(state: State, file: str) -> None:
     """Subscribe to the feeds of an OPML file (- reads stdin). They are fetched on refresh."""
     if file == "-":
@@ -166,23 +298,23 @@ def import_cmd(state: State, file: str) -> None:
     for problem in report.problems:
         click.echo(f"reader: warning: {clean_line(problem)}", err=True)
     click.echo(
-        f"imported {len(report.added)} new feeds, {len(report.updated)} already subscribed"
-        f"{f', {report.skipped} skipped' if report.skipped else ''}"
+        f"imported {plural(len(report.added), 'new feed')}, {len(report.updated)} already"
+        f" subscribed{f', {report.skipped} skipped' if report.skipped else ''}"
         + ("; run `reader refresh` to fetch them" if report.added else "")
     )
 
 
 @command("export")
-@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", required=False)
 def export_cmd(state: State, file: str | None) -> None:
     """Write subscriptions as OPML 2.0 to FILE (default: stdout)."""
     text = state.library.export_opml()
     if file and file != "-":
-        try:
-            Path(file).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {file}: {exc.strerror}")
-        click.echo(f"exported {len(state.library.feeds())} feeds to {file}", err=True)
+        from .core.opml import write_opml_file
+
+        # Beside FILE, then renamed over it: a failed export leaves the old FILE whole.
+        write_opml_file(file, text, database=state.library.store.path)
+        click.echo(f"exported {plural(len(state.library.feeds()), 'feed')} to {file}", err=True)
     else:
         click.echo(text, nl=not text.endswith("\n"))
 
@@ -200,7 +332,7 @@ def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool) ->
     Exits 0 when at least one feed was fetched (or there was nothing to fetch).
     """
     library = state.library
-    targets = library.refresh_targets(feeds, due_only=due)
+    targets = library.refresh_targets([feed_ref(f) for f in feeds], due_only=due)
     if not targets:
         click.echo("nothing to refresh" + ("" if library.feeds() else
                    ": no feeds yet (reader add URL, or reader import FILE.opml)"))
@@ -224,9 +356,9 @@ def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool) ->
                 progress.update(task, completed=done, description=feed.display_title[:40])
 
             summary = library.refresh_feeds(targets, on_progress=on_progress)
-    parts = [f"{summary.new_articles} new articles", f"{summary.ok} fetched",
+    parts = [plural(summary.new_articles, "new article"), f"{summary.ok} fetched",
              f"{summary.not_modified} not modified", f"{len(summary.failed)} failed"]
-    click.echo(f"refreshed {len(targets)} feeds: " + ", ".join(parts))
+    click.echo(f"refreshed {plural(len(targets), 'feed')}: " + ", ".join(parts))
     for title, reason in summary.failed:
         click.echo(f"  failed: {clean_line(title)}: {clean_line(reason)}", err=True)
     if summary.succeeded == 0:
@@ -240,9 +372,20 @@ def _date(dt: datetime | None) -> str:
     return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else " " * 16
 
 
-def _article_json(a) -> dict:
+@functools.lru_cache(maxsize=1024)  # a listing repeats a few feeds' titles thousands of times
+def _feed_column(title: str, width: int = 24) -> str:
+    """`title` cut or padded to `width` terminal cells: a CJK character takes two, a
+    combining mark none."""
+    if title.isascii():  # one cell a character (control characters never get stored)
+        return f"{title[:width]:<{width}}"
+    from rich.cells import set_cell_size
+
+    return set_cell_size(title, width)
+
+
+def _article_json(a, feed_title: str) -> dict:
     return {
-        "id": a.id, "feed": a.feed_title, "feed_id": a.feed_id, "title": a.title, "link": a.link,
+        "id": a.id, "feed": feed_title, "feed_id": a.feed_id, "title": a.title, "link": a.link,
         "author": a.author, "published": _iso(a.published), "tags": a.tags,
         "read": a.read, "starred": a.starred,
     }
@@ -254,30 +397,56 @@ def _print_articles(state: State, query, limit: int | None, as_json: bool) -> No
     if as_json:
         import json
 
-        click.echo(json.dumps([_article_json(a) for a in library.store.articles(ids)],
+        # The feed's display title (its URL when it has none), as `list` and `feeds` show
+        # it: an Article's feed_title is "" for a feed without a title.
+        titles = {f.id: f.display_title for f in library.store.feeds(with_counts=False)}
+        click.echo(json.dumps([_article_json(a, titles.get(a.feed_id, a.feed_title))
+                               for a in library.store.articles(ids)],
                               ensure_ascii=False, indent=2))
         return
     for h in library.headlines(ids):
         flags = ("N" if not h.read else " ") + ("*" if h.starred else " ")
         tags = f"  [{', '.join(h.tags)}]" if h.tags else ""
-        click.echo(f"{h.id:>6} {flags} {_date(h.published)}  {h.feed_title[:24]:<24}  {h.title}{tags}")
+        click.echo(f"{h.id:>6} {flags} {_date(h.published)}  {_feed_column(h.feed_title)}"
+                   f"  {h.title or '(untitled)'}{tags}")
 
 
-@command("list")
-@click.argument("query", required=False, default="")
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=None, help="At most N articles.")
+def _limit(_ctx, _param, value: int | None) -> int | None:
+    """No limit for one past SQLite's integers (as `head -n` takes any number): there are
+    never that many articles, and SQLite could not take it."""
+    return None if value is not None and value > SQLITE_MAX_INT else value
+
+
+def limit_option(fn):
+    return click.option("--limit", "-n", type=click.IntRange(min=1), default=None,
+                        callback=_limit, help="At most N articles.")(fn)
+
+
+@command("list", cls=WordsCommand)
+@click.argument("query", nargs=-1)
+@limit_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of article objects.")
-def list_cmd(state: State, query: str, limit: int | None, as_json: bool) -> None:
-    """List articles matching QUERY, newest first (N = unread, * = starred)."""
-    _print_articles(state, query, limit, as_json)
+def list_cmd(state: State, query: tuple[str, ...], limit: int | None, as_json: bool) -> None:
+    """List articles matching QUERY, newest first (N = unread, * = starred).
+
+    QUERY is one or more words of the filter language, joined with spaces:
+    `reader list is:unread +tech` is `reader list 'is:unread +tech'`. A word starting
+    with - is a filter term (-sport: without the tag sport), not an option; options may
+    come anywhere, and -- ends them.
+    """
+    _print_articles(state, compile_filter(state.library, query), limit, as_json)
 
 
-@command("search")
+@command("search", cls=WordsCommand)
 @click.argument("text", nargs=-1, required=True)
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=None)
-@click.option("--json", "as_json", is_flag=True)
+@limit_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of article objects.")
 def search_cmd(state: State, text: tuple[str, ...], limit: int | None, as_json: bool) -> None:
-    """Full-text search of titles and content (every word must match)."""
+    """Full-text search of titles and content (every word must match).
+
+    Every word is text to find, even one starting with - or one that looks like a
+    filter term (is:read); options may come anywhere, and -- ends them.
+    """
     from .core.query import search_query
 
     _print_articles(state, search_query(" ".join(text)), limit, as_json)
@@ -289,13 +458,14 @@ def search_cmd(state: State, text: tuple[str, ...], limit: int | None, as_json: 
 def show_cmd(state: State, article_id: str, mark_read: bool) -> None:
     """Print an article as readable text, with its numbered links."""
     library = state.library
-    (aid,) = library.check_ids([article_id])
+    (aid,) = checked_ids(library, (article_id,))
     a = library.article(aid)
     rendered = library.render(a)
     from .core.content import format_links
 
     click.echo(a.title or "(untitled)")
-    meta = [a.feed_title]
+    # (an Article's feed_title is "" for a feed without a title: its URL, as list shows)
+    meta = [a.feed_title or library.resolve_feed(a.feed_id).display_title]
     if a.author:
         meta.append(f"by {a.author}")
     if a.published:
@@ -319,9 +489,9 @@ def _flag_command(name: str, attr: str, value: bool, help_text: str) -> None:
     @click.argument("ids", nargs=-1, required=True)
     def cmd(state: State, ids: tuple[str, ...]) -> None:
         library = state.library
-        checked = library.check_ids(ids)
+        checked = checked_ids(library, ids)
         changed = getattr(library, attr)(checked, value)
-        click.echo(f"{changed} of {len(checked)} articles changed")
+        click.echo(f"{changed} of {plural(len(checked), 'article')} changed")
 
 
 _flag_command("read", "set_read", True, "Mark articles read.")
@@ -330,32 +500,40 @@ _flag_command("star", "set_starred", True, "Star articles (starred ones are neve
 _flag_command("unstar", "set_starred", False, "Remove the star from articles.")
 
 
-@command("mark-all-read")
-@click.argument("query", required=False, default="")
-def mark_all_read_cmd(state: State, query: str) -> None:
-    """Mark every article matching QUERY read."""
-    ids = state.library.mark_all_read(query)
-    click.echo(f"{len(ids)} articles marked read")
+@command("mark-all-read", cls=WordsCommand)
+@click.argument("query", nargs=-1)
+def mark_all_read_cmd(state: State, query: tuple[str, ...]) -> None:
+    """Mark every article matching QUERY read.
+
+    QUERY is words of the filter language, as for `reader list`.
+    """
+    ids = state.library.mark_all_read(compile_filter(state.library, query))
+    click.echo(f"{plural(len(ids), 'article')} marked read")
 
 
 # -- saved filters, config, help --------------------------------------------------------------
 
 
-@command("filters")
+@command("filters", cls=WordsCommand)
 @click.argument("action", type=click.Choice(["list", "save", "delete"]), default="list")
 @click.argument("name", required=False)
-@click.argument("query", required=False)
-def filters_cmd(state: State, action: str, name: str | None, query: str | None) -> None:
-    """Saved filters: list, save NAME QUERY, delete NAME (the TUI shows them in its sidebar)."""
+@click.argument("query", nargs=-1)
+def filters_cmd(state: State, action: str, name: str | None, query: tuple[str, ...]) -> None:
+    """Saved filters: list, save NAME QUERY, delete NAME (the TUI shows them in its sidebar).
+
+    QUERY is words of the filter language, as for `reader list`.
+    """
+    state.create = action == "save"  # a saved filter is data: it may start a database
     library = state.library
     if action == "list":
         for n, q in library.saved_filters().items():
             click.echo(f"{n}\t{q}")
     elif action == "save":
-        if not name or query is None:
+        if not name or not query:
             fail("usage: reader filters save NAME QUERY", 2)
-        library.save_filter(name, query)
-        click.echo(f"saved filter {name!r}: {query}")
+        text = compile_filter(library, query).text
+        library.save_filter(name, text)
+        click.echo(f"saved filter {name!r}: {text}")
     else:
         if not name:
             fail("usage: reader filters delete NAME", 2)

@@ -128,12 +128,12 @@ def test_refresh_summary_and_exit_codes(env):
     env("add", uri(env.feeds / "tech.xml"))
     r = env("refresh")
     assert r.exit_code == 0
-    assert r.output.startswith("refreshed 1 feeds: 0 new articles")
+    assert r.output.startswith("refreshed 1 feed: 0 new articles")
     p = env.feeds / "tech.xml"
     p.write_text(rss("Tech Feed", [("Brand new", "t3", "Wed, 25 Nov 2026 11:00:00 GMT"),
                                    ("Compilers are fun", "t1", "Mon, 23 Nov 2026 10:00:00 GMT")]))
     r = env("refresh", "Tech")
-    assert "1 new articles" in r.output
+    assert "1 new article," in r.output
     p.unlink()
     r = env("refresh")
     assert r.exit_code == 1
@@ -197,32 +197,43 @@ def test_corrupt_database(tmp_path):
     assert db.read_bytes() == b"garbage" * 1000
 
 
+EMPTY_OPML = '<?xml version="1.0"?><opml version="2.0"><head/><body/></opml>'
+
+
+def make_db(db: Path) -> None:
+    """An empty database, made as a user would: import an OPML file with no feeds."""
+    r = CliRunner().invoke(main, ["--db", str(db), "import", "-"], input=EMPTY_OPML)
+    assert r.exit_code == 0 and db.exists(), r.output
+
+
 def test_unwritable_database_location(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    r = CliRunner().invoke(main, ["--db", str(blocker / "sub" / "x.db"), "feeds"])
+    r = CliRunner().invoke(main, ["--db", str(blocker / "sub" / "x.db"), "import", "-"],
+                           input=EMPTY_OPML)
     assert r.exit_code == 1 and "cannot create the folder" in r.output
 
 
 def test_db_option_on_subcommand_and_env(tmp_path, monkeypatch):
     db = tmp_path / "a.db"
-    r = CliRunner().invoke(main, ["feeds", "--db", str(db)])
+    r = CliRunner().invoke(main, ["import", "-", "--db", str(db)], input=EMPTY_OPML)
     assert r.exit_code == 0 and db.exists()
     monkeypatch.setenv("READER_DB", str(tmp_path / "b.db"))
-    CliRunner().invoke(main, ["feeds"])
+    CliRunner().invoke(main, ["import", "-"], input=EMPTY_OPML)
     assert (tmp_path / "b.db").exists()
 
 
 def test_xdg_data_home_honoured(tmp_path):
     env = {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
            "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    r = subprocess.run([sys.executable, "-m", "reader.cli", "feeds"], env=env,
-                       capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "reader.cli", "import", "-"], env=env,
+                       input=EMPTY_OPML, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "data" / "reader" / "reader.db").exists()
 
 
 def test_config_warning_and_error(tmp_path):
+    make_db(tmp_path / "x.db")
     cfg = tmp_path / "c.toml"
     cfg.write_text("speling = 1\n")
     r = CliRunner().invoke(main, ["--db", str(tmp_path / "x.db"), "--config", str(cfg), "feeds"])
@@ -244,3 +255,264 @@ def test_help_lists_every_command():
                 "show", "read", "unread", "star", "unstar", "search"]:
         assert f"  {cmd} " in out or f"  {cmd}\n" in out, cmd
     assert textwrap.dedent(CliRunner().invoke(main, ["help-filters"]).output).count("is:") >= 2
+
+
+# -- what a command may create ------------------------------------------------------------------
+
+READ_ONLY = [
+    ("feeds",), ("list",), ("search", "x"), ("show", "1"), ("export",), ("read", "1"),
+    ("unread", "1"), ("star", "1"), ("unstar", "1"), ("tag", "1", "x"), ("untag", "1", "x"),
+    ("remove", "1"), ("rename", "1", "x"), ("refresh",), ("mark-all-read",),
+    ("filters",), ("filters", "delete", "x"),
+]
+
+
+@pytest.mark.parametrize("args", READ_ONLY, ids=" ".join)
+def test_commands_that_only_read_or_change_make_no_database(tmp_path, args):
+    db = tmp_path / "no" / "such" / "x.db"
+    r = CliRunner().invoke(main, ["--db", str(db), *args])
+    assert r.exit_code == 1
+    assert r.output == f"reader: error: no database at {db} (`reader add URL` or" \
+                       " `reader import FILE` makes one)\n"
+    assert not (tmp_path / "no").exists()
+
+
+def test_commands_that_add_make_the_database(tmp_path):
+    db = tmp_path / "new" / "x.db"
+    r = CliRunner().invoke(main, ["--db", str(db), "filters", "save", "unread", "is:unread"])
+    assert r.exit_code == 0 and db.exists()
+    make_db(tmp_path / "other.db")
+
+
+def test_export_to_a_wrong_database_keeps_the_file(tmp_path):
+    backup = tmp_path / "backup.opml"
+    backup.write_text("my good backup")
+    r = CliRunner().invoke(main, ["--db", str(tmp_path / "new.db"), "export", str(backup)])
+    assert r.exit_code == 1 and "no database at" in r.output
+    assert backup.read_text() == "my good backup" and not (tmp_path / "new.db").exists()
+
+
+@pytest.mark.parametrize("option", ["--db", "--config"])
+def test_empty_path_is_an_error(tmp_path, option, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for args in ([option, "", "feeds"], [f"{option}=", "feeds"], ["feeds", option, ""]):
+        r = CliRunner().invoke(main, args)
+        assert (r.exit_code, r.output) == (2, f"reader: error: {option}: empty path\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- numbers too large for SQLite -------------------------------------------------------------
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize("args,message", [
+    (("show", HUGE), f"no article with id {HUGE}"),
+    (("read", "1", HUGE), f"no article with id {HUGE}"),
+    (("unread", HUGE), f"no article with id {HUGE}"),
+    (("star", HUGE), f"no article with id {HUGE}"),
+    (("unstar", HUGE), f"no article with id {HUGE}"),
+    (("show", "²"), "'²' is not an article id"),
+    (("tag", HUGE, "x"), f"no feed matches '{HUGE}'"),
+    (("untag", HUGE, "x"), f"no feed matches '{HUGE}'"),
+    (("remove", HUGE), f"no feed matches '{HUGE}'"),
+    (("rename", HUGE, "x"), f"no feed matches '{HUGE}'"),
+    (("refresh", HUGE), f"no feed matches '{HUGE}'"),
+    (("remove", "²"), "no feed matches '²'"),
+    (("list", f"feedid:{HUGE}"), "bad feed id in filter"),
+    (("filters", "save", "f", f"feedid:{HUGE}"), "bad feed id in filter"),
+])
+def test_numbers_past_sqlite_are_missing_not_a_crash(env, args, message):
+    env("add", uri(env.feeds / "tech.xml"))
+    r = env(*args)
+    assert r.exit_code == 1
+    assert r.output.startswith("reader: error: " + message) and r.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("limit", ["9223372036854775807", "9223372036854775808", HUGE])
+def test_limit_past_sqlite_is_no_limit(env, limit):
+    env("add", uri(env.feeds / "tech.xml"))
+    for command in ("list", "search"):
+        r = env(command, "--limit", limit, "--json", *(["fun"] if command == "search" else []))
+        assert r.exit_code == 0, r.output
+        assert len(json.loads(r.output)) == (2 if command == "list" else 1)
+    assert env("list", "--limit", "0").exit_code == 2
+
+
+@pytest.mark.parametrize("query", ["@9999-12-31", "@..9999-12-31", "@0001-01-01..9999-12-31"])
+def test_far_dates_in_a_filter(env, query):
+    env("add", uri(env.feeds / "tech.xml"))
+    r = env("list", query, "--json")
+    assert r.exit_code == 0, r.output
+    assert len(json.loads(r.output)) == (0 if query == "@9999-12-31" else 2)
+
+
+# -- a filter in several words ----------------------------------------------------------------
+
+
+def titles(r) -> list[str]:
+    assert r.exit_code == 0, r.output
+    return [a["title"] for a in json.loads(r.output)]
+
+
+def test_filter_words_starting_with_a_dash_and_options_anywhere(env):
+    env("add", uri(env.feeds / "tech.xml"), "-t", "tech")
+    env("add", uri(env.feeds / "world.xml"), "-t", "news")
+    assert titles(env("list", "-tech", "--json")) == ["Elections [bold]today[/]"]
+    assert titles(env("list", "--json", "-news", "-n", "1")) == ["Rust 2.0 announced"]
+    assert titles(env("list", "-n1", "--json")) == ["Elections [bold]today[/]"]
+    assert titles(env("list", "is:unread", "+tech", "--json", "--limit=1")) == ["Rust 2.0 announced"]
+    # after --, all are words: -n is "without the tag n" there, not --limit
+    assert titles(env("list", "--json", "--", "-n", "-tech")) == ["Elections [bold]today[/]"]
+    r = env("list", "--jsno")  # a mistyped option is not taken for a filter term
+    assert r.exit_code == 2 and "No such option '--jsno'" in r.output
+    r = env("filters", "save", "no-news", "-news", "+tech")
+    assert r.output == "saved filter 'no-news': -news +tech\n"
+    assert env("filters").output == "no-news\t-news +tech\n"
+    assert titles(env("search", "-n", "1", "--json", "fun")) == ["Compilers are fun"]
+    help_text = env("list", "--help").output
+    assert "[QUERY]..." in help_text and "not an option" in help_text
+
+
+def test_mark_all_read_takes_words(env):
+    env("add", uri(env.feeds / "tech.xml"), "-t", "tech")
+    env("add", uri(env.feeds / "world.xml"), "-t", "news")
+    assert env("mark-all-read", "-news", "is:unread").output == "2 articles marked read\n"
+    assert titles(env("list", "is:unread", "--json")) == ["Elections [bold]today[/]"]
+
+
+# -- wording ----------------------------------------------------------------------------------
+
+
+def test_counts_are_singular_for_one(env, tmp_path):
+    (env.feeds / "one.xml").write_text(rss("One", [("Only", "o1", "Mon, 23 Nov 2026 10:00:00 GMT")]))
+    assert env("add", uri(env.feeds / "one.xml")).output.startswith("added 1: One (1 article) ")
+    assert env("refresh").output.startswith("refreshed 1 feed: 0 new articles, 1 fetched")
+    assert env("read", "1", "1", "1").output == "1 of 1 article changed\n"  # each id once
+    assert env("read", "1").output == "0 of 1 article changed\n"
+    assert env("unread", "1").output == "1 of 1 article changed\n"
+    assert env("mark-all-read").output == "1 article marked read\n"
+    r = env("export", str(tmp_path / "out.opml"))
+    assert r.exit_code == 0 and r.output == f"exported 1 feed to {tmp_path / 'out.opml'}\n"
+
+
+def test_feeds_says_not_modified_in_words(env, feed_server):
+    url = feed_server.route("/feed.xml", rss("Served", [("A", "a1", "Mon, 23 Nov 2026 10:00:00 GMT")]),
+                            etag='"v1"')
+    env("add", url)
+    assert "0 new articles, 0 fetched, 1 not modified" in env("refresh").output
+    assert f"{url}  (not modified)" in env("feeds").output
+    assert json.loads(env("feeds", "--json").output)[0]["last_status"] == "not_modified"
+
+
+def test_files_that_are_directories_are_one_line_exit_1(env, tmp_path):
+    env("add", uri(env.feeds / "tech.xml"))
+    r = env("import", str(tmp_path))
+    assert (r.exit_code, r.output) == (1, f"reader: error: cannot read {tmp_path}: Is a directory\n")
+    r = env("export", str(tmp_path))
+    assert (r.exit_code, r.output) == (1, f"reader: error: cannot write {tmp_path}: Is a directory\n")
+
+
+def test_search_help_describes_every_option():
+    out = CliRunner().invoke(main, ["search", "--help"]).output
+    assert "At most N articles" in out and "One JSON array" in out
+
+
+def test_output_that_cannot_be_written_is_an_error(env, tmp_path):
+    env("add", uri(env.feeds / "tech.xml"))
+    cmd = [sys.executable, "-m", "reader.cli", "--db", str(env.db), "list"]
+    closed = subprocess.run(" ".join(f"'{c}'" for c in cmd) + " >&-", shell=True,
+                            stderr=subprocess.PIPE, text=True)
+    assert closed.returncode == 1
+    assert closed.stderr == "reader: error: standard output is closed: nothing could be printed\n"
+    if not Path("/dev/full").exists():
+        return
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert (r.returncode, r.stderr) == (1, "reader: error: No space left on device\n")
+
+
+# -- what list, show and --json show ----------------------------------------------------------
+
+
+def test_list_pads_the_feed_by_terminal_cells(env):
+    from rich.cells import cell_len
+
+    for name, title in [("cjk", "東京ニュース速報とても長いフィードの名前"), ("mark", "Cafe\u0301 de\u0301ja\u0300 vu"),
+                        ("plain", "A plain feed whose title is long")]:
+        (env.feeds / f"{name}.xml").write_text(
+            rss(title, [(f"Story {name}", name, "Mon, 23 Nov 2026 10:00:00 GMT")]))
+        env("add", uri(env.feeds / f"{name}.xml"))
+    lines = env("list").output.splitlines()
+    assert len(lines) == 3
+    for line in lines:
+        feed_column_end = line.index("  Story")  # the article title starts at the same cell
+        assert cell_len(line[:feed_column_end]) == 6 + 1 + 2 + 1 + 16 + 2 + 24
+    assert "東京ニュース速報とても長  Story" in env("list").output  # 12 wide characters
+
+
+def test_untitled_article_and_feed(env):
+    (env.feeds / "bare.xml").write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><link>https://example.org/</link>'
+        "<item><link>https://example.org/b1</link><guid>b1</guid>"
+        "<pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate><description>text</description></item>"
+        "</channel></rss>")
+    url = uri(env.feeds / "bare.xml")
+    env("add", url)
+    assert env("list").output.rstrip().endswith(f"{url[:24]}  (untitled)")
+    assert json.loads(env("list", "--json").output)[0]["feed"] == url
+    shown = env("show", "1").output.splitlines()
+    assert shown[0] == "(untitled)" and shown[1].startswith(f"{url} · 2026-11-23")
+
+
+# -- tags and titles from the command line ----------------------------------------------------
+
+
+@pytest.mark.parametrize("tag,message", [
+    ("", "empty tag"),
+    ("   ", "empty tag"),
+    ("+plus", "tag '+plus' cannot start with '+'"),
+    ("-minus", "tag '-minus' cannot start with '-'"),
+    ('say "hi"', "cannot contain '\"'"),
+    ("x" * 1001, "is 1,001 characters long; at most 1,000"),
+], ids=["empty", "blank", "plus", "minus", "quote", "long"])
+def test_tags_a_filter_could_not_name_are_refused(env, tag, message):
+    env("add", uri(env.feeds / "tech.xml"), "-t", "tech")
+    for args in (("tag", "1", "--", tag), ("add", uri(env.feeds / "world.xml"), f"--tag={tag}")):
+        r = env(*args)
+        assert r.exit_code == 1 and message in r.output and r.output.count("\n") == 1, args
+    assert json.loads(env("feeds", "--json").output)[0]["tags"] == ["tech"]
+    assert len(json.loads(env("feeds", "--json").output)) == 1
+
+
+def test_a_tag_with_a_space_can_be_filtered(env):
+    env("add", uri(env.feeds / "tech.xml"))
+    assert env("tag", "1", "two words").exit_code == 0
+    assert len(json.loads(env("list", '+"two words"', "--json").output)) == 2
+
+
+def test_untag_a_tag_the_feed_lacks(env):
+    env("add", uri(env.feeds / "tech.xml"), "-t", "a", "-t", "b")
+    r = env("untag", "1", "A", "zzz")
+    assert (r.exit_code, r.output) == (1, "reader: error: feed 1 has no tag 'zzz' (its tags: a, b)\n")
+    assert json.loads(env("feeds", "--json").output)[0]["tags"] == ["a", "b"]  # none removed
+    assert env("untag", "1", "A", "+b").output == "1: Tech Feed []\n"
+    r = env("untag", "1", "a")
+    assert (r.exit_code, r.output) == (1, "reader: error: feed 1 has no tag 'a' (it has none)\n")
+
+
+def test_titles_over_the_limit_are_refused(env):
+    env("add", uri(env.feeds / "tech.xml"))
+    r = env("rename", "1", "y" * 1001)
+    assert r.exit_code == 1 and "title 'yyyy" in r.output and "at most 1,000" in r.output
+    r = env("add", uri(env.feeds / "world.xml"), "--title", "y" * 1001)
+    assert r.exit_code == 1 and "at most 1,000" in r.output
+    assert env("rename", "1", "y" * 1000).exit_code == 0
+    assert env("rename", "1", "   ").output == "1: Tech Feed\n"  # blank: back to the feed's own
+
+
+def test_the_line_limit_is_the_parsers():
+    from reader.cli_commands import MAX_LINE_CHARS
+    from reader.core.parse import MAX_LINE_CHARS as parse_limit
+
+    assert MAX_LINE_CHARS == parse_limit

@@ -94,3 +94,18 @@ def test_main_still_behaves_as_the_click_group():
     assert main.name == group.name and "refresh" in main.commands
     r = click.testing.CliRunner().invoke(main, ["--version"])
     assert r.exit_code == 0 and r.output.startswith("reader, version ")
+
+
+@pytest.mark.parametrize("args,option", [
+    (["--db", ""], "--db"), (["--db="], "--db"), (["--config", ""], "--config"),
+    (["--demo", "--config="], "--config"),
+])
+def test_an_empty_path_is_refused_not_the_default(args, option, tmp_path):
+    assert tui_options(args) is None  # click reads it, and refuses it
+    r = subprocess.run(
+        [sys.executable, "-m", "reader.cli", *args], capture_output=True, text=True,
+        stdin=subprocess.DEVNULL, check=False, cwd=tmp_path,
+        env={**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")},
+    )
+    assert (r.returncode, r.stderr) == (2, f"reader: error: {option}: empty path\n")
+    assert list(tmp_path.iterdir()) == []

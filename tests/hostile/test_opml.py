@@ -196,7 +196,7 @@ def test_local_files_from_an_opml_cannot_hang_the_refresh(feed_server, cli, tmp_
     assert time.monotonic() - start < 8
     assert r.exit_code == 0
     assert r.stdout.startswith(
-        "refreshed 6 feeds: 1 new articles, 1 fetched, 0 not modified, 5 failed"
+        "refreshed 6 feeds: 1 new article, 1 fetched, 0 not modified, 5 failed"
     )
     errors = {f["url"]: f["last_error"] for f in json.loads(cli("feeds", "--json").stdout)}
     assert "not a regular file" in errors[fifo.as_uri()]
