@@ -124,7 +124,7 @@ def load_config(path: str | Path | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {p}: {exc}") from None
+        raise ConfigError(f"cannot read config file {p}: {exc.strerror or exc}") from None
     for key, value in data.items():
         if isinstance(value, dict):
             if key not in _SECTIONS:

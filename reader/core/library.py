@@ -111,6 +111,10 @@ def normalize_url(url: str) -> str:
     except ValueError as exc:
         raise InvalidURL(f"malformed URL '{url}': {exc}") from None
     scheme = parts.scheme.lower()
+    if not scheme:
+        raise InvalidURL(
+            f"malformed URL '{url}': give a full http://, https:// or file:// address"
+        )
     if scheme not in ("http", "https", "file"):
         raise InvalidURL(f"malformed URL '{url}': unsupported scheme '{parts.scheme}'")
     if scheme in ("http", "https") and " " in url:
@@ -122,6 +126,7 @@ def normalize_url(url: str) -> str:
     return _canonical(scheme, parts)
 
 
+_SQLITE_MAX_INT = 2**63 - 1
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 
 
@@ -175,7 +180,7 @@ class Library:
     def resolve_feed(self, ref: str | int) -> Feed:
         """A feed by id, URL, or unique (case-insensitive) title prefix."""
         ref_s = str(ref).strip()
-        if ref_s.isdigit():
+        if ref_s.isdecimal() and int(ref_s) <= _SQLITE_MAX_INT:
             feed = self.store.feed(int(ref_s))
             if feed:
                 return feed
@@ -189,7 +194,8 @@ class Library:
             return self.store.feed(matches[0].id)
         if len(matches) > 1:
             names = ", ".join(f"{f.id} ({f.title})" for f in matches[:5])
-            raise AmbiguousFeed(f"'{ref_s}' matches several feeds: {names}; use an id")
+            more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
+            raise AmbiguousFeed(f"'{ref_s}' matches several feeds: {names}{more}; use an id")
         raise FeedNotFound(f"no feed matches '{ref_s}' (give an id, a URL or a title prefix)")
 
     def add_feed(self, url: str, tags: Iterable[str] = (), title: str | None = None) -> tuple[Feed, int]:
@@ -668,8 +674,10 @@ class Library:
         out = []
         for i in ids:
             s = str(i).strip()
-            if not s.isdigit():
+            if not s.isdecimal():  # (isdigit() takes "²", which int() does not)
                 raise ArticleNotFound(f"'{s}' is not an article id (ids are numbers; see reader list)")
+            if int(s) > _SQLITE_MAX_INT:  # no row has it, and SQLite could not even look
+                raise ArticleNotFound(f"no article with id {s}")
             out.append(int(s))
         known = self.store.existing_ids(out)
         for i in out:

@@ -134,8 +134,10 @@ def compile_query(text: str, now: float | None = None) -> Query:
         elif token.lower().startswith("feedid:"):
             # exact feed id: what the TUI's sidebar produces for one feed
             num = token[7:]
-            if not num.isdigit():
+            if not num.isdecimal():  # (isdigit() takes "²", which int() does not)
                 raise QueryError(f"filter term '{token}' needs a feed id number, e.g. feedid:3")
+            if int(num) > 2**63 - 1:  # past SQLite's integers: no feed has it
+                raise QueryError(f"filter term '{token}': no feed has so large an id")
             conds.append("a.feed_id = ?")
             params.append(int(num))
         elif token.startswith("@"):

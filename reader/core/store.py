@@ -808,7 +808,7 @@ class Store:
 
     def article(self, article_id: int) -> Article:
         r = self.execute(
-            "SELECT a.id, a.feed_id, coalesce(f.user_title, f.title, f.url), a.guid, a.link, a.title,"
+            "SELECT a.id, a.feed_id, coalesce(f.user_title, nullif(f.title, ''), f.url), a.guid, a.link, a.title,"
             " a.author, a.published, a.updated, a.summary, a.content, a.categories, a.read,"
             " a.starred, a.first_seen, a.sort_time"
             " FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?",
