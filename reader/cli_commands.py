@@ -17,7 +17,6 @@ import click
 
 from . import __version__
 from .cli import State, _open_tui, fail, handle_errors
-from .core.errors import ArticleNotFound, FeedNotFound, QueryError
 from .core.sanitize import clean_line, clean_text
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -121,34 +120,14 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def feed_ref(ref: str) -> str:
-    """`ref` as given, unless it is a number the core cannot look up (past SQLite's
-    integers, or digits int() does not read, such as "²"): no feed is that one."""
-    s = ref.strip()
-    if s.isdigit() and not (s.isdecimal() and int(s) <= SQLITE_MAX_INT):
-        raise FeedNotFound(f"no feed matches '{s}' (give an id, a URL or a title prefix)")
-    return ref
-
-
 def checked_ids(library, ids: tuple[str, ...]) -> list[int]:
     """The ids, checked (library.check_ids), each once, in the order given."""
-    for i in ids:
-        s = i.strip()
-        if s.isdigit() and not s.isdecimal():  # "²": a digit that int() does not read
-            raise ArticleNotFound(f"'{s}' is not an article id (ids are numbers; see reader list)")
-        if s.isdecimal() and int(s) > SQLITE_MAX_INT:
-            raise ArticleNotFound(f"no article with id {int(s)}")
     return list(dict.fromkeys(library.check_ids(ids)))
 
 
 def compile_filter(library, words: tuple[str, ...]):
-    """The filter the words make, compiled; a feedid: past SQLite's integers, which
-    query.py passes on and sqlite3 would fail on (OverflowError), is refused here."""
-    text = " ".join(words)
-    query = library.query(text)
-    if any(type(p) is int and p > SQLITE_MAX_INT for p in query.params):
-        raise QueryError(f"bad feed id in filter '{text}': too large")
-    return query
+    """The filter the words make, compiled (a QueryError names a bad term)."""
+    return library.query(" ".join(words))
 
 
 def check_tags(tags: tuple[str, ...]) -> list[str]:
@@ -203,7 +182,7 @@ def add_cmd(state: State, url: str, tags: tuple[str, ...], title: str | None) ->
 @click.argument("feed")
 def remove_cmd(state: State, feed: str) -> None:
     """Unsubscribe from FEED and delete its articles."""
-    removed = state.library.remove_feed(feed_ref(feed))
+    removed = state.library.remove_feed(feed)
     click.echo(f"removed {removed.id}: {removed.display_title}")
 
 
@@ -247,7 +226,7 @@ def feeds_cmd(state: State, as_json: bool) -> None:
 @click.argument("tags", nargs=-1, required=True)
 def tag_cmd(state: State, feed: str, tags: tuple[str, ...]) -> None:
     """Add TAGS to FEED."""
-    f = state.library.tag_feed(feed_ref(feed), check_tags(tags))
+    f = state.library.tag_feed(feed, check_tags(tags))
     click.echo(f"{f.id}: {f.display_title} [{', '.join(f.tags)}]")
 
 
@@ -257,7 +236,7 @@ def tag_cmd(state: State, feed: str, tags: tuple[str, ...]) -> None:
 def untag_cmd(state: State, feed: str, tags: tuple[str, ...]) -> None:
     """Remove TAGS from FEED (all or, if it lacks one of them, none)."""
     library = state.library
-    f = library.resolve_feed(feed_ref(feed))
+    f = library.resolve_feed(feed)
     # As the core reads them (untag_feed), matched as SQLite's NOCASE does: ASCII only.
     has = {t.encode().lower() for t in f.tags}
     for tag in tags:
@@ -276,7 +255,7 @@ def untag_cmd(state: State, feed: str, tags: tuple[str, ...]) -> None:
 @click.argument("title", required=False)
 def rename_cmd(state: State, feed: str, title: str | None) -> None:
     """Give FEED your own TITLE (no TITLE: back to the feed's own)."""
-    f = state.library.rename_feed(feed_ref(feed), check_title(title))
+    f = state.library.rename_feed(feed, check_title(title))
     click.echo(f"{f.id}: {f.display_title}")
 
 
@@ -332,7 +311,7 @@ def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool) ->
     Exits 0 when at least one feed was fetched (or there was nothing to fetch).
     """
     library = state.library
-    targets = library.refresh_targets([feed_ref(f) for f in feeds], due_only=due)
+    targets = library.refresh_targets(list(feeds), due_only=due)
     if not targets:
         click.echo("nothing to refresh" + ("" if library.feeds() else
                    ": no feeds yet (reader add URL, or reader import FILE.opml)"))

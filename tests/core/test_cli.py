@@ -319,8 +319,8 @@ HUGE = "99999999999999999999"
     (("rename", HUGE, "x"), f"no feed matches '{HUGE}'"),
     (("refresh", HUGE), f"no feed matches '{HUGE}'"),
     (("remove", "²"), "no feed matches '²'"),
-    (("list", f"feedid:{HUGE}"), "bad feed id in filter"),
-    (("filters", "save", "f", f"feedid:{HUGE}"), "bad feed id in filter"),
+    (("list", f"feedid:{HUGE}"), f"filter term 'feedid:{HUGE}': no feed has so large an id"),
+    (("filters", "save", "f", f"feedid:{HUGE}"), f"filter term 'feedid:{HUGE}': no feed has so large an id"),
 ])
 def test_numbers_past_sqlite_are_missing_not_a_crash(env, args, message):
     env("add", uri(env.feeds / "tech.xml"))
