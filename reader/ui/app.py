@@ -4,6 +4,7 @@ the database watcher and the one writer thread. The panes live in screens/main.p
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -11,8 +12,9 @@ from datetime import datetime
 from threading import Event
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
+from textual.keys import format_key
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -24,7 +26,7 @@ from reader.core.models import RefreshSummary
 from .screens.main import MainScreen
 
 # Imported where they are used, not before the first frame: the command palette's
-# providers, the help screen, webbrowser (links), the pickers and the welcome screen.
+# providers, the help screen, links, the pickers and the welcome screen.
 
 
 def _feed_commands():
@@ -37,13 +39,6 @@ def _saved_filter_commands():
     from .commands import SavedFilterCommands
 
     return SavedFilterCommands
-
-
-def open_in_browser(url: str) -> bool:
-    """links.open_in_browser (the app's default url_opener), imported on first use."""
-    from .links import open_in_browser as open_
-
-    return open_(url)
 
 
 POLL_SECONDS = 1.5  # how often to look for writes by another process
@@ -95,7 +90,8 @@ class ReaderApp(App[None]):
         self.background_refresh = background_refresh
         self.watch_db = watch_db
         self.tune_gc = tune_gc
-        self.url_opener: Callable[[str], bool] = open_in_browser
+        # None: $BROWSER or the system's browser (links.py); tests put a recorder here.
+        self.url_opener: Callable[[str], bool] | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-ui-write")
         self._cancel = Event()
         self._seen_version: int | None = None
@@ -170,6 +166,19 @@ class ReaderApp(App[None]):
 
     # -- keys --------------------------------------------------------------------------------
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C with no text selected to copy. Textual's own hint is markup (shown raw by
+        notify above) and names one key; this names every key that quits from here."""
+        keys = sorted(
+            {
+                key
+                for key, active in self.active_bindings.items()
+                if active.binding.action in ("quit", "app.quit")
+            },
+            key=lambda key: ("+" in key, key),
+        )
+        self.notify(f"Press {' or '.join(map(key_label, keys or ['ctrl+q']))} to quit")
+
     def apply_keymap(self, keys: dict[str, str]) -> None:
         if not keys:
             return  # (binding_ids imports every screen: not worth it at startup for nothing)
@@ -214,19 +223,35 @@ class ReaderApp(App[None]):
 
     def open_link(self, url: str) -> None:
         """The only way a feed's URL reaches a browser: http(s) only, no shell."""
-        from .links import has_graphical_browser, is_web_url
+        from . import links
 
-        if not is_web_url(url):
+        if not links.is_web_url(url):
             self.notify(
                 "Not opening that link: only http and https links open.", severity="warning"
             )
             return
-        if not has_graphical_browser() and self.url_opener is open_in_browser:
+        if self.url_opener is not None:
+            if not self.url_opener(url):
+                self.notify("Could not open the link.", severity="warning")
+        elif os.environ.get("BROWSER"):
+            # Maybe a text browser: it gets the terminal, the app waits, then redraws.
+            try:
+                error = links.run_browser(url, attached=self.suspend)
+            except SuspendNotSupported:
+                error = "This terminal can't be handed to $BROWSER here."
+            if error:
+                self.notify(error, severity="warning", timeout=8)
+        elif links.has_graphical_browser():
+            links.start_system_browser(url, on_error=self._warn_from_thread)
+        else:
             self.copy_to_clipboard(url)
             self.notify("No browser to open here; the link was copied instead.")
-            return
-        if not self.url_opener(url):
-            self.notify("Could not open the link.", severity="warning")
+
+    def _warn_from_thread(self, text: str) -> None:
+        try:
+            self.call_from_thread(self.notify, text, severity="warning")
+        except RuntimeError:
+            pass  # the app has gone
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -340,6 +365,15 @@ class ReaderApp(App[None]):
         self.main.load_counts()
         self.notify(f"Subscribed to {len(STARTER_FEEDS)} feeds; fetching them now.")
         self.start_refresh()
+
+
+def key_label(key: str) -> str:
+    """A bound key as the README writes it: "q", "Ctrl+Q", "?"."""
+    *modifiers, name = key.split("+")
+    name = format_key(name)
+    if modifiers and len(name) == 1:
+        name = name.upper()
+    return "+".join([*(m.capitalize() for m in modifiers), name])
 
 
 def binding_ids() -> set[str]:
