@@ -17,6 +17,7 @@ import click
 
 from . import __version__
 from .cli import State, _open_tui, fail, handle_errors
+from .core.errors import ReaderError
 from .core.sanitize import clean_line, clean_text
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -172,7 +173,12 @@ def check_length(what: str, text: str) -> None:
 def add_cmd(state: State, url: str, tags: tuple[str, ...], title: str | None) -> None:
     """Subscribe to a feed (or to the feed an HTML page links) and fetch it."""
     checked = check_tags(tags)
-    feed, new = state.library.add_feed(url, tags=checked, title=check_title(title))
+    library = state.library
+    try:
+        feed, new = library.add_feed(url, tags=checked, title=check_title(title))
+    except ReaderError:
+        library.store.discard_if_new()  # a first add that failed leaves no empty database
+        raise
     tag_text = f" [{', '.join(feed.tags)}]" if feed.tags else ""
     click.echo(f"added {feed.id}: {feed.display_title}{tag_text} ({plural(new, 'article')})"
                f" {feed.url}")

@@ -224,7 +224,10 @@ class Store:
         self._local = threading.local()
         self._shared: sqlite3.Connection | None = None
         self._lock = threading.RLock()
-        if self.path != ":memory:" and not create and not Path(self.path).exists():
+        # Whether this opening makes the database (a caller whose first write fails can
+        # take away what it made: discard_if_new).
+        self.created = self.path != ":memory:" and not Path(self.path).exists()
+        if self.created and not create:
             raise StorageError(
                 f"no database at {self.path} (`reader add URL` or `reader import FILE` makes one)"
             )
@@ -287,6 +290,15 @@ class Store:
         if conn is None:
             conn = self._local.conn = self._connect()
         return conn
+
+    def discard_if_new(self) -> None:
+        """Close, and delete the database when this Store made it and nothing is in it yet:
+        a first `reader add` that fails leaves no empty database behind."""
+        if not self.created or self.conn.execute("SELECT 1 FROM feeds LIMIT 1").fetchone():
+            return
+        self.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(self.path + suffix).unlink(missing_ok=True)
 
     def close(self) -> None:
         """Close this thread's connection, having moved what the write-ahead log holds into

@@ -284,6 +284,19 @@ def test_commands_that_add_make_the_database(tmp_path):
     make_db(tmp_path / "other.db")
 
 
+def test_a_first_add_that_fails_leaves_no_database(tmp_path):
+    """The database `add` made for a feed it could not subscribe to goes again; one that
+    was there stays, untouched."""
+    db = tmp_path / "x.db"
+    r = CliRunner().invoke(main, ["--db", str(db), "add", "http://127.0.0.1:9/feed.xml"])
+    assert r.exit_code == 1 and "cannot subscribe" in r.output
+    assert list(tmp_path.iterdir()) == []
+    make_db(db)
+    before = db.read_bytes()
+    r = CliRunner().invoke(main, ["--db", str(db), "add", "http://127.0.0.1:9/feed.xml"])
+    assert r.exit_code == 1 and db.exists() and db.read_bytes() == before
+
+
 def test_export_to_a_wrong_database_keeps_the_file(tmp_path):
     backup = tmp_path / "backup.opml"
     backup.write_text("my good backup")
