@@ -288,8 +288,8 @@ class Library:
     def refresh_targets(self, refs: Sequence[str | int] | None = None, *,
                         due_only: bool = False) -> list[Feed]:
         """The feeds a refresh of `refs` would fetch (see refresh)."""
-        if refs:
-            return [self.resolve_feed(r) for r in refs]
+        if refs:  # each feed once, however many ways it was named
+            return list({f.id: f for f in map(self.resolve_feed, refs)}.values())
         if due_only:
             return self.due_feeds()
         return [f for f in self.store.feeds(with_counts=False) if not f.gone]
