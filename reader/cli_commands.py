@@ -188,8 +188,9 @@ def add_cmd(state: State, url: str, tags: tuple[str, ...], title: str | None) ->
 @click.argument("feed")
 def remove_cmd(state: State, feed: str) -> None:
     """Unsubscribe from FEED and delete its articles."""
-    removed = state.library.remove_feed(feed)
-    click.echo(f"removed {removed.id}: {removed.display_title}")
+    removed, moved = state.library.remove_feed(feed)
+    kept = f" ({plural(moved, 'article')} kept: another feed carries them)" if moved else ""
+    click.echo(f"removed {removed.id}: {removed.display_title}{kept}")
 
 
 def _iso(dt: datetime | None) -> str | None:

@@ -241,10 +241,11 @@ class Library:
                                       user_title=clean_line(user_title) or None)
         return self.store.feed(feed_id), True
 
-    def remove_feed(self, ref: str | int) -> Feed:
+    def remove_feed(self, ref: str | int) -> tuple[Feed, int]:
+        """Unsubscribe; returns the feed and how many of its articles moved to another feed
+        that carries them too (Store.remove_feed)."""
         feed = self.resolve_feed(ref)
-        self.store.remove_feed(feed.id)
-        return feed
+        return feed, self.store.remove_feed(feed.id)
 
     def tag_feed(self, ref: str | int, tags: Iterable[str]) -> Feed:
         feed = self.resolve_feed(ref)

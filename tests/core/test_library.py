@@ -241,7 +241,8 @@ def test_removing_a_feed_keeps_the_articles_another_feed_carries(lib, feed_serve
     two = next(i for i in lib.article_ids() if lib.article(i).title == "two")
     lib.set_starred([two], True)
     lib.set_read([two], True)
-    lib.remove_feed(first.id)
+    removed, moved = lib.remove_feed(first.id)
+    assert (removed.id, moved) == (first.id, 3)
     assert sorted(titles(lib)) == ["one", "three", "two"]
     assert {lib.article(i).feed_id for i in lib.article_ids()} == {second.id}
     moved = lib.article(two)
