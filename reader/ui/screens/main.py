@@ -61,7 +61,12 @@ class FilterBox(Input):
     MainScreen.close_filter): closed at once, its frame (a layout pass, the focus moving)
     went before the rows and delayed them by a frame or more. Keys typed meanwhile are
     held and go to the list once it has the focus (j right after Enter moves in the
-    results), as do keys already on their way to the box when it closed."""
+    results), as do keys already on their way to the box when it closed.
+
+    It opens with the view's filter in it and the cursor at its end, nothing selected:
+    typing refines the filter (as elfeed's live filter does). Escape cancels the edit."""
+
+    KEY_HINTS = (("enter", "Enter", "apply"), ("escape", "Esc", "cancel"))  # (KeyHints)
 
     async def _on_key(self, event: events.Key) -> None:
         screen = self.screen
@@ -128,7 +133,9 @@ class MainScreen(Views, Navigation, Screen):
         Binding("shift+tab", "prev_pane", "Previous pane", id="prev_pane", show=False),
         Binding("h,left", "pane_left", "Pane left", id="pane_left", show=False),
         Binding("l,right", "pane_right", "Pane right", id="pane_right", show=False),
-        Binding("escape", "close_article", "Close article", id="close_article", show=False),
+        Binding(
+            "escape", "close_article", "Close article or sidebar", id="close_article", show=False
+        ),
     ]
 
     def __init__(self) -> None:
@@ -165,6 +172,10 @@ class MainScreen(Views, Navigation, Screen):
         self._pressed_again: list[events.Key] = []  # ... on their way (takes_key)
         self._frames_held = None  # App.batch_update() from Enter to the rows (submit_filter)
         self._hold_timer = None  # ... or from a sidebar move to them, at most SWITCH_WAIT
+        # What / was pressed on, for Escape to bring back: (filter, label, sidebar row and
+        # the place of its item, the focused widget)
+        self._before_filter: tuple | None = None
+        self._focus_after_filter = None  # where the focus goes as the box closes (None: list)
 
     @property
     def library(self):
@@ -177,7 +188,11 @@ class MainScreen(Views, Navigation, Screen):
         # moves nothing else, and as the first widget (the compositor orders widgets
         # counting from the last) it changes no other's order either: only its line is
         # drawn again. Anywhere else, every close redrew the whole screen (15-90 ms).
-        yield FilterBox(id="filter", placeholder="filter: +tag feed:name is:unread @7d words")
+        yield FilterBox(
+            id="filter",
+            placeholder="filter: +tag feed:name is:unread @7d words",
+            select_on_focus=False,
+        )
         yield Static(id="header", markup=False)
         with Panes(id="panes"):
             yield Sidebar(on_move=self._sidebar_moving, id="sidebar")
@@ -250,7 +265,8 @@ class MainScreen(Views, Navigation, Screen):
         if self.filter_text and not shown and not self.filter_text.startswith("feedid:"):
             parts.append((f"  [{self.filter_text}]", "dim"))
         if self.view_count is not None:
-            parts.append(f"  {self.view_count:,} articles, {self.view_unread or 0:,} unread")
+            noun = "article" if self.view_count == 1 else "articles"
+            parts.append(f"  {self.view_count:,} {noun}, {self.view_unread or 0:,} unread")
         if self.totals:
             parts.append((f"  │ all: {self.totals.get('unread', 0):,} unread", "dim"))
         # One line, full width: its size never changes, so no layout pass (a full repaint).
@@ -259,6 +275,8 @@ class MainScreen(Views, Navigation, Screen):
     @on(Sidebar.Selected)
     def _sidebar_selected(self, event: Sidebar.Selected) -> None:
         item = event.item
+        if self.sidebar.pending is item:
+            self.sidebar.pending = None
         label = f"Feed: {item.label}" if item.kind == "feed" else item.label
         if self._switch_timer is not None:
             self._switch_timer.stop()
@@ -267,8 +285,7 @@ class MainScreen(Views, Navigation, Screen):
         rushing = now - self._last_switch < SWITCH_COALESCE
         self._last_switch = now
         if event.focus or not rushing:
-            if item.filter != self.filter_text:
-                self.apply_filter(item.filter, label)
+            self._switch_now(item.filter, label)
         else:
             # j held down in the sidebar: show where it stops, not every item on the way.
             self._switch_timer = self.set_timer(
@@ -294,6 +311,9 @@ class MainScreen(Views, Navigation, Screen):
         self._switch_timer = None
         if text != self.filter_text:
             self.apply_filter(text, label)
+        elif label != self.view_label:  # another item with the same filter (a saved one)
+            self.view_label = label
+            self.update_header()
 
     @property
     def switch_pending(self) -> bool:
@@ -305,7 +325,8 @@ class MainScreen(Views, Navigation, Screen):
         self.confirm_delete_filter(event.item.name)
 
     def confirm_delete_filter(self, name: str) -> None:
-        """Ask, then delete the saved filter `name` (the view it shows stays on screen)."""
+        """Ask, then delete the saved filter `name`. When it is the view shown, All is
+        shown instead, the sidebar's cursor on it: the cursor stays on what names the view."""
         from .pickers import Confirm
 
         query = self.library.saved_filters().get(name)
@@ -315,9 +336,8 @@ class MainScreen(Views, Navigation, Screen):
         shown = clean_line(name)
 
         def deleted(_found: bool) -> None:
-            if self.view_label == shown:  # still showing it: now an unnamed filter
-                self.view_label = f"Filter: {self.filter_text}"
-                self.update_header()
+            if self.view_label == shown and self.filter_text == query:
+                self.apply_filter("", "All")
             self.notify(f"Deleted the saved filter “{shown}”")
 
         def answered(yes: bool | None) -> None:
@@ -349,7 +369,6 @@ class MainScreen(Views, Navigation, Screen):
                 self.app.main_ready(True)
 
     def go_to_feed(self, feed_id: int) -> None:
-        self.sidebar.select_filter(f"feedid:{feed_id}")
         self.apply_filter(f"feedid:{feed_id}")
         self.focus_pane("headlines")
 
@@ -364,6 +383,15 @@ class MainScreen(Views, Navigation, Screen):
 
     def action_edit_filter(self) -> None:
         box = self.query_one("#filter", Input)
+        if not box.visible:
+            sidebar = self.sidebar
+            self._before_filter = (
+                self.filter_text,
+                self.view_label,
+                sidebar.cursor,
+                sidebar.place(sidebar.cursor),
+                self.focused,
+            )
         # The box's own display, not a class on a container: that restyles everything in
         # it (the list too: 20-40 ms of a search's first frame at 100k articles).
         box.visible = True
@@ -424,15 +452,22 @@ class MainScreen(Views, Navigation, Screen):
             self._close_timer.stop()
             self._close_timer = None
         self._draw_again()
-        self.query_one("#filter", Input).visible = False
+        self._hide_box()
         if not focus:
             self._hand_over(focus=False)
         elif not self._handing_over:
             self._handing_over = True  # keys are held until the focus has moved
-            self.headlines.focus_coming = True
+            if self._focus_after_filter is None:
+                self.headlines.focus_coming = True
             # Not at once after the frame either: its text is still on its way to the
             # terminal (the thread that writes it needs the GIL).
             self.call_after_refresh(self.set_timer, HAND_OVER_DELAY, self._hand_over)
+
+    def _hide_box(self) -> None:
+        self.query_one("#filter", Input).visible = False
+        # The header under it is drawn again: hiding the box alone left it on screen when
+        # nothing else around changed (Escape with the focus going back to the sidebar).
+        self.query_one("#header").refresh()
 
     def _hold_frames(self, most: float | None = None) -> None:
         """Draw nothing until the view's first rows are in (rows_shown), or for `most`
@@ -455,8 +490,13 @@ class MainScreen(Views, Navigation, Screen):
     def _hand_over(self, focus: bool = True) -> None:
         self._handing_over = False
         box = self.query_one("#filter", Input)
+        target, self._focus_after_filter = self._focus_after_filter, None
         if focus and self.focused is box and not box.visible:  # (not opened again since)
-            self.set_focus(self.headlines)
+            if target is None or not target.is_attached or not target.display:
+                target = self.headlines
+            self.set_focus(target)
+            if target is not self.headlines:
+                self.headlines.focus_coming = False
         else:
             self.headlines.focus_coming = False
             self.headlines.refresh_row(self.headlines.cursor)
@@ -514,14 +554,25 @@ class MainScreen(Views, Navigation, Screen):
         self.stop_reading()
 
     def cancel_filter(self) -> None:
-        """Escape in the filter box: empty it, show All, close it."""
+        """Escape in the filter box: cancel the edit. The view shown when / was pressed
+        comes back (the box filters as it is typed in), the sidebar's cursor and the focus
+        too. (To clear the filter: All in the sidebar, or an empty box and Enter.)"""
         if self._filter_timer is not None:
             self._filter_timer.stop()
-        self.query_one("#filter", Input).value = ""
-        if self.filter_text:
-            self.apply_filter("", "All")
+            self._filter_timer = None
         self.show_filter_error(None)
-        self.sidebar.select_filter("")
+        before, self._before_filter = self._before_filter, None
+        if before is not None:
+            text, label, row, place, focused = before
+            if text != self.filter_text:
+                self.apply_filter(text, label)
+            elif label != self.view_label:
+                self.view_label = label
+                self.update_header()
+            if place is not None and self.sidebar.place(row) == place:
+                self.sidebar.select_row(row)
+            if focused is not None and focused is not self.query_one("#filter"):
+                self._focus_after_filter = focused
         self.close_filter()
 
     def action_pick_tag(self) -> None:
@@ -541,26 +592,68 @@ class MainScreen(Views, Navigation, Screen):
         self.app.push_screen(TagPicker(tags), chosen)
 
     def action_save_filter(self) -> None:
-        from .pickers import NamePrompt
+        """S (or Ctrl+S): save the view's filter under a name. In the filter box, Ctrl+S
+        saves what the box holds: it is applied and the box closes, as with Enter (a bad
+        filter is refused with its error), then the name is asked for."""
+        from .pickers import Confirm, NamePrompt
 
-        text = self.filter_text
-        if not text:
+        box = self.query_one("#filter", Input)
+        text = box.value if self.focused is box else self.filter_text
+        if not text.strip():
             self.notify("Type a filter first (/), then save it.", severity="warning")
             return
-
-        def named(name: str | None) -> None:
-            if not name:
+        if self.focused is box:
+            if self._filter_timer is not None:
+                self._filter_timer.stop()
+                self._filter_timer = None
+            if not self._filter_typed(text):
+                self.notify(
+                    "Not saved: the filter has an error (see above the list).", severity="error"
+                )
                 return
+            self._before_filter = None
+            self._hide_box()
+            self.set_focus(self.headlines)
+
+        def save(name: str) -> None:
             try:
                 self.library.save_filter(name, text)
             except ReaderError as exc:
                 self.notify(str(exc), severity="error")
                 return
-            self.view_label = name
-            self.notify(f"Saved filter “{name}”")
-            self.load_counts()
+            if self.filter_text == text:
+                self.view_label = clean_line(name)
+                self.update_header()
+            self.notify(f"Saved filter “{clean_line(name)}”")
+            self.load_counts()  # the sidebar's cursor goes to it (show_in_sidebar)
 
-        self.app.push_screen(NamePrompt("Save this filter as", text), named)
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            old = self.library.saved_filters().get(clean_line(name))
+            if old is None or old == text:
+                save(name)
+                return
+            self.app.push_screen(
+                Confirm(
+                    f"Replace the saved filter “{clean_line(name)}”?",
+                    f"It shows: {clean_line(old)}\nIt will show: {clean_line(text)}",
+                    yes="Replace",
+                ),
+                lambda yes: save(name) if yes else None,
+            )
+
+        self.app.push_screen(NamePrompt("Save this filter as", self.describe_filter(text)), named)
+
+    def describe_filter(self, text: str) -> str:
+        """The filter as the user may read it: a feed's view (feedid:N, which a rename of
+        the feed does not break, unlike feed:"Title") says which feed it is."""
+        shown = clean_line(text)
+        feeds = {item.filter: item.label for item in self.sidebar.feed_items()}
+        if text in feeds:
+            return f"The feed “{feeds[text]}” ({shown}: its id, which a rename keeps)"
+        named = [f"{term}: the feed “{feeds[term]}”" for term in text.split() if term in feeds]
+        return shown + ("  (" + "; ".join(named) + ")" if named else "")
 
     # -- articles ----------------------------------------------------------------------------
 
@@ -594,18 +687,27 @@ class MainScreen(Views, Navigation, Screen):
 
     @on(ArticleView.Closed)
     def action_close_article(self) -> None:
-        """Esc/q in the article, or Esc in the list: the list gets the article's room back."""
+        """Esc/q in the article, or Esc in the list: the list gets the article's room back.
+        Esc in the sidebar shown over the list (narrow terminals) closes the sidebar."""
+        if self._sidebar_over_list():
+            self.focus_pane("headlines")
+            return
         self.opened_id = None
         self.remove_class("has-article")
         self.focus_pane("headlines")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_article":
+            if self._sidebar_over_list():
+                return True
             return self.opened_id is not None and self.focused is not self.query_one("#filter")
         if action in ("edit_filter", "pick_tag"):
             # Priority bindings: in the box itself these keys are text (feed:example.com/blog)
             return self.focused is not self.query_one("#filter")
         return True
+
+    def _sidebar_over_list(self) -> bool:
+        return self.narrow and self.has_class("show-sidebar") and self.focused is self.sidebar
 
     @on(LinkChosen)
     def _link_chosen(self, event: LinkChosen) -> None:
@@ -618,8 +720,28 @@ class MainScreen(Views, Navigation, Screen):
         return self.headlines.selected_id
 
     def set_read(self, ids: list[int], read: bool) -> None:
+        self._count_read(ids, read)
         self.headlines.set_flags(ids, read=read)
         self.app.write_db(self.library.set_read, ids, read)
+
+    def _count_read(self, ids: list[int], read: bool) -> None:
+        """The header's unread count follows the rows shown as they are marked (see
+        Views.load_counts)."""
+        if self.view_unread is None:
+            return  # (the view's count is still being read)
+        hl = self.headlines
+        delta = 0
+        for aid in ids:
+            h = hl.cached(aid)
+            if (
+                h is not None
+                and h.read != read
+                and (aid == hl.selected_id or hl.find_row(aid) is not None)
+            ):
+                delta += -1 if read else 1
+        if delta:
+            self.view_unread = max(0, self.view_unread + delta)
+            self.update_header()
 
     def action_toggle_read(self) -> None:
         aid = self.current_id()

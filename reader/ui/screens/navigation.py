@@ -62,18 +62,22 @@ class Navigation:
         self.notify("No more unread articles")
 
     def _next_feed(self, step: int) -> bool:
-        """n/N at the end of a feed: go on in the next (previous) feed that has unread articles."""
-        feeds = self.sidebar.feed_items()
-        order = list(dict.fromkeys(i.filter for i in feeds))
-        counts = {i.filter: i.count or 0 for i in feeds}
-        if self.filter_text not in order:
-            return False
-        here = order.index(self.filter_text)
-        others = order[here + 1 :] if step > 0 else list(reversed(order[:here]))
-        for f in others:
-            if counts[f] > 0:
-                self.sidebar.select_filter(f)
-                self.apply_filter(f)
+        """n/N at the end of a feed: go on in the next (previous) feed down (up) the sidebar
+        that has unread articles, from where the view is in it (the sidebar's cursor: a
+        feed under two tags is listed twice). It stops at the last (first) feed."""
+        sidebar = self.sidebar
+        items = sidebar.items
+        here = sidebar.cursor
+        if not (0 <= here < len(items) and items[here].filter == self.filter_text):
+            here = next((i for i, it in enumerate(items) if it.filter == self.filter_text), None)
+            if here is None:
+                return False
+        rows = range(here + 1, len(items)) if step > 0 else range(here - 1, -1, -1)
+        for row in rows:
+            item = items[row]
+            if item.kind == "feed" and item.filter != self.filter_text and (item.count or 0) > 0:
+                sidebar.select_row(row)
+                self.apply_filter(item.filter)
                 self.pending_unread = step  # acted on when the feed's ids are in
                 self.pending_unread_from = None
                 return True

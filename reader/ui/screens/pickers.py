@@ -11,6 +11,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+MAX_LIST_ROWS = 20  # the tag picker's list, with its border
+# The dialog's rows besides the list (reader.tcss): its border and padding (4), the title
+# and its margin (2), the text box (3). The dialog takes at most 90% of the screen.
+DIALOG_ROWS = 9
+
 
 class TypeAhead:
     """For a dialog with a text box: the keys typed in one go with the key that opened it
@@ -62,6 +67,17 @@ class TagPicker(TypeAhead, ModalScreen[str | None]):
     def on_mount(self) -> None:
         if self.tags:
             self.query_one("#tag-none").display = False
+            self.fit_list(self.app.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.tags:
+            self.fit_list(event.size.height)
+
+    def fit_list(self, height: int) -> None:
+        """The list as tall as the screen lets the dialog be: it scrolls to keep the
+        highlighted row in sight (left to grow, it went off the screen's bottom)."""
+        rows = max(3, min(MAX_LIST_ROWS, int(height * 0.9) - DIALOG_ROWS))
+        self.query_one("#tag-options", OptionList).styles.max_height = rows
 
     def _options(self) -> list[Option]:
         return [

@@ -42,7 +42,7 @@ SCREEN_MARGIN = 14  # rows past the list's height in a new view's first screenfu
 
 class Views:
     """Needs (on MainScreen): app, library, headlines, sidebar, update_header,
-    show_filter_error, goto_unread, rows_shown and the view state set in
+    show_filter_error, goto_unread, rows_shown, switch_pending and the view state set in
     MainScreen.__init__."""
 
     def apply_filter(self, text: str, label: str | None = None, *, now: bool = False) -> bool:
@@ -60,6 +60,7 @@ class Views:
         self.filter_text, self.query_obj = text, query
         self.view_label = label or self.label_for(text)
         self.sidebar.set_active(text)
+        self.show_in_sidebar()
         self.generation += 1
         self._reloading, self._reload_pending = None, False  # this one reads fresh data
         self.view_count = self.view_unread = None
@@ -113,6 +114,23 @@ class Views:
         if self._first_reader is not None:
             self._first_reader.shutdown(wait=False, cancel_futures=True)
 
+    def show_in_sidebar(self) -> None:
+        """Put the sidebar's cursor on the item that names the view shown, if one does (a
+        filter typed at / may match none: the cursor stays). Not while the cursor is ahead
+        of the view (a move whose view is still to come)."""
+        sidebar = self.sidebar
+        if sidebar.pending is not None or self.switch_pending:
+            return
+        item = sidebar.current
+        label = (
+            self.view_label.removeprefix("Feed: ")
+            if self.view_label.startswith("Feed: ")
+            else self.view_label
+        )
+        if item is not None and item.filter == self.filter_text and item.label == label:
+            return  # the usual case (a sidebar move): nothing to look for
+        sidebar.select_filter(self.filter_text, label)
+
     def label_for(self, text: str, items: list[Item] | None = None) -> str:
         for item in self.sidebar.items if items is None else items:
             if item.selectable and item.filter == text:
@@ -140,7 +158,7 @@ class Views:
         hl = self.headlines
         anchor = (hl.selected_id, hl.cursor, hl.cursor - int(hl.scroll_y))
         self._reloading = self.load_view(self.generation, self.query_obj, fresh=True, anchor=anchor)
-        self.load_counts(view=False)
+        self.load_counts()
 
     def view_worker_done(self, worker: Worker) -> None:
         """A view's reader finished (or failed): a reload asked for meanwhile goes now."""
@@ -251,9 +269,14 @@ class Views:
     # -- counts ------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
-    def load_counts(self, view: bool = True) -> None:
-        """The sidebar's counts and the totals; the view's unread count too when `view`
-        (a reload's load_view counts it already)."""
+    def load_counts(self, view: bool = False) -> None:
+        """The sidebar's counts and the totals; the view's unread count too when `view`.
+
+        Not by default: the header counts the rows the list shows, and load_view counts
+        them as it reads them. After a write of our own (the usual caller) the list keeps
+        its rows, though the view may no longer hold them (unstarred in Starred, read in
+        Unread): the view's count read again then missed the unread rows still shown, so
+        MainScreen.set_read keeps the count instead."""
         worker = get_current_worker()
         query, generation = self.query_obj, self.generation
         feeds = self.library.feeds()
@@ -292,7 +315,7 @@ class Views:
     ) -> None:
         # In a frame of its own: a reload's rows and counts arrive together, and drawing a
         # new screenful of both lists at once was the longest stall of a refresh.
-        self.call_after_refresh(self.sidebar.set_items, items)
+        self.call_after_refresh(self._items_in, items)
         self.totals = totals
         if view_unread is not None and self.view_count is not None:
             self.view_unread = view_unread
@@ -307,6 +330,10 @@ class Views:
         if not self.started:
             self.started = True
             self.app.main_ready(has_feeds)
+
+    def _items_in(self, items: list[Item]) -> None:
+        self.sidebar.set_items(items)
+        self.show_in_sidebar()
 
     def update_empty_text(self) -> None:
         """What the list says when the view is empty."""

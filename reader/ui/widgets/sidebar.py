@@ -155,6 +155,8 @@ class Sidebar(LineList):
         self.on_move = on_move
         self.items: list[Item] = []
         self.active_filter: str | None = ""
+        # Chosen, its Selected not handled yet (the screen clears it): the cursor is ahead
+        self.pending: Item | None = None
         self._thumb_key: tuple = ()
         self._thumb = (0, 0)  # screen lines start..end of the scroll thumb
 
@@ -170,16 +172,21 @@ class Sidebar(LineList):
         return self.items[row].selectable
 
     def set_items(self, items: list[Item]) -> None:
-        """New items (counts changed); the cursor stays on the same filter when it can."""
+        """New items (counts changed); the cursor stays on the same item when it can: a
+        feed under two tags is two items, and the one under the same tag is kept."""
         old = self.current
+        old_place = self.place(self.cursor)
         was_saved = self._on_saved(self.cursor)
         self.items = items
         row = 0
         if old is not None:
-            for i, item in enumerate(items):
-                if item.kind == old.kind and item.filter == old.filter:
-                    row = i
-                    break
+            same = [
+                i
+                for i, item in enumerate(items)
+                if item.kind == old.kind and item.filter == old.filter
+            ]
+            if same:
+                row = next((i for i in same if self.place(i) == old_place), same[0])
             else:
                 # Gone (a deleted saved filter, an unsubscribed feed): stay near, on an item.
                 row = min(self.cursor, max(0, len(items) - 1))
@@ -192,6 +199,20 @@ class Sidebar(LineList):
         if was_saved != self._on_saved(row):
             self.refresh_bindings()
 
+    def place(self, row: int) -> tuple[str, str] | None:
+        """Where item `row` is: its own kind and filter, and the tag or section it is under
+        (a feed under two tags is in two places)."""
+        if not 0 <= row < len(self.items):
+            return None
+        item = self.items[row]
+        parent = ""
+        if item.depth:
+            for above in reversed(self.items[:row]):
+                if not above.depth:
+                    parent = f"{above.kind}:{above.filter or above.label}"
+                    break
+        return (f"{item.kind}:{item.filter}", parent)
+
     def set_active(self, filter_text: str) -> None:
         """Mark the item whose filter is the one shown (none when the user typed another)."""
         if filter_text != self.active_filter:
@@ -202,16 +223,29 @@ class Sidebar(LineList):
                 if item.filter in changed:
                     self.refresh_row(row)
 
-    def select_filter(self, filter_text: str) -> bool:
-        """Put the cursor on the item with this filter (without posting Selected)."""
-        for i, item in enumerate(self.items):
-            if item.selectable and item.filter == filter_text:
-                old, self.cursor = self.cursor, i
-                self.refresh_row(old)
-                self.refresh_row(i)
-                self.scroll_to_cursor()
-                return True
-        return False
+    def select_filter(self, filter_text: str, label: str | None = None) -> bool:
+        """Put the cursor on an item with this filter (without posting Selected), labelled
+        `label` when one is: the one it is on when it fits (a feed under two tags is two
+        items), else the first."""
+        rows = [
+            i for i, item in enumerate(self.items) if item.selectable and item.filter == filter_text
+        ]
+        if not rows:
+            return False
+        rows = [i for i in rows if self.items[i].label == label] or rows
+        if self.cursor not in rows:
+            self.select_row(rows[0])
+        return True
+
+    def select_row(self, row: int) -> None:
+        """Put the cursor on `row` (without posting Selected)."""
+        if 0 <= row < len(self.items) and row != self.cursor:
+            old, self.cursor = self.cursor, row
+            self.refresh_row(old)
+            self.refresh_row(row)
+            self.scroll_to_cursor()
+            if self._on_saved(old) != self._on_saved(row):
+                self.refresh_bindings()  # `d` is offered on saved filters only
 
     def _on_thumb(self, y: int) -> bool:
         """Whether screen line `y` is part of the scroll thumb drawn on the right edge."""
@@ -257,7 +291,7 @@ class Sidebar(LineList):
         if item.kind == "section":
             label = fit(" " + item.label, width)
             return Strip([Segment(label, base + st("sidebar--section")), edge], width + 1)
-        count = "" if not item.count else str(item.count)
+        count = "" if not item.count else f"{item.count:,}"
         mark = item.mark
         right = (f"{mark} " if mark else "") + count
         indent = "  " * item.depth + " "
@@ -311,6 +345,7 @@ class Sidebar(LineList):
     def _choose(self, focus: bool) -> None:
         item = self.current
         if item is not None and item.selectable:
+            self.pending = item
             self.post_message(self.Selected(item, focus=focus))
 
     def action_choose(self) -> None:

@@ -1,0 +1,174 @@
+"""The filter box (/): it refines the view's filter, Escape cancels the edit, Ctrl+S saves
+what it holds; saving a view under a name, and its footer."""
+
+from __future__ import annotations
+
+from reader.ui.screens.pickers import Confirm, NamePrompt
+from reader.ui.widgets.headline_list import HeadlineList
+from reader.ui.widgets.sidebar import Sidebar
+
+from .conftest import quiet_app, settle, wait_until
+
+WIDE = (120, 30)
+
+
+def row_of(app, label: str, nth: int = 0) -> int:
+    rows = [n for n, i in enumerate(app.main.sidebar.items) if i.label == label]
+    return rows[nth]
+
+
+async def show_row(pilot, app, row: int) -> None:
+    """Move the sidebar's cursor onto `row` (its view shows), the sidebar focused."""
+    await pilot.press("h")
+    app.main.sidebar.move_cursor(row)
+    await settle(pilot, app)
+
+
+def footer(app) -> str:
+    return str(app.main.query_one("#keys").render())
+
+
+async def test_the_box_opens_with_the_filter_to_refine(library):
+    """As elfeed's live filter: the view's filter is in the box, nothing selected, the
+    cursor at its end; typing adds to it (it replaced it all before)."""
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        await show_row(pilot, app, row_of(app, "tech"))
+        assert app.main.filter_text == "+tech"
+        await pilot.press("slash")
+        await pilot.pause()
+        box = app.main.query_one("#filter")
+        assert box.value == "+tech" and box.selection.is_empty
+        assert box.cursor_position == len("+tech")
+        await pilot.press(*" is:unread")
+        await wait_until(pilot, app, lambda: app.main.filter_text == "+tech is:unread")
+        assert box.value == "+tech is:unread"
+        assert "Enter apply" in footer(app) and "Esc cancel" in footer(app)
+        assert "Quit" not in footer(app)
+
+
+async def test_escape_brings_back_the_view_the_sidebar_cursor_and_the_focus(library):
+    """Escape cancels the edit: the view shown when / was pressed comes back (the box had
+    filtered as it was typed in), the sidebar's cursor and the focus too. Escape with
+    nothing typed changes nothing (it showed All before)."""
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main, sidebar = app.main, app.main.sidebar
+        await show_row(pilot, app, row_of(app, "news"))
+        await pilot.press("slash", "escape")
+        await settle(pilot, app)
+        assert main.filter_text == "+news" and main.view_label == "news"
+        assert isinstance(app.focused, Sidebar) and sidebar.current.label == "news"
+        assert not main.query_one("#filter").visible
+        # World Daily is under news and under world: the cursor on the second one
+        second = row_of(app, "World Daily", 1)
+        await show_row(pilot, app, second)
+        await pilot.press("slash")
+        main.query_one("#filter").value = "+tech"  # typed: the view follows, the cursor too
+        await wait_until(pilot, app, lambda: main.filter_text == "+tech")
+        assert sidebar.current.label == "tech"
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert main.filter_text.startswith("feedid:") and main.view_label == "Feed: World Daily"
+        assert sidebar.cursor == second and isinstance(app.focused, Sidebar)
+        assert len(main.headlines.ids) == 5
+        # from the list, the focus goes back to the list
+        await pilot.press("l", "slash")
+        await pilot.press(*"zzz")
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert isinstance(app.focused, HeadlineList) and len(main.headlines.ids) == 5
+
+
+async def test_an_empty_box_and_enter_show_all(library):
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        await show_row(pilot, app, row_of(app, "tech"))
+        await pilot.press("slash")
+        app.main.query_one("#filter").value = ""
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.main.filter_text == "" and app.main.view_label == "All"
+        assert app.main.sidebar.current.label == "All"
+        assert isinstance(app.focused, HeadlineList)
+
+
+async def test_ctrl_s_in_the_box_saves_what_it_holds(library):
+    """Ctrl+S in the box saves its text, even typed just now (before the live filter has
+    applied it): not the view shown before. A bad filter is refused with its error."""
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main = app.main
+        box = main.query_one("#filter")
+        await pilot.press("slash")
+        box.value = "is:nonsense"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is main and box.visible  # refused: the box stays, with the error
+        assert main.query_one("#filter-error").display
+        assert "is:nonsense" in str(main.query_one("#filter-error").render())
+        box.value = "+world is:unread"
+        await pilot.press("ctrl+s")  # at once: the live filter has not applied it yet
+        await pilot.pause()
+        assert isinstance(app.screen, NamePrompt)
+        assert "+world is:unread" in str(app.screen.query_one(".dialog-detail").render())
+        await pilot.press(*"World unread", "enter")
+        await settle(pilot, app)
+        assert library.saved_filters() == {"World unread": "+world is:unread"}
+        # the box closed on the saved view, named, its item under the sidebar's cursor
+        assert not box.visible and isinstance(app.focused, HeadlineList)
+        assert main.filter_text == "+world is:unread" and main.view_label == "World unread"
+        assert main.sidebar.current.label == "World unread"
+
+
+async def test_saving_moves_the_sidebar_cursor_and_asks_before_replacing(library):
+    """S names the view: the header and the sidebar's cursor go to the saved filter. A
+    name already saved is replaced only once the user says so."""
+    library.save_filter("Mine", "is:starred")
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main = app.main
+        await show_row(pilot, app, row_of(app, "tech"))
+        await pilot.press("l", "S")
+        await pilot.pause()
+        await pilot.press(*"Tech view", "enter")
+        await settle(pilot, app)
+        assert main.view_label == "Tech view" and main.sidebar.current.label == "Tech view"
+        # an existing name: asked, and no keeps the old one
+        await pilot.press("S")
+        await pilot.pause()
+        await pilot.press(*"Mine", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        assert "Quit" not in footer(app) and "Yes" in footer(app)  # the dialog's keys
+        await pilot.press("n")
+        await settle(pilot, app)
+        assert library.saved_filters()["Mine"] == "is:starred"
+        assert main.view_label == "Tech view"
+        await pilot.press("S")
+        await pilot.pause()
+        await pilot.press(*"Mine", "enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot, app)
+        assert library.saved_filters()["Mine"] == "+tech"
+        assert main.view_label == "Mine" and main.sidebar.current.label == "Mine"
+        assert "Quit" in footer(app)  # the dialog has gone: the screen's keys again
+
+
+async def test_saving_a_feed_view_says_which_feed(library):
+    """A feed's view is feedid:N (a rename keeps it): the dialog names the feed."""
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        await show_row(pilot, app, row_of(app, "Tech Weekly"))
+        await pilot.press("l", "S")
+        await pilot.pause()
+        assert isinstance(app.screen, NamePrompt)
+        detail = str(app.screen.query_one(".dialog-detail").render())
+        assert "Tech Weekly" in detail and app.main.filter_text in detail

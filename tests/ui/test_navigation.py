@@ -1,0 +1,158 @@
+"""Getting around: n across feeds in sidebar order, the narrow sidebar, the tag picker on
+a short terminal, and what the header and the sidebar count."""
+
+from __future__ import annotations
+
+from reader.ui.screens.pickers import TagPicker
+from reader.ui.widgets.headline_list import HeadlineList
+from reader.ui.widgets.sidebar import Sidebar, build_items
+
+from .conftest import add_feed, entry, quiet_app, settle
+
+WIDE = (120, 30)
+
+
+def rows_of(app, label: str) -> list[int]:
+    return [n for n, i in enumerate(app.main.sidebar.items) if i.label == label]
+
+
+async def show_row(pilot, app, row: int) -> None:
+    await pilot.press("h")
+    app.main.sidebar.move_cursor(row)
+    await settle(pilot, app)
+
+
+async def test_next_unread_goes_on_below_the_sidebar_cursor(library):
+    """World Daily is under news and under world. From the one under world, n at the end
+    goes on below it (to the untagged feed), not below its first place (Tech Weekly);
+    the counts read again after A leave the cursor under world."""
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main, sidebar = app.main, app.main.sidebar
+        under_world = rows_of(app, "World Daily")[1]
+        await show_row(pilot, app, under_world)
+        await pilot.press("l", "A")
+        await settle(pilot, app)
+        assert main.view_unread == 0 and sidebar.cursor == under_world
+        await pilot.press("n")
+        await settle(pilot, app)
+        evil = next(i for i in sidebar.items if i.kind == "feed" and i.label.startswith("[@"))
+        assert main.filter_text == evil.filter
+        assert sidebar.current is evil
+        assert main.article.article.feed_title == evil.label
+        # and N from the top of that feed goes back up to the nearest feed with unread
+        # articles above it: Tech Weekly (World Daily under world has none now)
+        await pilot.press("g", "N")
+        await settle(pilot, app)
+        assert main.view_label == "Feed: Tech Weekly"
+        assert sidebar.cursor == rows_of(app, "Tech Weekly")[0]
+
+
+async def test_next_unread_from_the_first_place_of_a_feed(library):
+    """From World Daily under news, n at its end goes to Tech Weekly just below."""
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        await show_row(pilot, app, rows_of(app, "World Daily")[0])
+        await pilot.press("l", "A")
+        await settle(pilot, app)
+        await pilot.press("n")
+        await settle(pilot, app)
+        assert app.main.view_label == "Feed: Tech Weekly"
+        assert app.main.sidebar.cursor == rows_of(app, "Tech Weekly")[0]
+
+
+async def test_escape_closes_the_narrow_sidebar(library):
+    app = quiet_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        main = app.main
+        await pilot.press("tab")
+        await pilot.pause()
+        assert isinstance(app.focused, Sidebar) and main.sidebar.region.width > 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.focused, HeadlineList)
+        assert main.sidebar.region.width == 0 and main.headlines.region.width == 80
+        assert app.is_running and main.filter_text == ""
+
+
+async def test_the_tag_picker_fits_a_short_terminal(tmp_path):
+    """At 60x20, with more tags than rows: the list shrinks to fit the dialog on screen
+    and scrolls to keep the highlighted tag in sight; Enter picks the one seen."""
+    from reader.core.config import Config
+    from reader.core.library import Library
+
+    lib = Library(tmp_path / "tags.db", Config())
+    tags = [f"tag{n:02}" for n in range(14)]
+    for n, tag in enumerate(tags):
+        add_feed(lib, f"http://127.0.0.1:9/{n}.rss", f"Feed {n}", [tag], [entry(1, f"A{n}")])
+    app = quiet_app(lib)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, TagPicker)
+        for _ in range(10):
+            await pilot.press("down")
+        await pilot.pause()
+        options = picker.query_one("#tag-options")
+        dialog = picker.query_one(".dialog")
+        assert dialog.region.bottom <= 20
+        assert options.region.bottom <= dialog.region.bottom - 2  # inside, above the border
+        assert options.highlighted == 10
+        top, shown = int(options.scroll_y), options.scrollable_content_region.height
+        assert top <= 10 < top + shown  # the highlighted row is on screen
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.main.filter_text == "+tag10"
+    lib.close()
+
+
+async def test_the_tag_picker_is_no_taller_than_its_tags(library):
+    app = quiet_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        options = app.screen.query_one("#tag-options")
+        assert options.region.height == 3 + 2  # three tags and the list's border
+
+
+async def test_starred_counts_the_rows_it_shows_after_unstarring(library):
+    """Unstarring an unread article in Starred keeps its row (no reload under the cursor):
+    the header goes on counting it as unread (it said one fewer: the view was counted
+    again from the database, where the article had left it)."""
+    ids = [h.id for h in library.headlines(library.article_ids(library.query("is:unread")))]
+    library.set_starred(ids[:2], True)
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main = app.main
+        await show_row(pilot, app, rows_of(app, "Starred")[0])
+        await pilot.press("l")
+        assert (main.view_count, main.view_unread) == (2, 2)
+        await pilot.press("s")
+        await settle(pilot, app)
+        assert not library.article(ids[0]).starred
+        assert len(main.headlines.ids) == 2
+        assert (main.view_count, main.view_unread) == (2, 2)
+        assert "2 articles, 2 unread" in str(main.query_one("#header").render())
+        await pilot.press("m")  # read: one fewer
+        await settle(pilot, app)
+        assert (main.view_count, main.view_unread) == (2, 1)
+        await pilot.press("m")
+        await settle(pilot, app)
+        assert main.view_unread == 2
+
+
+async def test_sidebar_counts_have_thousands_separators(library):
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        sidebar = app.main.sidebar
+        sidebar.set_items(build_items(library.feeds(), {"unread": 12_345, "starred": 0}, {}))
+        await pilot.pause()
+        assert "12,345" in sidebar.render_line(0).text
