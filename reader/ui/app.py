@@ -190,7 +190,16 @@ class ReaderApp(App[None]):
                 severity="warning",
                 timeout=8,
             )
-        self.set_keymap({k: v for k, v in keys.items() if k in known})
+        mapped = {k: v for k, v in keys.items() if k in known}
+        clashes = keymap_clashes(mapped)
+        if clashes:
+            self.notify(
+                f"config.toml [keys]: {'; '.join(clashes)}. Where two actions share a key, the"
+                " one nearer the focus wins: give the other a key of its own",
+                severity="warning",
+                timeout=12,
+            )
+        self.set_keymap(mapped)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen, binding_rows
@@ -374,6 +383,35 @@ def key_label(key: str) -> str:
     if modifiers and len(name) == 1:
         name = name.upper()
     return "+".join([*(m.capitalize() for m in modifiers), name])
+
+
+def keymap_clashes(keymap: dict[str, str]) -> list[str]:
+    """The keys `keymap` gives an action that another action of the main screen keeps
+    ("space for next_unread is also page_down's key"): Textual runs the binding nearest
+    the focus, so one of the two silently does nothing. Keys shared in the defaults (the
+    list's and the sidebar's j) are not clashes: they are the same action."""
+    from .widgets.article_view import ArticleView
+    from .widgets.headline_list import HeadlineList
+    from .widgets.line_list import LineList
+    from .widgets.sidebar import Sidebar
+
+    def split(keys: str) -> set[str]:
+        return {k.strip() for k in keys.split(",") if k.strip()}
+
+    final: dict[str, set[str]] = {}
+    for cls in (ReaderApp, MainScreen, LineList, HeadlineList, Sidebar, ArticleView):
+        for binding in cls.BINDINGS:
+            if isinstance(binding, Binding) and binding.id:
+                final.setdefault(binding.id, set()).update(split(binding.key))
+    defaults = {bid: set(keys) for bid, keys in final.items()}
+    final.update({bid: split(keys) for bid, keys in keymap.items() if bid in final})
+    out = []
+    for bid, keys in keymap.items():
+        for key in sorted(split(keys) - defaults.get(bid, set())):
+            others = sorted(o for o, ks in final.items() if o != bid and key in ks)
+            if others:
+                out.append(f"{key} for {bid} is also the key of {', '.join(others)}")
+    return out
 
 
 def binding_ids() -> set[str]:

@@ -449,6 +449,19 @@ async def test_keymap_from_config(library):
         assert any("no_such_action" in n.message for n in app._notifications)
 
 
+async def test_keymap_clashes_are_named(library):
+    """A key given to an action that another keeps (space pages down in the list) would
+    silently do one of the two: the warning names both."""
+    library.config.keys = {"next_unread": "space", "star": "z"}
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        warnings = [n.message for n in app._notifications if "[keys]" in n.message]
+        assert len(warnings) == 1
+        assert "space for next_unread is also the key of page_down" in warnings[0]
+        assert "star" not in warnings[0]  # z is nobody else's
+
+
 async def test_command_palette_goes_to_feed(library):
     app = quiet_app(library)
     async with app.run_test(size=WIDE) as pilot:
