@@ -104,10 +104,10 @@ class HeadlineList(LineList):
     HeadlineList > .headline-list--cursor-blurred { background: $block-cursor-blurred-background; }
     HeadlineList > .headline-list--unread { text-style: bold; }
     HeadlineList > .headline-list--read { color: $text-muted; }
-    HeadlineList > .headline-list--mark { color: $accent; }
-    HeadlineList > .headline-list--star { color: $warning; }
+    HeadlineList > .headline-list--mark { color: $text-accent; }
+    HeadlineList > .headline-list--star { color: $text-warning; }
     HeadlineList > .headline-list--time { color: $text-muted; }
-    HeadlineList > .headline-list--feed { color: $secondary; }
+    HeadlineList > .headline-list--feed { color: $text-secondary; }
     HeadlineList > .headline-list--tags { color: $text-muted; }
     """
 

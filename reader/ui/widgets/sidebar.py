@@ -124,11 +124,11 @@ class Sidebar(LineList):
     Sidebar > .sidebar--thumb { color: $scrollbar; }
     Sidebar > .sidebar--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
     Sidebar > .sidebar--cursor-blurred { background: $block-cursor-blurred-background; }
-    Sidebar > .sidebar--active { text-style: bold; color: $accent; }
+    Sidebar > .sidebar--active { text-style: bold; color: $text-accent; }
     Sidebar > .sidebar--section { color: $text-muted; text-style: italic; }
     Sidebar > .sidebar--tag { text-style: bold; }
     Sidebar > .sidebar--count { color: $text-muted; }
-    Sidebar > .sidebar--error { color: $error; text-style: bold; }
+    Sidebar > .sidebar--error { color: $text-error; text-style: bold; }
     """
 
     class Selected(Message):
