@@ -220,10 +220,14 @@ class ReaderApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         from .commands import binding_commands
 
-        yield from super().get_system_commands(screen)
+        titles = set()
+        for command in super().get_system_commands(screen):
+            titles.add(command.title)
+            yield command
         if screen is self.main:
             for title, help_text, callback in binding_commands(self, screen):
-                yield SystemCommand(title, help_text, callback)
+                if title not in titles:  # (Textual's own Quit)
+                    yield SystemCommand(title, help_text, callback)
 
     def go_to_feed(self, feed_id: int) -> None:
         self.main.go_to_feed(feed_id)

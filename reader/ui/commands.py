@@ -7,6 +7,7 @@ would parse them as markup) and the help text never contains feed data.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from functools import partial
 
@@ -75,11 +76,32 @@ class SavedFilterCommands(Provider):
 
 
 def binding_commands(app, screen) -> Iterable[tuple[str, str, object]]:
-    """(title, help, callback) for each described binding of the app and the main panes."""
-    seen: set[str] = set()
+    """(title, help, callback) for each described binding of the app and the main panes
+    that can run now: not those of a hidden pane (the article when none is open), nor
+    those the pane's check_action turns off (Delete filter off a saved filter). A title
+    that two panes share says whose it is ("Bottom (Article)")."""
+    from textual.actions import parse
+
+    seen: set[tuple[int, str]] = set()
+    found = []
     for node, binding in app.command_bindings(screen):
-        if not binding.description or binding.action in seen:
+        if not binding.description or (id(node), binding.action) in seen:
             continue
-        seen.add(binding.action)
+        seen.add((id(node), binding.action))
+        if not getattr(node, "display", True):
+            continue
+        _, name, params = parse(binding.action)
+        if not node.check_action(name, params):
+            continue
+        found.append((node, binding))
+    shared = Counter(binding.description for _, binding in found)
+    titles: set[str] = set()
+    for node, binding in found:
+        title = binding.description
+        if shared[title] > 1:
+            title = f"{title} ({getattr(node, 'HELP_TITLE', type(node).__name__)})"
+        if title in titles:
+            continue  # (the same action reached twice: the screen's, and the app's)
+        titles.add(title)
         keys = app.get_key_display(binding)
-        yield binding.description, f"Key: {keys}", partial(node.run_action, binding.action)
+        yield title, f"Key: {keys}", partial(node.run_action, binding.action)

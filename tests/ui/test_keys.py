@@ -462,6 +462,23 @@ async def test_keymap_clashes_are_named(library):
         assert "star" not in warnings[0]  # z is nobody else's
 
 
+async def test_command_palette_offers_what_can_run_now(library):
+    """No Back while no article is open, no Delete filter off a saved filter, and a title
+    two panes share says whose it is."""
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        titles = [c.title for c in app.get_system_commands(app.main)]
+        assert len(titles) == len(set(titles))
+        assert "Back" not in titles and "Delete filter" not in titles
+        assert "Bottom" in titles  # the list's: the article pane is not shown
+        await pilot.press("enter")  # open an article
+        await settle(pilot, app)
+        titles = [c.title for c in app.get_system_commands(app.main)]
+        assert "Back" in titles and len(titles) == len(set(titles))
+        assert "Bottom (Headline list)" in titles and "Bottom (Article)" in titles
+
+
 async def test_command_palette_goes_to_feed(library):
     app = quiet_app(library)
     async with app.run_test(size=WIDE) as pilot:
