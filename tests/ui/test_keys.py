@@ -613,3 +613,34 @@ async def test_keys_typed_with_t_in_one_go_go_to_the_tag_picker(library):
         await settle(pilot, app)
         assert app.screen is app.main
         assert app.main.filter_text == "+tech"
+
+
+async def test_links_of_the_open_article_by_number(library):
+    """L in an open article lists its numbered links; digits go to a link, Enter opens it
+    (the app's opener gets it); with no article open, L says how to get links."""
+    from reader.ui.screens.pickers import LinkPicker
+
+    opened: list[str] = []
+    app = quiet_app(library)
+    app.url_opener = lambda url: opened.append(url) or True
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("L")
+        await pilot.pause()
+        assert not isinstance(app.screen, LinkPicker)
+        assert any("No links" in n.message for n in app._notifications)
+        main = app.main
+        for _ in range(len(main.headlines.ids)):
+            await pilot.press("enter")
+            await settle(pilot, app)
+            if main.article.links:
+                break
+            await pilot.press("escape", "j")
+        links = main.article.links
+        assert links, "no article of the test library has links"
+        await pilot.press("L")
+        await pilot.pause()
+        assert isinstance(app.screen, LinkPicker)
+        await pilot.press(str(len(links)), "enter")
+        await settle(pilot, app)
+        assert opened == [links[-1]] and app.screen is main

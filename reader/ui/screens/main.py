@@ -127,6 +127,7 @@ class MainScreen(Views, Navigation, Screen):
         Binding("A", "mark_all_read", "Mark view read", id="mark_all_read", show=False),
         Binding("u", "undo", "Undo mark read", id="undo", show=False),
         Binding("o", "open_link", "Open link", id="open_link"),
+        Binding("L", "pick_link", "Links", id="pick_link", show=False),
         Binding("y", "copy_link", "Copy link", id="copy_link", show=False),
         Binding("r", "refresh_feed", "Refresh feed", id="refresh_feed", show=False),
         Binding("tab", "next_pane", "Next pane", id="next_pane", show=False),
@@ -791,6 +792,21 @@ class MainScreen(Views, Navigation, Screen):
         if self.article.article is not None and self.article.article.id == aid:
             return self.article.article.link
         return self.library.article(aid).link
+
+    def action_pick_link(self) -> None:
+        """L: the open article's numbered links, to pick one to open."""
+        from .pickers import LinkPicker
+
+        links = self.article.links
+        if self.opened_id is None or not links:
+            self.notify("No links: open an article with links first (Enter).")
+            return
+
+        def chosen(url: str | None) -> None:
+            if url:
+                self.app.open_link(url)
+
+        self.app.push_screen(LinkPicker(links), chosen)
 
     def action_open_link(self) -> None:
         link = self._current_link()

@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from reader.core.sanitize import clean_line
+
 MAX_LIST_ROWS = 20  # the tag picker's list, with its border
 # The dialog's rows besides the list (reader.tcss): its border and padding (4), the title
 # and its margin (2), the text box (3). The dialog takes at most 90% of the screen.
@@ -130,6 +132,55 @@ class TagPicker(TypeAhead, ModalScreen[str | None]):
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.tags[int(event.option.id)][0])
+
+
+class LinkPicker(ModalScreen[str | None]):
+    """The open article's links, numbered as the article numbers them ([1], [2]...):
+    up and down move, a digit goes to that link, Enter opens it (as newsboat's URL view).
+    Dismisses with the URL or None. URLs are feed data: shown as text, never markup."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="cancel")]
+
+    def __init__(self, links: list[str]) -> None:
+        super().__init__()
+        self.links = links
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content("Open a link of this article"), classes="dialog-title")
+            yield OptionList(
+                *[
+                    Option(Content.assemble((f"[{i}] ", "dim"), clean_line(url)), id=str(i))
+                    for i, url in enumerate(self.links, 1)
+                ],
+                id="link-options",
+            )
+
+    def on_key(self, event: events.Key) -> None:
+        """A digit goes to the link of that number; digits typed within a second of each
+        other make one number ("1", "2": [12])."""
+        if not (event.character and event.character.isdecimal()):
+            return
+        event.stop()
+        typed = self._digits + event.character
+        if not 1 <= int(typed) <= len(self.links):
+            typed = event.character
+        self._digits = typed
+        if self._reset is not None:
+            self._reset.stop()
+        self._reset = self.set_timer(1.0, self._forget_digits)
+        if 1 <= int(typed) <= len(self.links):
+            self.query_one("#link-options", OptionList).highlighted = int(typed) - 1
+
+    _digits = ""
+    _reset = None
+
+    def _forget_digits(self) -> None:
+        self._digits, self._reset = "", None
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.links[int(event.option.id) - 1])
 
 
 class NamePrompt(TypeAhead, ModalScreen[str | None]):
