@@ -29,8 +29,9 @@ def footer(app) -> str:
 
 
 async def test_the_box_opens_with_the_filter_to_refine(library):
-    """As elfeed's live filter: the view's filter is in the box, nothing selected, the
-    cursor at its end; typing adds to it (it replaced it all before)."""
+    """As elfeed's live filter: the view's filter is in the box with a space after it,
+    nothing selected, the cursor at its end; a word typed adds a term (it replaced it
+    all before; then, without the space, it stuck to the last term: +techriver)."""
     app = quiet_app(library)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot, app)
@@ -39,13 +40,17 @@ async def test_the_box_opens_with_the_filter_to_refine(library):
         await pilot.press("slash")
         await pilot.pause()
         box = app.main.query_one("#filter")
-        assert box.value == "+tech" and box.selection.is_empty
-        assert box.cursor_position == len("+tech")
-        await pilot.press(*" is:unread")
+        assert box.value == "+tech " and box.selection.is_empty
+        assert box.cursor_position == len("+tech ")
+        await pilot.press(*"is:unread")
         await wait_until(pilot, app, lambda: app.main.filter_text == "+tech is:unread")
         assert box.value == "+tech is:unread"
         assert "Enter apply" in footer(app) and "Esc cancel" in footer(app)
-        assert "Quit" not in footer(app)
+        assert "save" in footer(app) and "Quit" not in footer(app)
+        # Blank is All (not a view called "Filter:   ")
+        await pilot.press("ctrl+u", "space", "space", "enter")
+        await wait_until(pilot, app, lambda: app.main.filter_text == "")
+        assert app.main.view_label == "All"
 
 
 async def test_escape_brings_back_the_view_the_sidebar_cursor_and_the_focus(library):
@@ -172,3 +177,27 @@ async def test_saving_a_feed_view_says_which_feed(library):
         assert isinstance(app.screen, NamePrompt)
         detail = str(app.screen.query_one(".dialog-detail").render())
         assert "Tech Weekly" in detail and app.main.filter_text in detail
+
+
+async def test_slash_after_fast_sidebar_moves_edits_the_view_they_stopped_on(
+    library, monkeypatch
+):
+    """j held in the sidebar shows the view where it stops (SWITCH_COALESCE later); /
+    pressed before then edits that view, not the one of the first j."""
+    from reader.ui.screens import main as main_screen
+
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("h")
+        await pilot.pause(0.15)
+        monkeypatch.setattr(main_screen, "SWITCH_COALESCE", 5)  # (every j after the first)
+        await pilot.press("j", "j", "j", "j")
+        item = app.main.sidebar.current
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.main.filter_text == item.filter
+        assert app.main.query_one("#filter").value.strip() == item.filter
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.main.sidebar.current is item and app.main.filter_text == item.filter

@@ -66,7 +66,11 @@ class FilterBox(Input):
     It opens with the view's filter in it and the cursor at its end, nothing selected:
     typing refines the filter (as elfeed's live filter does). Escape cancels the edit."""
 
-    KEY_HINTS = (("enter", "Enter", "apply"), ("escape", "Esc", "cancel"))  # (KeyHints)
+    KEY_HINTS = (  # (KeyHints)
+        ("enter", "Enter", "apply"),
+        ("escape", "Esc", "cancel"),
+        ("ctrl+s", "^s", "save"),
+    )
 
     async def _on_key(self, event: events.Key) -> None:
         screen = self.screen
@@ -154,6 +158,7 @@ class MainScreen(Views, Navigation, Screen):
         self.opened_id: int | None = None  # the article asked for (it loads in a thread)
         self._filter_timer = None
         self._switch_timer = None  # a sidebar move waiting for the keys to stop
+        self._switch_to: tuple[str, str] = ("", "")  # ... and the view it will show
         self._last_switch = 0.0
         self.started = False  # the first counts are in (the app's startup waits for them)
         self.has_feeds: bool | None = None  # known once the counts are in
@@ -289,6 +294,7 @@ class MainScreen(Views, Navigation, Screen):
             self._switch_now(item.filter, label)
         else:
             # j held down in the sidebar: show where it stops, not every item on the way.
+            self._switch_to = (item.filter, label)
             self._switch_timer = self.set_timer(
                 SWITCH_COALESCE, lambda: self._switch_now(item.filter, label)
             )
@@ -384,6 +390,9 @@ class MainScreen(Views, Navigation, Screen):
 
     def action_edit_filter(self) -> None:
         box = self.query_one("#filter", Input)
+        if self._switch_timer is not None:  # a sidebar move still to show: it is the view
+            self._switch_timer.stop()
+            self._switch_now(*self._switch_to)
         if not box.visible:
             sidebar = self.sidebar
             self._before_filter = (
@@ -396,7 +405,10 @@ class MainScreen(Views, Navigation, Screen):
         # The box's own display, not a class on a container: that restyles everything in
         # it (the list too: 20-40 ms of a search's first frame at 100k articles).
         box.visible = True
-        box.value = self.filter_text
+        # With a space after it: a word typed refines the view (+news river), it does not
+        # stick to its last term (+newsriver).
+        text = self.filter_text
+        box.value = f"{text} " if text and not text.endswith(" ") else text
         # Now, not after the keys already on their way (box.focus() waits for them):
         # "/river" typed or pasted in one go would lose "river" to the list.
         self.set_focus(box)
@@ -405,7 +417,8 @@ class MainScreen(Views, Navigation, Screen):
     def _filter_typed(self, text: str) -> bool:
         """Apply what the box holds, unless it is the view already shown (its rows are
         read or on their way); False for a bad filter (its error shows)."""
-        if text == self.filter_text:
+        text = text.strip()  # (blank is All; "+news " is +news)
+        if text == self.filter_text.strip():
             self.show_filter_error(None)
             return True
         return self.apply_filter(text)
