@@ -201,3 +201,24 @@ async def test_slash_after_fast_sidebar_moves_edits_the_view_they_stopped_on(
         await pilot.press("escape")
         await pilot.pause()
         assert app.main.sidebar.current is item and app.main.filter_text == item.filter
+
+
+async def test_a_filter_applied_on_a_narrow_terminal_shows_the_list(library):
+    """80x24, an article open over the whole screen (or the sidebar over the list): Enter
+    in the filter box shows the list with the results, not the article still."""
+    app = quiet_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        main = app.main
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert main.narrow and main.has_class("article-open")
+        await pilot.press("slash", "ctrl+u", *"+tech", "enter")
+        await wait_until(pilot, app, lambda: isinstance(app.focused, HeadlineList))
+        assert main.filter_text == "+tech" and not main.has_class("article-open")
+        await pilot.press("h")  # the sidebar, over the list
+        await pilot.pause()
+        assert main.has_class("show-sidebar")
+        await pilot.press("slash", "ctrl+u", "enter")
+        await wait_until(pilot, app, lambda: isinstance(app.focused, HeadlineList))
+        assert main.filter_text == "" and not main.has_class("show-sidebar")

@@ -508,6 +508,10 @@ class MainScreen(Views, Navigation, Screen):
         if focus and self.focused is box and not box.visible:  # (not opened again since)
             if target is None or not target.is_attached or not target.display:
                 target = self.headlines
+            if target is self.headlines and self.narrow:
+                # The list shows the results, full width: on a narrow terminal the
+                # article or the sidebar over it would hide them (as focus_pane does).
+                self.remove_class("show-sidebar", "article-open")
             self.set_focus(target)
             if target is not self.headlines:
                 self.headlines.focus_coming = False
