@@ -112,7 +112,7 @@ def _run_attached(argv: list[str]) -> int:
         return subprocess.run(argv, check=False).returncode
 
 
-def _start_detached(argv: list[str]) -> subprocess.Popen:
+def _start_detached(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start argv with no terminal: no input, output to nowhere, a session of its own."""
     return subprocess.Popen(
         argv,
@@ -121,6 +121,7 @@ def _start_detached(argv: list[str]) -> subprocess.Popen:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
         close_fds=True,
+        env=env,
     )
 
 
@@ -187,15 +188,7 @@ def start_system_browser(url: str, on_error: Callable[[str], None] | None = None
     env = {k: v for k, v in os.environ.items() if k not in ("TERM", "BROWSER")}
     argv = [sys.executable, "-I", "-c", _SYSTEM_BROWSER, url]
     try:
-        process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            close_fds=True,
-            env=env,
-        )
+        process = _start_detached(argv, env)
     except OSError as e:
         if on_error is not None:
             on_error(f"Could not start a browser: {e.strerror or e}")
