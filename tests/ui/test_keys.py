@@ -644,3 +644,30 @@ async def test_links_of_the_open_article_by_number(library):
         await pilot.press(str(len(links)), "enter")
         await settle(pilot, app)
         assert opened == [links[-1]] and app.screen is main
+
+
+async def test_keys_after_enter_in_a_burst_go_to_the_list(library):
+    """"ttech", Enter, "jj" in one burst picks the tag and moves in its view (the j's were
+    typed into the picker: "techjj"); in the sidebar, Enter "jj" moves in the list, not
+    the sidebar (the view changed under the user)."""
+    from textual import events
+
+    def burst(*keys: tuple[str, str]) -> None:
+        for key, ch in keys:
+            app.post_message(events.Key(key, ch))
+
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main, hl = app.main, app.main.headlines
+        burst(("t", "t"), *[(c, c) for c in "tech"], ("enter", "\r"), ("j", "j"), ("j", "j"))
+        await wait_until(pilot, app, lambda: main.filter_text == "+tech" and hl.cursor == 2)
+        await settle(pilot, app)
+        assert app.screen is main and hl.cursor == 2
+        await pilot.press("g", "h")
+        await settle(pilot, app)
+        item = main.sidebar.current
+        burst(("enter", "\r"), ("j", "j"), ("j", "j"))
+        await wait_until(pilot, app, lambda: isinstance(app.focused, HeadlineList))
+        await settle(pilot, app)
+        assert main.sidebar.current is item and hl.cursor == 2

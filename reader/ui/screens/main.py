@@ -172,6 +172,7 @@ class MainScreen(Views, Navigation, Screen):
         self.awaiting_rows = False  # a new view's first rows are being read (Views)
         self.filter_closing = False  # Enter was pressed in the box: it closes with the rows
         self._handing_over = False  # the box is closed, the focus moves after this frame
+        self._picking = False  # the tag picker is up or its view on its way: keys wait
         self._close_timer = None
         self._held_keys: list[events.Key] = []  # typed meanwhile, for the list
         self._pressing = False  # ... and being pressed again (_press_held)
@@ -201,7 +202,9 @@ class MainScreen(Views, Navigation, Screen):
         )
         yield Static(id="header", markup=False)
         with Panes(id="panes"):
-            yield Sidebar(on_move=self._sidebar_moving, id="sidebar")
+            yield Sidebar(
+                on_move=self._sidebar_moving, on_choose=self._sidebar_chosen, id="sidebar"
+            )
             with Column(id="center"):
                 yield Static(id="filter-error", markup=False)
                 yield HeadlineList(self.library.headlines, self.app.clock, id="headlines")
@@ -313,6 +316,18 @@ class MainScreen(Views, Navigation, Screen):
             and time.monotonic() - self._last_switch >= SWITCH_COALESCE
         ):
             self._hold_frames(SWITCH_WAIT)
+
+    def _sidebar_chosen(self, item: Item) -> None:
+        """Enter in the sidebar: the list gets the focus now, as the key is handled, so that
+        keys typed after Enter move in the list (Selected, which shows the item's view if
+        j held down has not yet, comes after them)."""
+        if self._switch_timer is not None:
+            self._switch_timer.stop()
+            self._switch_timer = None
+        label = f"Feed: {item.label}" if item.kind == "feed" else item.label
+        self._switch_now(item.filter, label)
+        self.focus_pane("headlines")
+        self.set_focus(self.headlines)  # (now: Widget.focus(), in focus_pane, waits)
 
     def _switch_now(self, text: str, label: str) -> None:
         self._switch_timer = None
@@ -454,7 +469,7 @@ class MainScreen(Views, Navigation, Screen):
     @property
     def holding_keys(self) -> bool:
         """Keys that reach the filter box are for the list (see FilterBox)."""
-        return self.filter_closing or self._handing_over
+        return self.filter_closing or self._handing_over or self._picking
 
     def close_filter(self, focus: bool = True) -> None:
         """Hide the filter box. The list gets the focus just after that frame, then the
@@ -566,6 +581,7 @@ class MainScreen(Views, Navigation, Screen):
             self.close_filter()
         else:
             self._draw_again()
+        self._picked()
 
     def on_unmount(self) -> None:
         self._draw_again()
@@ -603,11 +619,24 @@ class MainScreen(Views, Navigation, Screen):
         tags = [(clean_line(t), counts.get(clean_line(t), 0)) for t in self.library.tags()]
 
         def chosen(tag: str | None) -> None:
-            if tag:
+            if tag and tag_filter(tag) != self.filter_text:
                 self.sidebar.select_filter(tag_filter(tag))
-                self.apply_filter(tag_filter(tag), tag)
+                if self.apply_filter(tag_filter(tag), tag) and self.awaiting_rows:
+                    self.set_timer(CLOSE_WAIT, self._picked)  # (at most this long)
+                    return  # (rows_shown ends the wait)
+            self._picked()
 
+        # Keys typed after the Enter that picks ("ttech", Enter, "jj" in one go) come back
+        # here once the picker is gone (DialogBox): they wait for the tag's view, and then
+        # move in it, as after Enter in the filter box.
+        self._picking = True
         self.app.push_screen(TagPicker(tags), chosen)
+
+    def _picked(self) -> None:
+        """The tag picker's view is in (or none is coming): the keys typed meanwhile go."""
+        if self._picking:
+            self._picking = False
+            self._press_held()
 
     def action_save_filter(self) -> None:
         """S (or Ctrl+S): save the view's filter under a name. In the filter box, Ctrl+S

@@ -20,13 +20,21 @@ DIALOG_ROWS = 9
 
 
 class TypeAhead:
-    """For a dialog with a text box: the keys typed in one go with the key that opened it
-    ("tnews" and Enter, typed fast or pasted) reach the dialog before its box has the
-    focus. They are typed into the box, and Enter submits it, rather than being lost."""
+    """For a dialog with a text box (DialogBox): the keys typed in one go with the key that
+    opened it ("tnews" and Enter, typed fast or pasted) reach the dialog before its box
+    has the focus. They are typed into the box, and Enter submits it, rather than being
+    lost. The dialog says what submitting is: submit(text)."""
 
     BOX = ""  # the box's selector
 
-    async def on_key(self, event: events.Key) -> None:
+    def submit(self, text: str) -> None:
+        raise NotImplementedError
+
+    def on_key(self, event: events.Key) -> None:
+        if self.app.screen is not self:  # dismissed meanwhile: for the screen under it
+            event.stop()
+            press_again(self.app, event)
+            return
         box = self.query(self.BOX).first(Input) if self.query(self.BOX) else None
         if box is None or event.key == "escape":
             return
@@ -35,7 +43,34 @@ class TypeAhead:
             box.insert_text_at_cursor(event.character)
         elif event.key == "enter" and self.focused is None:
             event.stop()
-            await box.action_submit()
+            self.submit(box.value)
+
+
+def press_again(app, key: events.Key) -> None:
+    """`key` again, from the top, as if from the terminal (see MainScreen._press)."""
+    again = events.Key(key.key, key.character)
+    again.set_sender(app)
+    app.post_message(again)
+
+
+class DialogBox(Input):
+    """A dialog's text box. Enter submits here, as the box gets the key (as the filter box
+    does): where the key bubbles up to, the keys typed after it would already have been
+    typed into the box ("tnews", Enter, "jj" looked for the tag "newsjj"). Those keys,
+    once the dialog is gone, are pressed again for the screen under it (j moves there)."""
+
+    def on_mount(self) -> None:
+        self._dialog = self.screen
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.app.screen is not self._dialog:  # dismissed meanwhile: not ours
+            event.stop()
+            event.prevent_default()
+            press_again(self.app, event)
+        elif event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self._dialog.submit(self.value)
 
 
 class TagPicker(TypeAhead, ModalScreen[str | None]):
@@ -60,7 +95,9 @@ class TagPicker(TypeAhead, ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(Content("Pick a tag"), classes="dialog-title")
             if self.tags:
-                yield Input(placeholder="type to narrow; ↑↓ move, Enter picks", id="tag-filter")
+                yield DialogBox(
+                    placeholder="type to narrow; ↑↓ move, Enter picks", id="tag-filter"
+                )
                 yield OptionList(*self._options(), id="tag-options")
                 yield Static(Content("No tag holds that text."), id="tag-none")
             else:
@@ -119,9 +156,8 @@ class TagPicker(TypeAhead, ModalScreen[str | None]):
     def _typed(self, event: Input.Changed) -> None:
         self.narrow(event.value)
 
-    @on(Input.Submitted, "#tag-filter")
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.narrow(event.value)
+    def submit(self, text: str) -> None:
+        self.narrow(text)
         self._pick()
 
     def _pick(self) -> None:
@@ -199,11 +235,10 @@ class NamePrompt(TypeAhead, ModalScreen[str | None]):
             yield Static(Content(self.title_text), classes="dialog-title")
             if self.detail:
                 yield Static(Content(self.detail), classes="dialog-detail")
-            yield Input(placeholder="name, then Enter (Esc cancels)", id="name-input")
+            yield DialogBox(placeholder="name, then Enter (Esc cancels)", id="name-input")
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        name = event.value.strip()
+    def submit(self, text: str) -> None:
+        name = text.strip()
         if name:
             self.dismiss(name)
 

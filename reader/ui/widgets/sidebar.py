@@ -146,13 +146,21 @@ class Sidebar(LineList):
             super().__init__()
             self.item = item
 
-    def __init__(self, on_move: Callable[[Item], None] | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        on_move: Callable[[Item], None] | None = None,
+        on_choose: Callable[[Item], None] | None = None,
+        **kwargs,
+    ) -> None:
         """`on_move(item)` is called as the cursor moves onto an item, before Selected is
         posted: by then the frame with the moved cursor may have been drawn (the message
         takes a few hops to reach the screen), and a screen that wants the cursor and the
         view it selects drawn together must hold its frames from there."""
         super().__init__(**kwargs)
         self.on_move = on_move
+        # `on_choose(item)`: Enter on an item, called at once (Selected comes after the keys
+        # typed after Enter have been looked up: "Enter jj" moved the sidebar, not the list).
+        self.on_choose = on_choose
         self.items: list[Item] = []
         self.active_filter: str | None = ""
         # Chosen, its Selected not handled yet (the screen clears it): the cursor is ahead
@@ -349,6 +357,9 @@ class Sidebar(LineList):
             self.post_message(self.Selected(item, focus=focus))
 
     def action_choose(self) -> None:
+        item = self.current
+        if self.on_choose is not None and item is not None and item.selectable:
+            self.on_choose(item)
         self._choose(focus=True)
 
     def action_delete_filter(self) -> None:
