@@ -127,6 +127,7 @@ def normalize_url(url: str) -> str:
 
 
 _SQLITE_MAX_INT = 2**63 - 1
+TAG_COUNT_MOST = 20_000  # unread articles up to which tags are counted as their views are
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 
 
@@ -704,6 +705,12 @@ class Library:
 
     def totals(self) -> dict[str, int]:
         return self.store.totals()
+
+    def tag_unread_counts(self, unread: int) -> dict[str, int] | None:
+        """Store.tag_unread_counts, unless there are more than TAG_COUNT_MOST unread
+        articles (`unread`, from totals): a second or more at 80,000. None then: the
+        caller counts a tag's feeds only."""
+        return self.store.tag_unread_counts() if unread <= TAG_COUNT_MOST else None
 
     def data_version(self) -> int:
         return self.store.data_version()

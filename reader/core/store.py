@@ -430,6 +430,23 @@ class Store:
         sql += " GROUP BY feed_id"
         return {fid: (unread or 0, total) for fid, unread, total in self.execute(sql, params)}
 
+    def tag_unread_counts(self) -> dict[str, int]:
+        """{tag, lower case: its unread articles}, counted as the tag's view (+tag) selects
+        them: the articles of feeds with the tag and those whose own categories hold it.
+        Read from the unread articles: ~5 ms for 1,000 of them, ~100 ms for 8,000 (see
+        Library.tag_unread_counts)."""
+        rows = self.execute(
+            "SELECT tag, count(*) FROM ("
+            " SELECT lower(ft.tag) AS tag, a.id AS id FROM articles a"
+            "  CROSS JOIN feed_tags ft ON ft.feed_id = a.feed_id WHERE a.read = 0"
+            " UNION"
+            " SELECT lower(t.tag), a.id FROM articles a"
+            "  CROSS JOIN article_tags t ON t.article_id = a.id"
+            "  WHERE a.read = 0 AND lower(t.tag) IN (SELECT lower(tag) FROM feed_tags)"
+            ") GROUP BY tag"
+        ).fetchall()
+        return dict(rows)
+
     def totals(self) -> dict[str, int]:
         row = self.execute(
             "SELECT count(*), coalesce(sum(read = 0), 0), coalesce(sum(starred), 0) FROM articles"

@@ -10,7 +10,7 @@ from reader.ui.screens.pickers import Confirm
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.sidebar import Sidebar
 
-from .conftest import palette_pick, quiet_app, settle, wait_until
+from .conftest import add_feed, entry, palette_pick, quiet_app, settle, wait_until
 
 WIDE = (120, 30)
 
@@ -147,3 +147,24 @@ async def test_holding_j_in_the_sidebar_shows_where_it_stops(library):
         assert app.main.filter_text == app.main.sidebar.current.filter
         assert app.main.view_label == "tech"
         assert len(applied) < 5  # not every item on the way was queried
+
+
+async def test_a_tag_counts_what_its_view_shows(library, monkeypatch):
+    """A tag's count is its view's unread count: its feeds' articles and those of other
+    feeds whose own categories hold it (the sidebar said 4 where the view had 5); past
+    TAG_COUNT_MOST unread articles it counts the tag's feeds only (fast)."""
+    from reader.core import library as core_library
+
+    add_feed(library, "http://127.0.0.1:9/other.xml", "Other", [],
+             [entry(900, "Tagged by its own category", feed="other", categories=["Tech"])])
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        tech = next(i for i in app.main.sidebar.items if i.kind == "tag" and i.label == "tech")
+        assert tech.count == library.count("+tech is:unread") == 5
+    monkeypatch.setattr(core_library, "TAG_COUNT_MOST", 1)
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        tech = next(i for i in app.main.sidebar.items if i.kind == "tag" and i.label == "tech")
+        assert tech.count == 4  # Tech Weekly's own

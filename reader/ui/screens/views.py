@@ -281,13 +281,14 @@ class Views:
         query, generation = self.query_obj, self.generation
         feeds = self.library.feeds()
         totals = self.library.totals()
+        tag_counts = self.library.tag_unread_counts(totals.get("unread", 0))
         saved = self.library.saved_filters()
         unread = None if query is None or not view else self.library.count(unread_of(query))
         if worker.is_cancelled:
             return  # a newer count is on its way (a thread can't be stopped, only told)
         self.app.call_from_thread(
             self._counts_loaded,
-            build_items(feeds, totals, saved, self._saved_counts),
+            build_items(feeds, totals, saved, self._saved_counts, tag_counts),
             totals,
             unread if generation == self.generation else None,
             bool(feeds),

@@ -56,8 +56,11 @@ def build_items(
     totals: dict[str, int],
     saved: dict[str, str],
     saved_counts: dict[str, int] | None = None,
+    tag_counts: dict[str, int] | None = None,
 ) -> list[Item]:
-    """The sidebar's rows; saved filters show `saved_counts` (their unread counts, read later)."""
+    """The sidebar's rows; saved filters show `saved_counts` (their unread counts, read
+    later). A tag shows its count in `tag_counts` (lower-case tags: what its view counts,
+    articles' own categories too), else the sum of its feeds'."""
     saved_counts = saved_counts or {}
     items = [
         Item("all", "All", "", totals.get("unread", 0)),
@@ -79,7 +82,8 @@ def build_items(
             by_tag.setdefault(tag.lower(), (tag, []))[1].append(feed)
     for key in sorted(by_tag):
         tag, members = by_tag[key]
-        items.append(Item("tag", clean_line(tag), tag_filter(tag), sum(f.unread for f in members)))
+        count = (tag_counts or {}).get(key, sum(f.unread for f in members))
+        items.append(Item("tag", clean_line(tag), tag_filter(tag), count))
         items += [
             Item("feed", clean_line(f.display_title), f"feedid:{f.id}", f.unread, 1, f)
             for f in members
