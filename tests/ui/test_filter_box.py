@@ -222,3 +222,18 @@ async def test_a_filter_applied_on_a_narrow_terminal_shows_the_list(library):
         await pilot.press("slash", "ctrl+u", "enter")
         await wait_until(pilot, app, lambda: isinstance(app.focused, HeadlineList))
         assert main.filter_text == "" and not main.has_class("show-sidebar")
+
+
+async def test_refining_a_feed_view_names_the_feed(library):
+    """A feed's view refined in the box (feedid:N word) is named with the feed's title in
+    the header, not its id."""
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main = app.main
+        feed = next(i for i in main.sidebar.items if i.kind == "feed")
+        main.apply_filter(feed.filter)
+        await settle(pilot, app)
+        await pilot.press("slash", *"zz", "enter")
+        await wait_until(pilot, app, lambda: main.filter_text == f"{feed.filter} zz")
+        assert main.view_label == f"Filter: feed “{feed.label}” zz"

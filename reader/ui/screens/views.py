@@ -132,10 +132,18 @@ class Views:
         sidebar.select_filter(self.filter_text, label)
 
     def label_for(self, text: str, items: list[Item] | None = None) -> str:
-        for item in self.sidebar.items if items is None else items:
+        """The header's name for a view: the sidebar item's that shows it, else the filter,
+        with its feedid:N terms named ("Filter: feed “Pixel Kitchen” soup": refining a
+        feed's view from the filter box starts from feedid:N)."""
+        items = self.sidebar.items if items is None else items
+        for item in items:
             if item.selectable and item.filter == text:
                 return item.label if item.kind != "feed" else f"Feed: {item.label}"
-        return f"Filter: {text}" if text else "All"
+        if not text:
+            return "All"
+        feeds = {item.filter: item.label for item in items if item.kind == "feed"}
+        terms = [f"feed “{feeds[t]}”" if t in feeds else t for t in text.split(" ")]
+        return "Filter: " + " ".join(terms)
 
     def reload(self) -> None:
         """Data changed: read the view again, keeping the selected article.
