@@ -18,10 +18,10 @@ import click
 from . import __version__
 from .cli import State, _open_tui, fail, handle_errors
 from .core.errors import ReaderError
+from .core.query import SQLITE_MAX_INT
 from .core.sanitize import clean_line, clean_text
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-SQLITE_MAX_INT = 2**63 - 1  # an id or a limit past this cannot even be looked up
 MAX_LINE_CHARS = 1_000  # a tag or a title: what parse.MAX_LINE_CHARS cuts a feed's to
 
 

@@ -31,7 +31,7 @@ from .errors import (
     StorageError,
 )
 from .models import Article, Feed, FetchRequest, FetchResult, Headline, RefreshSummary
-from .query import Query, compile_query
+from .query import SQLITE_MAX_INT, Query, compile_query
 from .sanitize import clean_line
 from .store import Store
 
@@ -126,7 +126,6 @@ def normalize_url(url: str) -> str:
     return _canonical(scheme, parts)
 
 
-_SQLITE_MAX_INT = 2**63 - 1
 TAG_COUNT_MOST = 20_000  # unread articles up to which tags are counted as their views are
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 
@@ -181,7 +180,7 @@ class Library:
     def resolve_feed(self, ref: str | int) -> Feed:
         """A feed by id, URL, or unique (case-insensitive) title prefix."""
         ref_s = str(ref).strip()
-        if ref_s.isdecimal() and int(ref_s) <= _SQLITE_MAX_INT:
+        if ref_s.isdecimal() and int(ref_s) <= SQLITE_MAX_INT:
             feed = self.store.feed(int(ref_s))
             if feed:
                 return feed
@@ -678,7 +677,7 @@ class Library:
             s = str(i).strip()
             if not s.isdecimal():  # (isdigit() takes "²", which int() does not)
                 raise ArticleNotFound(f"'{s}' is not an article id (ids are numbers; see reader list)")
-            if int(s) > _SQLITE_MAX_INT:  # no row has it, and SQLite could not even look
+            if int(s) > SQLITE_MAX_INT:  # no row has it, and SQLite could not even look
                 raise ArticleNotFound(f"no article with id {s}")
             out.append(int(s))
         known = self.store.existing_ids(out)

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from .errors import QueryError
 
+SQLITE_MAX_INT = 2**63 - 1  # the largest id SQLite can hold (or look up)
 _UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400, "m": 30 * 86400, "y": 365 * 86400}
 _RELATIVE = re.compile(r"^(\d{1,6})([hdwmy])$")
 _DATE = r"\d{4}-\d{2}-\d{2}"
@@ -136,7 +137,7 @@ def compile_query(text: str, now: float | None = None) -> Query:
             num = token[7:]
             if not num.isdecimal():  # (isdigit() takes "²", which int() does not)
                 raise QueryError(f"filter term '{token}' needs a feed id number, e.g. feedid:3")
-            if int(num) > 2**63 - 1:  # past SQLite's integers: no feed has it
+            if int(num) > SQLITE_MAX_INT:  # no feed has it
                 raise QueryError(f"filter term '{token}': no feed has so large an id")
             conds.append("a.feed_id = ?")
             params.append(int(num))

@@ -44,6 +44,15 @@ SWITCH_COALESCE = 0.1  # seconds: sidebar moves closer than this apply once, at 
 SWITCH_WAIT = 0.08  # seconds a sidebar move waits at most for its view's rows (_sidebar_moving)
 
 
+def press_again(app, key: events.Key) -> events.Key:
+    """`key` again, from the top, as if from the terminal: from the app, which is where
+    bubbling stops (made by a screen, the screen would be its sender)."""
+    again = events.Key(key.key, key.character)
+    again.set_sender(app)
+    app.post_message(again)
+    return again
+
+
 class Panes(Horizontal):
     """A container with nothing of its own to draw: BLANK spares the compositor from
     rendering it line by line, which matters when the list scrolls (every row repaints)."""
@@ -286,7 +295,7 @@ class MainScreen(Views, Navigation, Screen):
         item = event.item
         if self.sidebar.pending is item:
             self.sidebar.pending = None
-        label = f"Feed: {item.label}" if item.kind == "feed" else item.label
+        label = item.view_label
         if self._switch_timer is not None:
             self._switch_timer.stop()
             self._switch_timer = None
@@ -324,7 +333,7 @@ class MainScreen(Views, Navigation, Screen):
         if self._switch_timer is not None:
             self._switch_timer.stop()
             self._switch_timer = None
-        label = f"Feed: {item.label}" if item.kind == "feed" else item.label
+        label = item.view_label
         self._switch_now(item.filter, label)
         self.focus_pane("headlines")
         self.set_focus(self.headlines)  # (now: Widget.focus(), in focus_pane, waits)
@@ -567,12 +576,7 @@ class MainScreen(Views, Navigation, Screen):
         return False
 
     def _press(self, key: events.Key) -> None:
-        """The key again, from the top (as if from the terminal: from the app, which is
-        where bubbling stops; made here, the screen would be its sender)."""
-        again = events.Key(key.key, key.character)
-        again.set_sender(self.app)
-        self._pressed_again.append(again)
-        self.app.post_message(again)
+        self._pressed_again.append(press_again(self.app, key))
 
     def rows_shown(self) -> None:
         """The view's first rows are in (Views): the box closes in the same frame."""

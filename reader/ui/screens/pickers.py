@@ -13,6 +13,8 @@ from textual.widgets.option_list import Option
 
 from reader.core.sanitize import clean_line
 
+from .main import press_again
+
 MAX_LIST_ROWS = 20  # the tag picker's list, with its border
 # The dialog's rows besides the list (reader.tcss): its border and padding (4), the title
 # and its margin (2), the text box (3). The dialog takes at most 90% of the screen.
@@ -44,13 +46,6 @@ class TypeAhead:
         elif event.key == "enter" and self.focused is None:
             event.stop()
             self.submit(box.value)
-
-
-def press_again(app, key: events.Key) -> None:
-    """`key` again, from the top, as if from the terminal (see MainScreen._press)."""
-    again = events.Key(key.key, key.character)
-    again.set_sender(app)
-    app.post_message(again)
 
 
 class DialogBox(Input):

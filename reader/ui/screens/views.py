@@ -138,7 +138,7 @@ class Views:
         items = self.sidebar.items if items is None else items
         for item in items:
             if item.selectable and item.filter == text:
-                return item.label if item.kind != "feed" else f"Feed: {item.label}"
+                return item.view_label
         if not text:
             return "All"
         feeds = {item.filter: item.label for item in items if item.kind == "feed"}

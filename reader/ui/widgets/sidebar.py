@@ -41,6 +41,11 @@ class Item:
         return self.kind != "section"
 
     @property
+    def view_label(self) -> str:
+        """The header's name for the view this item shows."""
+        return f"Feed: {self.label}" if self.kind == "feed" else self.label
+
+    @property
     def mark(self) -> str:
         if self.feed is None:
             return ""
