@@ -21,7 +21,7 @@ from pathlib import Path
 from common import corpus_files, generate_corpus, machine, median, resolve_corpus
 
 from reader.core.errors import ParseError
-from reader.core.parse import parse_feed
+from reader.core.ingest.parse import parse_feed
 
 
 def cpu(fn, data: bytes):

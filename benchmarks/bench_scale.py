@@ -46,7 +46,7 @@ from common import (
 from serve import serve
 
 from reader.core.library import Library
-from reader.core.store import SCHEMA_VERSION
+from reader.core.storage.store import SCHEMA_VERSION
 
 SIZES = {"10k": 10, "100k": 100, "1m": 1000}  # feeds of 1,000 articles
 # From make_db's vocabulary: in ~99%, ~12% and ~0.7% of the articles.

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reader.core.models import ParsedEntry  # noqa: E402
-from reader.core.store import Store  # noqa: E402
+from reader.core.storage.store import Store  # noqa: E402
 
 WORDS = (
     "market election climate study river court vote energy rocket compiler kernel garden "

@@ -447,7 +447,7 @@ def show_cmd(state: State, article_id: str, mark_read: bool) -> None:
     (aid,) = checked_ids(library, (article_id,))
     a = library.article(aid)
     rendered = library.render(a)
-    from .core.content import format_links
+    from .core.ingest.content import format_links
 
     click.echo(a.title or "(untitled)")
     # (an Article's feed_title is "" for a feed without a title: its URL, as list shows)

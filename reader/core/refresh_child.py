@@ -27,7 +27,8 @@ from .models import FetchResult, RefreshSummary
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .library import Library, ProgressFn
+    from .library import Library
+    from .refresh import ProgressFn
 
 
 def refresh_in_child(

@@ -526,6 +526,6 @@ def test_titles_over_the_limit_are_refused(env):
 
 def test_the_line_limit_is_the_parsers():
     from reader.cli_commands import MAX_LINE_CHARS
-    from reader.core.parse import MAX_LINE_CHARS as parse_limit
+    from reader.core.ingest.parse import MAX_LINE_CHARS as parse_limit
 
     assert MAX_LINE_CHARS == parse_limit

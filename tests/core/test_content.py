@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from reader.core import content
-from reader.core.content import (
+from reader.core.ingest import content
+from reader.core.ingest.content import (
     TRUNCATED_NOTE,
     RenderedArticle,
     format_links,

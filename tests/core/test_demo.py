@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.parse import parse_feed
+from reader.core.ingest.parse import parse_feed
 from reader.demo import (
     DEMO_FEEDS,
     DEMO_READ_LINKS,

@@ -18,8 +18,8 @@ import brotli
 import pytest
 
 from reader import __version__
-from reader.core import fetch as fetch_module
-from reader.core.fetch import (
+from reader.core.ingest import fetch as fetch_module
+from reader.core.ingest.fetch import (
     NO_FEED_FOUND,
     FetchSettings,
     discover,

@@ -14,8 +14,8 @@ def _modules_after(code: str) -> set[str]:
 
 
 def test_core_does_not_import_textual():
-    mods = _modules_after("import reader.core, reader.core.library, reader.core.fetch, "
-                          "reader.core.parse, reader.core.content, reader.core.opml")
+    mods = _modules_after("import reader.core, reader.core.library, reader.core.ingest.fetch, "
+                          "reader.core.ingest.parse, reader.core.ingest.content, reader.core.opml")
     assert "reader.core.library" in mods
     assert "textual" not in mods
 

@@ -11,7 +11,7 @@ import pytest
 from reader.core.config import Config
 from reader.core.errors import FeedExists, InvalidURL, NotAFeed
 from reader.core.library import Library, normalize_url
-from reader.core.store import MIGRATIONS, SCHEMA_VERSION, Store, _statements
+from reader.core.storage.store import MIGRATIONS, SCHEMA_VERSION, Store, _statements
 
 
 def rss(items, title="Feed"):

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from reader.core import parse
+from reader.core.ingest import parse
 from reader.core.errors import ParseError
 from reader.core.models import ParsedFeed
-from reader.core.parse import find_feed_links, looks_like_html, parse_feed
+from reader.core.ingest.parse import find_feed_links, looks_like_html, parse_feed
 
 FEEDS = Path(__file__).parents[1] / "data" / "feeds"
 FEED_URL = "https://feeds.example.net/dir/feed.xml"

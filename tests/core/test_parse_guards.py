@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from reader.core import parse
+from reader.core.ingest import parse
 from reader.core.errors import ParseError
-from reader.core.parse import MAX_ELEMENTS, parse_feed
+from reader.core.ingest.parse import MAX_ELEMENTS, parse_feed
 
 XXE = '<!DOCTYPE rss [{decl} xxe SYSTEM "file:///etc/passwd">]>'
 RSS = (

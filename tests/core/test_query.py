@@ -10,7 +10,7 @@ import pytest
 from reader.core.errors import QueryError
 from reader.core.models import ParsedEntry
 from reader.core.query import compile_query, search_query
-from reader.core.store import Store
+from reader.core.storage.store import Store
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ import pytest
 
 from reader.core.errors import StorageError
 from reader.core.models import ParsedEntry
-from reader.core.store import SCHEMA_VERSION, Store, entry_key
+from reader.core.storage.store import SCHEMA_VERSION, Store, entry_key
 
 
 def entry(guid=None, link=None, title="t", content="body", published=None, cats=()):

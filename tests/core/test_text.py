@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import re
 
-from reader.core import text
-from reader.core.text import html_to_text
+from reader.core.ingest import text
+from reader.core.ingest.text import html_to_text
 
 BLOCK = (
     "p|div|br|hr|li|ul|ol|dl|dt|dd|h1|h2|h3|h4|h5|h6|table|tr|td|th|blockquote|pre"

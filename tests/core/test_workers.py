@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from reader.core import workers
+from reader.core.ingest import workers
 from reader.core.config import Config
 from reader.core.errors import ParseError
 from reader.core.library import Library
 from reader.core.models import FetchResult, ParsedEntry, ParsedFeed
-from reader.core.workers import CRASHED, ParsePool, parse_executor, parse_for_store
+from reader.core.ingest.workers import CRASHED, ParsePool, parse_executor, parse_for_store
 
 
 def rss(n: int, title: str, word: str) -> str:
@@ -91,7 +91,7 @@ def test_a_crashing_worker_fails_only_its_own_feed(values):
 
 def test_big_refresh_parses_in_processes_and_indexes_everything(lib, feed_server, monkeypatch):
     monkeypatch.setattr(workers, "PROCESS_MIN_FEEDS", 4)
-    monkeypatch.setattr("reader.core.library.WRITE_BATCH_ENTRIES", 7)  # several batches
+    monkeypatch.setattr("reader.core.refresh.WRITE_BATCH_ENTRIES", 7)  # several batches
     for i in range(6):
         lib.subscribe(feed_server.route(f"/f{i}.xml", rss(5, f"feed{i}", f"word{i}"),
                                         gzip=True, etag=f'"v{i}"'))
@@ -120,7 +120,7 @@ def test_one_feed_that_cannot_be_stored_is_rolled_back_alone(lib):
     bad = result(ids[1], "bad")
     bad.parsed.entries[0].categories = [object()]  # no string: storing it raises TypeError
     results = [result(ids[0], "one"), bad, result(ids[2], "three")]
-    stored = lib._store_results([(feeds[r.feed_id], r) for r in results])
+    stored = lib._refresher().store_results([(feeds[r.feed_id], r) for r in results])
     assert stored == [1, 0, 1]
     assert bad.status == "error" and bad.error.startswith("could not store")
     assert sorted(a.title for a in lib.articles()) == ["one", "three"]
@@ -139,7 +139,7 @@ def test_workers_leave_when_the_refreshing_process_is_killed():
 
     code = (
         "import os, sys, time\n"
-        "from reader.core import workers\n"
+        "from reader.core.ingest import workers\n"
         "pool = workers.parse_executor(100)\n"
         "print(*sorted(set(pool.map(workers._pid, range(8)))), flush=True)\n"
         "time.sleep(60)\n"
@@ -179,7 +179,7 @@ def test_workers_that_cannot_start_fall_back_to_threads(tmp_path):
     feed.write_text(rss(2, "A", "otters"))
     script = tmp_path / "unguarded.py"
     script.write_text(
-        "from reader.core import workers\n"
+        "from reader.core.ingest import workers\n"
         "import multiprocessing\n"
         "if multiprocessing.parent_process() is not None:\n"
         "    raise SystemExit('no')  # what a worker meets: this script runs again\n"

@@ -252,7 +252,7 @@ class MainScreen(Views, Navigation, Screen):
         """After the first paint, load what opening an article needs (Markdown, HTML parsing)."""
         from textual.widgets import Markdown  # noqa: F401 - imported for its import cost
 
-        import reader.core.content  # noqa: F401
+        import reader.core.ingest.content  # noqa: F401
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < NARROW, "narrow")

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import ArticleNotFound, StorageError
-from .models import Article, Feed, Headline, ParsedEntry
+from ..errors import ArticleNotFound, StorageError
+from ..models import Article, Feed, Headline, ParsedEntry
 
 SCHEMA_VERSION = 6
 BUSY_TIMEOUT_S = 15.0

@@ -51,10 +51,10 @@ except ImportError:  # optional: without it we simply do not offer "br"
 
 
 def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> ParsedFeed:
-    """reader.core.parse.parse_feed, imported on first use: the parsers (lxml,
+    """reader.core.ingest.parse.parse_feed, imported on first use: the parsers (lxml,
     fastfeedparser) cost ~0.1 s to import, and a refresh where every feed answers
     304 needs none of them."""
-    from reader.core.parse import parse_feed as parse
+    from reader.core.ingest.parse import parse_feed as parse
 
     return parse(data, url, content_type)
 
@@ -608,7 +608,7 @@ async def discover(url: str, settings: FetchSettings | None = None) -> tuple[str
     Returns (feed_url, result). feed_url is where the feed lives now (after a
     permanent redirect, the new URL); result.status is "error" when none was found.
     """
-    from reader.core.parse import find_feed_links, looks_like_html
+    from reader.core.ingest.parse import find_feed_links, looks_like_html
 
     settings = settings or FetchSettings()
     executor = _default_executor()

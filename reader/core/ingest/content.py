@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup, Declaration, ProcessingInstruction, Tag
 from markdownify import ATX, BACKSLASH, MarkdownConverter, chomp
 
 from reader.core.sanitize import clean_line, clean_text
-from reader.core.text import html_to_text  # in text.py so that ingest never imports bs4
+from reader.core.ingest.text import html_to_text  # in text.py so that ingest never imports bs4
 
 MAX_RENDER_CHARS = 2_000_000
 TRUNCATED_NOTE = "[article truncated]"

@@ -1,0 +1,1 @@
+"""Storage: the only room where SQL and sqlite3 live."""
