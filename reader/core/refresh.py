@@ -200,7 +200,7 @@ class Refresher:
 
     def _apply_result(self, conn, feed: Feed, result: FetchResult, texts: list[str],
                       now: float, to_index: list[tuple[int, str, str]]) -> int:
-        from .ingest.fetch import next_backoff
+        from .ingest.schedule import next_backoff
 
         interval = max(self.config.refresh_interval, 1.0) * 60
         fields: dict = {

@@ -27,7 +27,6 @@ from reader.core.ingest.fetch import (
     fetch_all,
     fetch_all_sync,
     fetch_one,
-    next_backoff,
 )
 from reader.core.models import FetchRequest, FetchResult
 
@@ -395,6 +394,8 @@ def test_sync_wrappers(feed_server):
 
 
 def test_next_backoff():
+    from reader.core.ingest.schedule import next_backoff
+
     assert next_backoff(0, 600) == 600
     assert next_backoff(1, 600) == 1200
     assert next_backoff(3, 600) == 4800

@@ -77,7 +77,6 @@ _LARGE_BODY = 2 * 1024 * 1024  # bodies over this are read and parsed a few at a
 _LARGE_AT_ONCE = 2
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _PERMANENT = frozenset((301, 308))
-_MAX_BACKOFF_S = 86400.0
 
 
 @dataclass
@@ -93,12 +92,6 @@ class FetchSettings:
 
 class _Failure(Exception):
     """A one-line reason one fetch failed; becomes FetchResult.error."""
-
-
-def next_backoff(error_count: int, base_interval_s: float) -> float:
-    """Seconds until a feed that failed `error_count` times in a row is tried again."""
-    exponent = min(max(error_count, 0), 32)  # 2**32 * anything positive is past a day
-    return float(min(base_interval_s * 2**exponent, _MAX_BACKOFF_S))
 
 
 def _size(n: int) -> str:
