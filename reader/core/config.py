@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .errors import ConfigError
@@ -48,64 +48,96 @@ def default_config_path() -> Path:
     return Path(path) / "config.toml"
 
 
+def _setting(default, section: str, help: str = "", *, positive: bool = False,
+             also: tuple[str, ...] = ()):
+    """A Config field that config.toml sets: `section` is where the file (and the
+    example) writes it, "" for the top level; `also`, other sections where it is read
+    too (files written before it moved); `help`, the example's comment; `positive`: 0
+    is refused too. Its type is its default's."""
+    return field(default=default, metadata={
+        "section": section, "help": help, "positive": positive, "also": also,
+    })
+
+
 @dataclass
 class Config:
-    refresh_interval: float = 30.0  # minutes between background refreshes; 0 turns them off
-    concurrency: int = 16  # feeds fetched at once
-    per_host: int = 4  # at once from one host
-    connect_timeout: float = 10.0  # seconds
-    timeout: float = 30.0  # seconds for a whole fetch, body included
-    max_body_mb: float = 16.0  # cap on a decompressed response
-    max_per_feed: int = 0  # retention: keep this many newest articles per feed; 0 = all
-    max_age_days: float = 0.0  # retention: delete articles older than this; 0 = never
-    theme: str = "textual-dark"
-    mark_read_on_open: bool = True
+    """The settings, one field each: this class is config.toml's schema (SETTINGS)."""
+
+    refresh_interval: float = _setting(
+        30.0, "", "minutes between background refreshes in the TUI; 0 = off", also=("fetch",))
+    concurrency: int = _setting(16, "fetch", "feeds fetched at once", positive=True, also=("",))
+    per_host: int = _setting(4, "fetch", "connections to one host at once", positive=True)
+    connect_timeout: float = _setting(10.0, "fetch", "seconds", positive=True)
+    # (a whole fetch: the body included)
+    timeout: float = _setting(30.0, "fetch", "seconds for a whole fetch", positive=True)
+    max_body_mb: float = _setting(
+        16.0, "fetch", "responses larger than this (decompressed) are refused", positive=True)
+    max_per_feed: int = _setting(
+        0, "retention", "keep this many newest articles per feed (0 = all)")
+    max_age_days: float = _setting(
+        0.0, "retention", "delete articles older than this (0 = never)")
+    theme: str = _setting("textual-dark", "ui", also=("",))
+    mark_read_on_open: bool = _setting(True, "ui")
     keys: dict[str, str] = field(default_factory=dict)  # action -> key(s), for the TUI
     path: Path | None = None
     warnings: list[str] = field(default_factory=list)
 
+    def settings(self) -> dict[str, object]:
+        """What the file set (the defaults for the rest), keys included: Config(**this)
+        makes the same settings (a refresh's child process is given them so)."""
+        return {s.name: getattr(self, s.name) for s in SETTINGS} | {"keys": dict(self.keys)}
 
-# key in the file -> (attribute, type, section)
-_SCHEMA: dict[tuple[str, str], tuple[str, type]] = {
-    ("", "refresh_interval"): ("refresh_interval", float),
-    ("", "concurrency"): ("concurrency", int),
-    ("", "theme"): ("theme", str),
-    ("fetch", "concurrency"): ("concurrency", int),
-    ("fetch", "per_host"): ("per_host", int),
-    ("fetch", "connect_timeout"): ("connect_timeout", float),
-    ("fetch", "timeout"): ("timeout", float),
-    ("fetch", "max_body_mb"): ("max_body_mb", float),
-    ("fetch", "refresh_interval"): ("refresh_interval", float),
-    ("retention", "max_per_feed"): ("max_per_feed", int),
-    ("retention", "max_age_days"): ("max_age_days", float),
-    ("ui", "theme"): ("theme", str),
-    ("ui", "mark_read_on_open"): ("mark_read_on_open", bool),
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: object
+    section: str
+    help: str
+    positive: bool
+    also: tuple[str, ...]
+
+
+SETTINGS = tuple(
+    Setting(f.name, type(f.default), f.default, **f.metadata)
+    for f in fields(Config) if "section" in f.metadata
+)
+# (section, key in the file) -> the setting
+_BY_KEY = {(section, s.name): s for s in SETTINGS for section in (s.section, *s.also)}
+_SECTIONS = {s.section for s in SETTINGS if s.section} | {"keys"}
+_SECTION_NOTES = {
+    "retention": "off by default, as in newsboat; starred articles are never deleted",
+    "keys": 'action = "key" (or "key1,key2"); see ? in the app',
 }
-_SECTIONS = {"fetch", "retention", "ui", "keys"}
-_POSITIVE = {"concurrency", "per_host", "connect_timeout", "timeout", "max_body_mb"}
 
-EXAMPLE = """\
-# reader configuration (every key is optional)
-refresh_interval = 30      # minutes between background refreshes in the TUI; 0 = off
 
-[fetch]
-concurrency = 16           # feeds fetched at once
-per_host = 4               # connections to one host at once
-connect_timeout = 10       # seconds
-timeout = 30               # seconds for a whole fetch
-max_body_mb = 16           # responses larger than this (decompressed) are refused
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(int(value)) if value == int(value) else str(value)
 
-[retention]                # off by default, as in newsboat; starred articles are never deleted
-max_per_feed = 0           # keep this many newest articles per feed (0 = all)
-max_age_days = 0           # delete articles older than this (0 = never)
 
-[ui]
-theme = "textual-dark"
-mark_read_on_open = true
+def _noted(line: str, note: str) -> str:
+    return f"{line:<27}# {note}" if note else line
 
-[keys]                     # action = "key" (or "key1,key2"); see ? in the app
-# next_unread = "n"
-"""
+
+def _example() -> str:
+    """config.toml with every key at its default and what it means."""
+    lines = ["# reader configuration (every key is optional)"]
+    section = ""
+    for s in SETTINGS:
+        if s.section != section:
+            section = s.section
+            lines += ["", _noted(f"[{section}]", _SECTION_NOTES.get(section, ""))]
+        lines.append(_noted(f"{s.name} = {_toml(s.default)}", s.help))
+    lines += ["", _noted("[keys]", _SECTION_NOTES["keys"]), '# next_unread = "n"']
+    return "\n".join(lines) + "\n"
+
+
+EXAMPLE = _example()
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -145,11 +177,11 @@ def load_config(path: str | Path | None = None) -> Config:
 
 def _set(cfg: Config, p: Path, section: str, key: str, value: object) -> None:
     where = f"[{section}] {key}" if section else key
-    spec = _SCHEMA.get((section, key))
-    if spec is None:
+    setting = _BY_KEY.get((section, key))
+    if setting is None:
         cfg.warnings.append(f"{p}: unknown key {where} ignored")
         return
-    attr, typ = spec
+    typ = setting.type
     if typ is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"{p}: {where} must be true or false, not {value!r}")
@@ -158,9 +190,9 @@ def _set(cfg: Config, p: Path, section: str, key: str, value: object) -> None:
             typ is int and not isinstance(value, int)
         ):
             raise ConfigError(f"{p}: {where} must be a {'whole ' if typ is int else ''}number, not {value!r}")
-        if value < 0 or (attr in _POSITIVE and value == 0):
-            raise ConfigError(f"{p}: {where} must be {'positive' if attr in _POSITIVE else '0 or more'}, not {value!r}")
+        if value < 0 or (setting.positive and value == 0):
+            raise ConfigError(f"{p}: {where} must be {'positive' if setting.positive else '0 or more'}, not {value!r}")
         value = typ(value)
     elif not isinstance(value, typ):
         raise ConfigError(f"{p}: {where} must be a string, not {value!r}")
-    setattr(cfg, attr, value)
+    setattr(cfg, setting.name, value)

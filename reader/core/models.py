@@ -30,7 +30,7 @@ class ParsedFeed:
     # The plain text of each entry for the search index, when the parser's worker made it
     # (parse.parse_for_store); None when not computed yet.
     texts: list[str] | None = None
-    hashes: list[str] | None = None  # and store.content_hash of each entry
+    hashes: list[str] | None = None  # and identity.content_hash of each entry
 
 
 @dataclass(slots=True)

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from reader.core.errors import OPMLError
 from reader.core.sanitize import clean_line
+from reader.core.tags import clean_tag
 
 MAX_OPML_BYTES = 10 * 1024 * 1024
 FEED_SCHEMES = frozenset({"http", "https", "file"})
@@ -105,7 +106,7 @@ def _category_tags(value: str) -> list[str]:
     """Tags in a category attribute: '/tech/news, Linux' -> ['tech', 'news', 'Linux'];
     'a%2Fb' -> ['a/b']."""
     parts = (
-        clean_line(_CATEGORY_ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), part))
+        clean_tag(_CATEGORY_ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), part))
         for item in value.split(",")
         for part in item.split("/")
     )
@@ -174,8 +175,11 @@ def parse_opml(
             if problem:
                 problems.append(problem)
         elif children:
-            if title and len(folders) < MAX_FOLDER_DEPTH:
-                inner = [*folders, title]
+            # A folder is a tag, as core.tags would have it (a filter could not name
+            # `My "best"`: it is My best).
+            tag = clean_tag(title)
+            if tag and len(folders) < MAX_FOLDER_DEPTH:
+                inner = [*folders, tag]
         elif kind:
             problems.append(f'skipped {_describe(title or kind)}: not a feed (type "{kind}")')
         stack.extend((el, inner) for el in reversed(children))

@@ -1,28 +1,28 @@
-"""A refresh: fetch feeds, parse them in workers, store the results as they arrive.
+"""A refresh: fetch feeds from a source, store the results as they arrive.
 
-The event loop fetches; parsing and text extraction run in workers (processes for a
-big refresh: ingest/workers.py); one writer thread stores the results, so the fetch
-loop never blocks on SQLite.
+The source fetches (sources/: HTTP feeds, parsed in workers); one writer thread
+stores the results, so fetching never blocks on SQLite. What the results change is
+decided by ingest/identity.py (which article each entry is) and ingest/schedule.py
+(when each feed is fetched next); storage applies it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import queue
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import StorageError
+from .ingest.schedule import after_fetch, interval_s
 from .models import Feed, FetchRequest, FetchResult, RefreshSummary
+from .storage.updates import FetchToStore
 
 if TYPE_CHECKING:
-    from .ingest.fetch import FetchSettings
+    from .sources import Source
     from .storage.store import Store
 
 ProgressFn = Callable[[int, int, Feed, FetchResult], None]
@@ -51,10 +51,15 @@ class _AnySet:
 class Refresher:
     """One refresh's work against a store, with the settings in force."""
 
-    def __init__(self, store: Store, config: Config, fetch_settings: FetchSettings) -> None:
+    def __init__(self, store: Store, config: Config, source: Source | None = None) -> None:
+        """`source`: where the articles come from; HTTP feeds by default."""
         self.store = store
         self.config = config
-        self.fetch_settings = fetch_settings
+        if source is None:
+            from .sources.http_feeds import HttpFeeds, fetch_settings
+
+            source = HttpFeeds(fetch_settings(config))
+        self.source = source
 
     def refresh_feeds(self, feeds: list[Feed], on_progress: ProgressFn | None = None,
                       cancel: threading.Event | None = None) -> RefreshSummary:
@@ -63,11 +68,11 @@ class Refresher:
             return summary
         by_id = {f.id: f for f in feeds}
         requests = [FetchRequest(f.id, f.url, f.etag, f.last_modified) for f in feeds]
-        # The event loop fetches; parsing and text extraction run in workers (processes
-        # for a big refresh: workers.py); one writer thread stores the results, so the
-        # fetch loop never blocks on SQLite. The writer takes every result that has
-        # arrived into one transaction (a savepoint per feed): a commit per feed cost
-        # more than the rows, mostly in merging the many small FTS segments it made.
+        # The source fetches (and parses, in workers); one writer thread stores the
+        # results, so the fetch loop never blocks on SQLite. The writer takes every
+        # result that has arrived into one transaction (a savepoint per feed): a commit
+        # per feed cost more than the rows, mostly in merging the many small FTS
+        # segments it made.
         results: queue.Queue[FetchResult | None] = queue.Queue()
         done = 0
         # A database that cannot be written (read-only, full, corrupt, locked too long)
@@ -114,7 +119,7 @@ class Refresher:
         thread = threading.Thread(target=writer, name="reader-writer", daemon=True)
         thread.start()
         try:
-            asyncio.run(self._fetch(requests, results.put, _AnySet(cancel, stop)))
+            self.source.fetch(requests, results.put, _AnySet(cancel, stop))
         finally:
             results.put(None)
             thread.join()
@@ -122,27 +127,6 @@ class Refresher:
             raise fatal[0]
         self.store.apply_retention(self.config.max_per_feed, self.config.max_age_days)
         return summary
-
-    async def _fetch(self, requests, on_result, cancel) -> None:
-        from .ingest.fetch import fetch_all
-        from .ingest.workers import parse_executor, parse_for_store
-
-        pool = parse_executor(len(requests))
-        try:
-            task = asyncio.ensure_future(fetch_all(
-                requests, self.fetch_settings, on_result=on_result, parse_executor=pool,
-                parse_fn=parse_for_store,
-            ))
-            if cancel is None:
-                await task
-                return
-            while not task.done():
-                if cancel.is_set():
-                    task.cancel()
-                    break
-                await asyncio.wait([task], timeout=0.1)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
 
     @staticmethod
     def _tally(summary: RefreshSummary, feed: Feed, result: FetchResult, new: int) -> None:
@@ -174,67 +158,9 @@ class Refresher:
         back alone. A database error (full, read-only) fails them all: StorageError.
         Returns the number of new articles of each."""
         now = time.time()
-        texts = [self._index_texts(result) for _, result in pairs]
-
-        def op(conn) -> list[int]:
-            out = []
-            to_index: list[tuple[int, str, str]] = []  # indexed once, at the end (index_new)
-            for (feed, result), feed_texts in zip(pairs, texts):
-                feed_index: list[tuple[int, str, str]] = []
-                conn.execute("SAVEPOINT feed")
-                try:
-                    new = self._apply_result(conn, feed, result, feed_texts, now, feed_index)
-                except sqlite3.Error:
-                    raise
-                except Exception as exc:  # one feed's bad data must not stop the rest
-                    conn.execute("ROLLBACK TO feed")
-                    result.status, result.error = "error", f"could not store: {exc}"
-                    new, feed_index = 0, []
-                conn.execute("RELEASE feed")
-                to_index.extend(feed_index)
-                out.append(new)
-            self.store.index_new(conn, to_index)
-            return out
-
-        return self.store.write(op)
-
-    def _apply_result(self, conn, feed: Feed, result: FetchResult, texts: list[str],
-                      now: float, to_index: list[tuple[int, str, str]]) -> int:
-        from .ingest.schedule import next_backoff
-
-        interval = max(self.config.refresh_interval, 1.0) * 60
-        fields: dict = {
-            "last_fetched": datetime.fromtimestamp(now, UTC),
-            "last_status": result.status,
-            "last_error": result.error,
-        }
-        new = 0
-        if result.status in ("ok", "not_modified"):
-            fields["error_count"] = 0
-            fields["next_fetch"] = datetime.fromtimestamp(now + interval, UTC)
-            if result.status == "ok":
-                fields["etag"] = result.etag
-                fields["last_modified"] = result.last_modified
-                parsed = result.parsed
-                if parsed is not None:
-                    if parsed.title:
-                        fields["title"] = parsed.title
-                    if parsed.link:
-                        fields["link"] = parsed.link
-                    new, _ = self.store.merge_entries(conn, feed.id, parsed.entries, texts,
-                                                      now, to_index, parsed.hashes)
-            if result.new_url and result.new_url != feed.url:
-                taken = conn.execute(
-                    "SELECT 1 FROM feeds WHERE url = ?", (result.new_url,)).fetchone()
-                if not taken:
-                    fields["url"] = result.new_url
-        elif result.status == "gone":
-            fields["gone"] = 1
-            fields["next_fetch"] = None
-        else:
-            errors = feed.error_count + 1
-            fields["error_count"] = errors
-            delay = result.retry_after or next_backoff(errors, interval)
-            fields["next_fetch"] = datetime.fromtimestamp(now + delay, UTC)
-        self.store.update_feed_fetch(conn, feed.id, **fields)
-        return new
+        interval = interval_s(self.config.refresh_interval)
+        return self.store.store_fetches([
+            FetchToStore(feed, result, self._index_texts(result), after_fetch(
+                result.status, result.retry_after, feed.error_count, interval, now))
+            for feed, result in pairs
+        ], now)

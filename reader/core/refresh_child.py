@@ -4,7 +4,8 @@ A refresh is CPU work in Python (HTTP, parsing, text extraction) on several thre
 In the TUI's process those threads take the GIL from the event loop for up to hundreds
 of milliseconds at a time; in a child process they cannot. The child writes to the same
 database (SQLite WAL: the UI keeps reading meanwhile) and reports each feed as one JSON
-line on stdout, which becomes the same on_progress calls as Library.refresh makes.
+line on stdout, which becomes the same on_progress calls as a refresh in this process
+makes. (Library.refresh(in_child=True) runs it.)
 
     python -m reader.core.refresh_child < job.json     # what refresh_in_child runs
 """
@@ -22,32 +23,27 @@ from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import ReaderError
-from .models import FetchResult, RefreshSummary
+from .models import Feed, FetchResult, RefreshSummary
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
-    from .library import Library
     from .refresh import ProgressFn
 
 
 def refresh_in_child(
-    library: Library,
-    refs: Sequence[str | int] | None = None,
+    db_path: str,
+    config: Config,
+    feed_ids: Sequence[int],
+    feed_of: Callable[[int], Feed | None],
     *,
-    due_only: bool = False,
     on_progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
 ) -> RefreshSummary:
-    """Library.refresh, run by a child process; cancel ends the child."""
-    config = dataclasses.asdict(library.config)
-    config.pop("path"), config.pop("warnings")
-    job = {
-        "db": library.store.path,
-        "config": config,
-        "due_only": due_only,
-        "refs": [str(r) for r in refs] if refs else None,
-    }
+    """Refresh the feeds `feed_ids` of the database at `db_path` in a child process;
+    cancel ends the child. `feed_of`: a feed by id, read as each one is reported (for
+    on_progress, with what the child stored)."""
+    job = {"db": db_path, "config": config.settings(), "feed_ids": list(feed_ids)}
     errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # a pipe could fill and block
     child = subprocess.Popen(
         [sys.executable, "-m", "reader.core.refresh_child"],
@@ -77,7 +73,7 @@ def refresh_in_child(
                 summary = RefreshSummary(**msg["summary"])
                 summary.failed = [tuple(f) for f in summary.failed]
             elif on_progress is not None:
-                feed = library.store.feed(msg["feed_id"])
+                feed = feed_of(msg["feed_id"])
                 if feed is not None:
                     result = FetchResult(
                         msg["feed_id"], feed.url, msg["status"], error=msg["error"]
@@ -101,12 +97,15 @@ def refresh_in_child(
 
 
 def _main() -> None:
-    from .library import Library
+    from .refresh import Refresher
+    from .storage.store import Store
 
     if hasattr(os, "nice"):
         os.nice(5)  # background work: under load the UI's process gets the CPU first
     job = json.loads(sys.stdin.read())
-    library = Library(job["db"], Config(**job["config"]))
+    store = Store(job["db"])
+    by_id = {f.id: f for f in store.feeds(with_counts=False)}
+    feeds = [by_id[i] for i in job["feed_ids"] if i in by_id]  # (removed meanwhile: skipped)
     out = sys.stdout
 
     def progress(done: int, total: int, feed, result: FetchResult) -> None:
@@ -124,9 +123,9 @@ def _main() -> None:
         )
         out.flush()
 
-    summary = library.refresh(job["refs"], due_only=job["due_only"], on_progress=progress)
+    summary = Refresher(store, Config(**job["config"])).refresh_feeds(feeds, on_progress=progress)
     out.write(json.dumps({"summary": dataclasses.asdict(summary)}) + "\n")
-    library.close()
+    store.close()
 
 
 if __name__ == "__main__":

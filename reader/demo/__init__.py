@@ -95,7 +95,7 @@ def make_demo_library(config: Config | None = None, path: str | Path | None = No
         added: set[int] = set()
         for filename, tags in DEMO_FEEDS:
             uri = feed_uri(filename)
-            if library.store.feed_by_url(uri) is None:  # an earlier demo in the same place
+            if library.feed_by_url(uri) is None:  # an earlier demo in the same place
                 feed, _ = library.add_feed(uri, tags=tags)
                 added.add(feed.id)
         # Only articles fetched just now: a reopened demo keeps what the user changed.

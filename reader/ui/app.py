@@ -14,8 +14,6 @@ from threading import Event
 from textual import events, work
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
-from textual.keys import format_key
-from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -23,6 +21,8 @@ from reader.core.config import Config
 from reader.core.library import Library
 from reader.core.models import RefreshSummary
 
+from .keymap import binding_ids, key_label, keymap_clashes
+from .messages import DatabaseChecked, FeedsDue, RefreshProgress, WriteDone
 from .screens.main import MainScreen
 
 # Imported where they are used, not before the first frame: the command palette's
@@ -43,20 +43,6 @@ def _saved_filter_commands():
 
 POLL_SECONDS = 1.5  # how often to look for writes by another process
 MAX_FAILURE_TOASTS = 3  # per refresh; the rest are summed up
-
-
-class RefreshProgress(Message):
-    """Posted from the refresh thread after each feed."""
-
-    def __init__(self, done: int, total: int, title: str, status: str, error: str | None) -> None:
-        super().__init__()
-        self.done, self.total, self.title, self.status, self.error = (
-            done,
-            total,
-            title,
-            status,
-            error,
-        )
 
 
 class ReaderApp(App[None]):
@@ -94,7 +80,9 @@ class ReaderApp(App[None]):
         self.url_opener: Callable[[str], bool] | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-ui-write")
         self._cancel = Event()
-        self._seen_version: int | None = None
+        self._seen_version: int | None = None  # (read and written on the writer thread only)
+        self._writes_pending = 0  # writes queued whose WriteDone is not handled yet
+        self._polling = False  # a look for outside writes is on the writer thread
         self._failures = 0
 
     def get_default_screen(self) -> Screen:
@@ -112,7 +100,8 @@ class ReaderApp(App[None]):
         elif self.config.theme:
             self.notify(f"unknown theme {self.config.theme!r} in config.toml", severity="warning")
         self.apply_keymap(self.config.keys)
-        self._seen_version = self.library.data_version()
+        if self.watch_db:
+            self.poll_database()  # (the first look takes the version to compare with)
 
     async def on_event(self, event) -> None:
         # Keys typed while the filter box closes go to the list after it has closed, in
@@ -182,7 +171,7 @@ class ReaderApp(App[None]):
     def apply_keymap(self, keys: dict[str, str]) -> None:
         if not keys:
             return  # (binding_ids imports every screen: not worth it at startup for nothing)
-        known = binding_ids()
+        known = binding_ids(type(self))
         unknown = sorted(k for k in keys if k not in known)
         if unknown:
             self.notify(
@@ -191,7 +180,7 @@ class ReaderApp(App[None]):
                 timeout=8,
             )
         mapped = {k: v for k, v in keys.items() if k in known}
-        clashes = keymap_clashes(mapped)
+        clashes = keymap_clashes(mapped, type(self))
         if clashes:
             self.notify(
                 f"config.toml [keys]: {'; '.join(clashes)}. Where two actions share a key, the"
@@ -270,45 +259,75 @@ class ReaderApp(App[None]):
 
     def write_db(self, fn: Callable, *args, then: Callable | None = None) -> Future:
         """Run a database write on the one writer thread, in order; `then(result)` on the UI."""
-
-        def run():
-            return fn(*args)
-
-        def done(future: Future) -> None:
-            try:
-                self.call_from_thread(self._write_done, future, then)
-            except RuntimeError:
-                pass  # the app has gone
-
-        future = self._writer.submit(run)
-        future.add_done_callback(done)
+        self._writes_pending += 1
+        future = self._writer.submit(fn, *args)
+        future.add_done_callback(lambda done: self.post_message(WriteDone(done, then)))
         return future
 
     def wait_for_writes(self, timeout: float = 10) -> None:
-        """Block until the writes queued so far are done (tests, screenshots)."""
+        """Block until the writes queued so far are done (tests, screenshots); their
+        WriteDone messages are handled once the event loop runs again."""
         self._writer.submit(lambda: None).result(timeout=timeout)
 
-    def _write_done(self, future: Future, then: Callable | None) -> None:
+    def on_write_done(self, event: WriteDone) -> None:
+        self._writes_pending -= 1
+        future = event.future
         if future.exception() is not None:
             self.notify(f"Could not save: {future.exception()}", severity="error")
             return
-        # Our own write is not news: don't reload the view for it, only the counts.
-        self._seen_version = self.library.data_version()
+        # Our own write is not news (the writer's connection doesn't see its own commits
+        # in data_version): the view is not reloaded for it, only the counts.
         self.main.load_counts()
-        if then is not None:
-            then(future.result())
+        if event.then is not None:
+            event.then(future.result())
 
     def poll_database(self) -> None:
+        """Look for writes by another process, on the writer thread: its connection is the
+        one whose data_version is compared, and it sees no change for our own writes."""
+        if self._polling:
+            return
+        self._polling = True
+        future = self._writer.submit(self._changed_elsewhere)
+        future.add_done_callback(
+            lambda done: self.post_message(
+                DatabaseChecked(done.exception() is None and bool(done.result()))
+            )
+        )
+
+    def _changed_elsewhere(self) -> bool:
         version = self.library.data_version()
-        if version != self._seen_version:
-            self._seen_version = version
+        changed = self._seen_version is not None and version != self._seen_version
+        self._seen_version = version
+        return changed
+
+    def on_database_checked(self, event: DatabaseChecked) -> None:
+        self._polling = False
+        if event.changed:
             self.main.reload()
+
+    @property
+    def busy(self) -> list[str]:
+        """What the app is still doing (tests wait until it is nothing): writes and looks
+        at the database on the writer thread, workers, and the main screen's own work."""
+        out = []
+        if self._writes_pending:
+            out.append(f"{self._writes_pending} write(s)")
+        if self._polling:
+            out.append("database check")
+        running = [w.name or w.group for w in self.workers if not w.is_finished]
+        if running:
+            out.append("workers: " + ", ".join(running))
+        return out + self.main.busy
 
     # -- background refresh ------------------------------------------------------------------
 
+    @work(thread=True, exclusive=True, group="due", exit_on_error=False)
     def refresh_due(self) -> None:
         if self.library.due_feeds():
-            self.start_refresh(due_only=True)
+            self.post_message(FeedsDue())
+
+    def on_feeds_due(self, event: FeedsDue) -> None:
+        self.start_refresh(due_only=True)
 
     def action_refresh_all(self) -> None:
         self.start_refresh()
@@ -333,8 +352,8 @@ class ReaderApp(App[None]):
 
         # A child process: the refresh's parsing threads would otherwise take the GIL
         # from the event loop for tens of milliseconds at a time (see benchmarks/).
-        return self.library.refresh_in_child(
-            refs, due_only=due_only, on_progress=progress, cancel=self._cancel
+        return self.library.refresh(
+            refs, due_only=due_only, on_progress=progress, cancel=self._cancel, in_child=True
         )
 
     def on_refresh_progress(self, event: RefreshProgress) -> None:
@@ -373,79 +392,16 @@ class ReaderApp(App[None]):
 
         if not accept:
             return
-        for url, title, tag in STARTER_FEEDS:
-            self.library.subscribe(url, title, [tag])
-        self.main.load_counts()
-        self.notify(f"Subscribed to {len(STARTER_FEEDS)} feeds; fetching them now.")
-        self.start_refresh()
 
+        def subscribe() -> None:
+            for url, title, tag in STARTER_FEEDS:
+                self.library.subscribe(url, title, [tag])
 
-def key_label(key: str) -> str:
-    """A bound key as the README writes it: "q", "Ctrl+Q", "?"."""
-    *modifiers, name = key.split("+")
-    name = format_key(name)
-    if modifiers and len(name) == 1:
-        name = name.upper()
-    return "+".join([*(m.capitalize() for m in modifiers), name])
+        def subscribed(_result: None) -> None:  # (the counts are read again: WriteDone)
+            self.notify(f"Subscribed to {len(STARTER_FEEDS)} feeds; fetching them now.")
+            self.start_refresh()
 
-
-def keymap_clashes(keymap: dict[str, str]) -> list[str]:
-    """The keys `keymap` gives an action that another action of the main screen keeps
-    ("space for next_unread is also page_down's key"): Textual runs the binding nearest
-    the focus, so one of the two silently does nothing. Keys shared in the defaults (the
-    list's and the sidebar's j) are not clashes: they are the same action."""
-    from .widgets.article_view import ArticleView
-    from .widgets.headline_list import HeadlineList
-    from .widgets.line_list import LineList
-    from .widgets.sidebar import Sidebar
-
-    def split(keys: str) -> set[str]:
-        return {k.strip() for k in keys.split(",") if k.strip()}
-
-    final: dict[str, set[str]] = {}
-    for cls in (ReaderApp, MainScreen, LineList, HeadlineList, Sidebar, ArticleView):
-        for binding in cls.BINDINGS:
-            if isinstance(binding, Binding) and binding.id:
-                final.setdefault(binding.id, set()).update(split(binding.key))
-    defaults = {bid: set(keys) for bid, keys in final.items()}
-    final.update({bid: split(keys) for bid, keys in keymap.items() if bid in final})
-    out = []
-    for bid, keys in keymap.items():
-        for key in sorted(split(keys) - defaults.get(bid, set())):
-            others = sorted(o for o, ks in final.items() if o != bid and key in ks)
-            if others:
-                out.append(f"{key} for {bid} is also the key of {', '.join(others)}")
-    return out
-
-
-def binding_ids() -> set[str]:
-    """Every binding id a user can remap in config.toml [keys]."""
-    from .screens.help import HelpScreen
-    from .screens.pickers import Confirm, NamePrompt, TagPicker
-    from .screens.welcome import WelcomeScreen
-    from .widgets.article_view import ArticleView
-    from .widgets.headline_list import HeadlineList
-    from .widgets.line_list import LineList
-    from .widgets.sidebar import Sidebar
-
-    ids: set[str] = set()
-    for cls in (
-        ReaderApp,
-        MainScreen,
-        LineList,
-        HeadlineList,
-        Sidebar,
-        ArticleView,
-        HelpScreen,
-        TagPicker,
-        NamePrompt,
-        Confirm,
-        WelcomeScreen,
-    ):
-        for binding in cls.BINDINGS:
-            if isinstance(binding, Binding) and binding.id:
-                ids.add(binding.id)
-    return ids
+        self.write_db(subscribe, then=subscribed)
 
 
 def make_app(library: Library, config: Config, *, demo: bool = False, **options) -> ReaderApp:

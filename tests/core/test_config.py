@@ -93,3 +93,23 @@ def test_default_paths_match_platformdirs(monkeypatch, home, xdg):
     expected_db = platformdirs.user_data_dir("reader", appauthor=False)
     assert default_config_path() == Path(expected_cfg) / "config.toml"
     assert default_db_path() == Path(expected_db) / "reader.db"
+
+
+def test_one_schema_makes_the_example_and_the_settings(tmp_path):
+    from reader.core.config import SETTINGS, Config
+
+    # Every setting is in the example, where its section is, at its default.
+    cfg = load_config(write(tmp_path, EXAMPLE))
+    assert [s.name for s in SETTINGS] == [
+        "refresh_interval", "concurrency", "per_host", "connect_timeout", "timeout",
+        "max_body_mb", "max_per_feed", "max_age_days", "theme", "mark_read_on_open",
+    ]
+    for s in SETTINGS:
+        assert getattr(cfg, s.name) == s.default == getattr(Config(), s.name)
+        assert f"\n{s.name} = " in EXAMPLE
+        assert type(getattr(cfg, s.name)) is s.type
+    # What a refresh's child process is given makes the same settings.
+    set_ = load_config(write(tmp_path, "[fetch]\ntimeout = 2.5\n[keys]\nquit = 'x'\n"))
+    again = Config(**set_.settings())
+    assert again.settings() == set_.settings() and again.timeout == 2.5
+    assert again.keys == {"quit": "x"}

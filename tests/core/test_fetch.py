@@ -19,15 +19,8 @@ import pytest
 
 from reader import __version__
 from reader.core.ingest import fetch as fetch_module
-from reader.core.ingest.fetch import (
-    NO_FEED_FOUND,
-    FetchSettings,
-    discover,
-    discover_sync,
-    fetch_all,
-    fetch_all_sync,
-    fetch_one,
-)
+from reader.core.ingest.discover import NO_FEED_FOUND, discover, discover_sync
+from reader.core.ingest.fetch import FetchSettings, fetch_all, fetch_all_sync, fetch_one
 from reader.core.models import FetchRequest, FetchResult
 
 FEEDS = Path(__file__).parents[1] / "data" / "feeds"

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.ingest import parse
 from reader.core.errors import ParseError
+from reader.core.ingest import fallback, parse
+from reader.core.ingest.feed_links import find_feed_links, looks_like_html
+from reader.core.ingest.parse import parse_feed
 from reader.core.models import ParsedFeed
-from reader.core.ingest.parse import find_feed_links, looks_like_html, parse_feed
 
 FEEDS = Path(__file__).parents[1] / "data" / "feeds"
 FEED_URL = "https://feeds.example.net/dir/feed.xml"
@@ -287,7 +288,7 @@ def test_neither_parser_expands_entities_even_without_the_guard(tmp_path: Path):
     secret.write_text("SECRET-TOKEN-31337")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for doc in (LAUGHS, _xxe(secret.as_uri()), _xxe("file:///etc/passwd")):
-        for run in (parse._parse_fast, lambda d, u: parse._parse_feedparser(d, u, None)):
+        for run in (parse._parse_fast, lambda d, u: fallback.parse_with_feedparser(d, u, None)):
             try:
                 feed = run(doc, "")
             except Exception:  # noqa: BLE001 - refusing to parse is fine too
@@ -312,14 +313,14 @@ def test_external_dtd_is_never_fetched(feed_server):
 </channel></rss>""".encode()
     feed = parse_feed(doc)
     assert "LEAKED" not in _all_text(feed)
-    for run in (parse._parse_fast, lambda d, u: parse._parse_feedparser(d, u, None)):
+    for run in (parse._parse_fast, lambda d, u: fallback.parse_with_feedparser(d, u, None)):
         run(doc, "")
     param = f"""<?xml version="1.0"?>
 <!DOCTYPE rss [<!ENTITY % p SYSTEM "{dtd}"> %p;]>
 <rss version="2.0"><channel><title>T</title><item><title>a &leak;</title></item></channel></rss>""".encode()
     with pytest.raises(ParseError, match="entities"):
         parse_feed(param)
-    for run in (parse._parse_fast, lambda d, u: parse._parse_feedparser(d, u, None)):
+    for run in (parse._parse_fast, lambda d, u: fallback.parse_with_feedparser(d, u, None)):
         with contextlib.suppress(Exception):  # refusing is fine; fetching is not
             run(param, "")
     assert feed_server.requests == []

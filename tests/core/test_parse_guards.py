@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reader.core.ingest import parse
 from reader.core.errors import ParseError
+from reader.core.ingest import encoding, guards
 from reader.core.ingest.parse import MAX_ELEMENTS, parse_feed
 
 XXE = '<!DOCTYPE rss [{decl} xxe SYSTEM "file:///etc/passwd">]>'
@@ -41,8 +41,8 @@ def test_utf8_validation_in_slices_agrees_with_decode():
                     valid = True
                 except UnicodeDecodeError:
                     valid = False
-                assert parse._valid_utf8(data) == valid, (cut, char, tail)
-    assert parse._valid_utf8(b"")
+                assert encoding.valid_utf8(data) == valid, (cut, char, tail)
+    assert encoding.valid_utf8(b"")
 
 
 def test_element_limit_counts_closing_tags_only_when_needed():
@@ -54,11 +54,11 @@ def test_element_limit_counts_closing_tags_only_when_needed():
         )
 
     # 300k "<", half of them closing tags: 150k elements, under the limit.
-    assert callable(parse._check_limits(doc(b"<a></a>" * (MAX_ELEMENTS * 3 // 4))))
+    assert callable(guards.check_limits(doc(b"<a></a>" * (MAX_ELEMENTS * 3 // 4))))
     with pytest.raises(ParseError, match="XML elements"):
-        parse._check_limits(doc(b"<a/>" * (MAX_ELEMENTS + 10)))
+        guards.check_limits(doc(b"<a/>" * (MAX_ELEMENTS + 10)))
     # Markup inside CDATA is text.
-    assert callable(parse._check_limits(doc(b"<![CDATA[" + b"<a/>" * (MAX_ELEMENTS + 10) + b"]]>")))
+    assert callable(guards.check_limits(doc(b"<![CDATA[" + b"<a/>" * (MAX_ELEMENTS + 10) + b"]]>")))
 
 
 def _rss(items: str) -> bytes:
@@ -91,7 +91,7 @@ def test_json_is_recognised_after_a_bom_and_whitespace_only():
         b"<{",
     ):
         want = doc.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"{"
-        assert parse._looks_like_json(doc) == want, doc
+        assert encoding.looks_like_json(doc) == want, doc
 
 
 XXE_DECL = '<!ENTITY xxe SYSTEM "file:///etc/passwd">'
@@ -116,9 +116,9 @@ def test_every_declaration_before_the_root_element_is_seen(prolog: str, encoding
 
 def test_prolog_end_reads_quoted_values_and_comments():
     text = '\ufeff<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "<b>]>"><!-- ]> -->]>\n<rss>'
-    assert text[parse._prolog_end(text) :] == "<rss>"
-    assert parse._prolog_end("<?xml version='1.0'?> junk <rss>") == len(
+    assert text[guards.prolog_end(text) :] == "<rss>"
+    assert guards.prolog_end("<?xml version='1.0'?> junk <rss>") == len(
         "<?xml version='1.0'?> junk "
     )
     for junk in ("<!DOCTYPE rss [", '<!DOCTYPE rss [<!ENTITY a "', "<?pi", "<!-- x", "  "):
-        assert parse._prolog_end(junk) == len(junk)
+        assert guards.prolog_end(junk) == len(junk)

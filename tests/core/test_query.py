@@ -1,4 +1,5 @@
-"""The filter language: parsing, errors that name the term, and what each term selects."""
+"""The filter language: parsing, errors that name the term, and what each term selects
+(a filter tree turned into SQL by storage/search.py's where_sql)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 
 from reader.core.errors import QueryError
 from reader.core.models import ParsedEntry
-from reader.core.query import compile_query, search_query
+from reader.core.filters import parse_filter, search_filter
+from reader.core.storage.search import where_sql
 from reader.core.storage.store import Store
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -43,8 +45,8 @@ def store():
 
 
 def run(store, text):
-    q = compile_query(text, now=NOW.timestamp())
-    return sorted(store.article(i).guid for i in store.article_ids(q.where, q.params))
+    where, params = where_sql(parse_filter(text, now=NOW.timestamp()))
+    return sorted(store.article(i).guid for i in store.article_ids(where, params))
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -100,7 +102,7 @@ def test_terms(store, text, expected):
 ])
 def test_bad_terms_name_the_term(text, named):
     with pytest.raises(QueryError) as info:
-        compile_query(text)
+        parse_filter(text)
     assert named in str(info.value)
 
 
@@ -108,21 +110,47 @@ def test_fts_operators_are_quoted(store):
     # AND / OR / NOT / NEAR / * / ( are just words to find, never FTS5 syntax errors.
     for text in ["AND", "OR NOT", "NEAR(a b)", "a*", "(x", "col:val:"]:
         try:
-            q = compile_query(text)
+            f = parse_filter(text)
         except QueryError:
             continue
-        store.article_ids(q.where, q.params)
+        store.article_ids(*where_sql(f))
 
 
-def test_search_query_treats_everything_as_text(store):
-    q = search_query("is:read")
-    assert q.params == ['"is:read"*']
-    store.article_ids(q.where, q.params)
-    q = search_query("borrow checker")
-    assert sorted(store.article(i).guid for i in store.article_ids(q.where, q.params)) == ["t1"]
+def test_search_filter_treats_everything_as_text(store):
+    where, params = where_sql(search_filter("is:read"))
+    assert params == ['"is:read"*']
+    store.article_ids(where, params)
+    where, params = where_sql(search_filter("borrow checker"))
+    assert sorted(store.article(i).guid for i in store.article_ids(where, params)) == ["t1"]
 
 
 def test_relative_uses_now():
-    q = compile_query("@1d", now=1000000.0)
-    assert q.params == [1000000.0 - 86400]
-    assert compile_query("@12h", now=time.time()).where == "a.sort_time >= ?"
+    assert where_sql(parse_filter("@1d", now=1000000.0))[1] == [1000000.0 - 86400]
+    assert where_sql(parse_filter("@12h", now=time.time()))[0] == "a.sort_time >= ?"
+
+
+TAG_SQL = ("(+a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)"
+           " OR +a.id IN (SELECT article_id FROM article_tags WHERE tag = ?))")
+FEED_SQL = ("a.feed_id IN (SELECT id FROM feeds WHERE"
+            " instr(lower(coalesce(user_title, title)), lower(?)) OR instr(lower(url), lower(?)))")
+FTS_SQL = "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+
+
+def test_sql_of_each_term():
+    """The SQL text each term makes, in the order written, the full-text words last (query
+    plans depend on it: the unary "+"s keep SQLite on the list-order index, and the search
+    planner writes the full-text condition its own ways)."""
+    day = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+    where, params = where_sql(parse_filter(
+        'w +t -u is:unread is:read is:starred is:unstarred feed:x FEEDID:3 @1d'
+        ' @2026-01-01..2026-01-02 @2026-01-01 @..9999-12-31 "p q" x"y"', now=1e9))
+    assert where == " AND ".join([
+        TAG_SQL, "NOT " + TAG_SQL, "a.read = 0", "a.read = 1", "a.starred = 1", "a.starred = 0",
+        FEED_SQL, "a.feed_id = ?", "a.sort_time >= ?", "(a.sort_time >= ? AND a.sort_time < ?)",
+        "(a.sort_time >= ? AND a.sort_time < ?)", "1", FTS_SQL])
+    assert params == ["t", "t", "u", "u", "x", "x", 3, 1e9 - 86400, day, day + 2 * 86400,
+                      day, day + 86400, '"w"* "p q" "xy"*']
+    assert where_sql(parse_filter("@2026-01-01..", now=1e9)) == ("(a.sort_time >= ?)", [day])
+    assert where_sql(parse_filter("  ")) == ("1", [])
+    assert where_sql(search_filter('"c d" +e is:read')) == (FTS_SQL, ['"c d" "+e"* "is:read"*'])
+    assert where_sql(search_filter('a "b')) == (FTS_SQL, ['"a"* "b"*'])  # (unclosed: words)

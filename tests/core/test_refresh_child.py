@@ -1,4 +1,4 @@
-"""Library.refresh_in_child: the same refresh, run by a child process (the TUI's path)."""
+"""Library.refresh(in_child=True): the same refresh, run by a child process (the TUI's path)."""
 
 from __future__ import annotations
 
@@ -35,15 +35,15 @@ def test_child_refresh_stores_and_reports_like_refresh(lib, feed_server):
     lib.subscribe(good)
     lib.subscribe(bad)
     seen = []
-    summary = lib.refresh_in_child(
-        on_progress=lambda d, t, f, r: seen.append((d, t, f.url, r.status))
+    summary = lib.refresh(
+        on_progress=lambda d, t, f, r: seen.append((d, t, f.url, r.status)), in_child=True
     )
     assert (summary.ok, summary.new_articles, len(summary.failed)) == (1, 3, 1)
     assert summary.failed[0][1].startswith("HTTP 500")
     assert {(s[2], s[3]) for s in seen} == {(good, "ok"), (bad, "error")}
     assert [s[0] for s in seen] == [1, 2] and all(s[1] == 2 for s in seen)
     assert lib.count() == 3  # written by the child, read here
-    assert lib.refresh_in_child([lib.resolve_feed(good).id]).not_modified == 1
+    assert lib.refresh([lib.resolve_feed(good).id], in_child=True).not_modified == 1
 
 
 def test_child_refresh_cancel_ends_the_child(lib, feed_server):
@@ -51,7 +51,7 @@ def test_child_refresh_cancel_ends_the_child(lib, feed_server):
     cancel = threading.Event()
     threading.Timer(0.5, cancel.set).start()
     start = time.monotonic()
-    lib.refresh_in_child(cancel=cancel)
+    lib.refresh(cancel=cancel, in_child=True)
     assert time.monotonic() - start < 2.0
 
 
@@ -61,5 +61,5 @@ def test_child_refresh_failure_is_a_reader_error(tmp_path):
     junk.write_bytes(b"not a database" * 100)
     lib.store.path = str(junk)  # what the child opens
     with pytest.raises(ReaderError, match="refresh process failed: .*not a usable reader database"):
-        lib.refresh_in_child()
+        lib.refresh(in_child=True)
     lib.close()

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from reader.core.config import Config
-from reader.core.library import _FTS_WALK_FROM, Library
+from reader.core.library import Library
+from reader.core.storage.search import _FTS_WALK_FROM, search_plan
 from reader.core.models import ParsedEntry
 
 
@@ -121,9 +122,9 @@ def test_words_searched_as_the_words_they_stand_for_give_the_same_rows(tmp_path)
 
     lib = library_of(tmp_path, n, [text(i) for i in range(n)],
                      categories=lambda i: ["a"] if i % 2 else [])
-    plan = lib._search_plan(lib.query("comm"), expand=True)
-    assert plan.probe and '"commonly"' in plan.params[-1]  # (the test takes those paths)
-    assert '"w"*' in lib._search_plan(lib.query("w"), expand=True).params[-1]
+    plan = search_plan(lib.store, lib.query("comm"), expand=True)
+    assert plan.probe and '"commonly"' in plan.sql()[1][-1]  # (the test takes those paths)
+    assert '"w"*' in search_plan(lib.store, lib.query("w"), expand=True).sql()[1][-1]
     for query in ("common", "comm", "commonly", "w", "w1", "rare", "common rare", "older",
                   "topmost", "comm post", "+a comm", "comm is:unread", "river", "rivér",
                   '"common words"', "nothing-here", "commonly older"):

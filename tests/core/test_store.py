@@ -11,7 +11,7 @@ import pytest
 
 from reader.core.errors import StorageError
 from reader.core.models import ParsedEntry
-from reader.core.storage.store import SCHEMA_VERSION, Store, entry_key
+from reader.core.storage.store import SCHEMA_VERSION, Store
 
 
 def entry(guid=None, link=None, title="t", content="body", published=None, cats=()):
@@ -58,15 +58,6 @@ def test_corrupt_database_message_and_untouched(tmp_path):
     with pytest.raises(StorageError, match="not a usable reader database.*mv"):
         Store(p)
     assert p.read_bytes() == junk
-
-
-def test_identity_guid_then_link_then_hash():
-    d = datetime(2026, 1, 1, tzinfo=UTC)
-    assert entry_key(entry(guid="g", link="l")) == "g:g"
-    assert entry_key(entry(link="l")) == "l:l"
-    k1 = entry_key(entry(title="x", published=d))
-    assert k1.startswith("h:") and k1 == entry_key(entry(title="x", published=d))
-    assert k1 != entry_key(entry(title="y", published=d))
 
 
 def test_merge_new_update_and_keep_state(store):

@@ -155,15 +155,25 @@ def quiet_app(library: Library, **options) -> ReaderApp:
     return make_app(library, library.config, **options)
 
 
-async def settle(pilot, app: ReaderApp) -> None:
-    """Let writes and workers (id loads, counts, article render) finish, the screen catch up."""
-    while app.main.switch_pending:  # a sidebar move coalesced with the next ones
-        await pilot.pause(0.02)
-    for _ in range(3):
-        app.wait_for_writes()
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+async def settle(pilot, app: ReaderApp, timeout: float = 15.0) -> None:
+    """Wait until the app is idle: no writes or database checks on the writer thread, no
+    workers, nothing pending on the main screen (a coalesced sidebar move, held keys, a
+    reload, first rows, callbacks waiting for a frame: ReaderApp.busy), its message
+    queues drained; idle twice running, so that what the last message started is seen.
+    A state, never a time: a loaded machine only makes it take longer."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    quiet = 0
+    while quiet < 2:
+        await pilot.pause()  # (the screen's and the app's queues processed)
+        busy = app.busy
+        if busy:
+            quiet = 0
+            if loop.time() > end:
+                raise AssertionError(f"the app did not settle: {', '.join(busy)}")
+            await asyncio.sleep(0.005)
+        else:
+            quiet += 1
 
 
 async def wait_until(pilot, app: ReaderApp, predicate, timeout: float = 8.0) -> None:

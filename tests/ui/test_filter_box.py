@@ -36,21 +36,21 @@ async def test_the_box_opens_with_the_filter_to_refine(library):
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot, app)
         await show_row(pilot, app, row_of(app, "tech"))
-        assert app.main.filter_text == "+tech"
+        assert app.main.view.filter_text == "+tech"
         await pilot.press("slash")
         await pilot.pause()
         box = app.main.query_one("#filter")
         assert box.value == "+tech " and box.selection.is_empty
         assert box.cursor_position == len("+tech ")
         await pilot.press(*"is:unread")
-        await wait_until(pilot, app, lambda: app.main.filter_text == "+tech is:unread")
+        await wait_until(pilot, app, lambda: app.main.view.filter_text == "+tech is:unread")
         assert box.value == "+tech is:unread"
         assert "Enter apply" in footer(app) and "Esc cancel" in footer(app)
         assert "save" in footer(app) and "Quit" not in footer(app)
         # Blank is All (not a view called "Filter:   ")
         await pilot.press("ctrl+u", "space", "space", "enter")
-        await wait_until(pilot, app, lambda: app.main.filter_text == "")
-        assert app.main.view_label == "All"
+        await wait_until(pilot, app, lambda: app.main.view.filter_text == "")
+        assert app.main.view.label == "All"
 
 
 async def test_escape_brings_back_the_view_the_sidebar_cursor_and_the_focus(library):
@@ -64,7 +64,7 @@ async def test_escape_brings_back_the_view_the_sidebar_cursor_and_the_focus(libr
         await show_row(pilot, app, row_of(app, "news"))
         await pilot.press("slash", "escape")
         await settle(pilot, app)
-        assert main.filter_text == "+news" and main.view_label == "news"
+        assert main.view.filter_text == "+news" and main.view.label == "news"
         assert isinstance(app.focused, Sidebar) and sidebar.current.label == "news"
         assert not main.query_one("#filter").visible
         # World Daily is under news and under world: the cursor on the second one
@@ -72,11 +72,11 @@ async def test_escape_brings_back_the_view_the_sidebar_cursor_and_the_focus(libr
         await show_row(pilot, app, second)
         await pilot.press("slash")
         main.query_one("#filter").value = "+tech"  # typed: the view follows, the cursor too
-        await wait_until(pilot, app, lambda: main.filter_text == "+tech")
+        await wait_until(pilot, app, lambda: main.view.filter_text == "+tech")
         assert sidebar.current.label == "tech"
         await pilot.press("escape")
         await settle(pilot, app)
-        assert main.filter_text.startswith("feedid:") and main.view_label == "Feed: World Daily"
+        assert main.view.filter_text.startswith("feedid:") and main.view.label == "Feed: World Daily"
         assert sidebar.cursor == second and isinstance(app.focused, Sidebar)
         assert len(main.headlines.ids) == 5
         # from the list, the focus goes back to the list
@@ -96,7 +96,7 @@ async def test_an_empty_box_and_enter_show_all(library):
         app.main.query_one("#filter").value = ""
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.main.filter_text == "" and app.main.view_label == "All"
+        assert app.main.view.filter_text == "" and app.main.view.label == "All"
         assert app.main.sidebar.current.label == "All"
         assert isinstance(app.focused, HeadlineList)
 
@@ -126,7 +126,7 @@ async def test_ctrl_s_in_the_box_saves_what_it_holds(library):
         assert library.saved_filters() == {"World unread": "+world is:unread"}
         # the box closed on the saved view, named, its item under the sidebar's cursor
         assert not box.visible and isinstance(app.focused, HeadlineList)
-        assert main.filter_text == "+world is:unread" and main.view_label == "World unread"
+        assert main.view.filter_text == "+world is:unread" and main.view.label == "World unread"
         assert main.sidebar.current.label == "World unread"
 
 
@@ -143,7 +143,7 @@ async def test_saving_moves_the_sidebar_cursor_and_asks_before_replacing(library
         await pilot.pause()
         await pilot.press(*"Tech view", "enter")
         await settle(pilot, app)
-        assert main.view_label == "Tech view" and main.sidebar.current.label == "Tech view"
+        assert main.view.label == "Tech view" and main.sidebar.current.label == "Tech view"
         # an existing name: asked, and no keeps the old one
         await pilot.press("S")
         await pilot.pause()
@@ -154,7 +154,7 @@ async def test_saving_moves_the_sidebar_cursor_and_asks_before_replacing(library
         await pilot.press("n")
         await settle(pilot, app)
         assert library.saved_filters()["Mine"] == "is:starred"
-        assert main.view_label == "Tech view"
+        assert main.view.label == "Tech view"
         await pilot.press("S")
         await pilot.pause()
         await pilot.press(*"Mine", "enter")
@@ -162,7 +162,7 @@ async def test_saving_moves_the_sidebar_cursor_and_asks_before_replacing(library
         await pilot.press("y")
         await settle(pilot, app)
         assert library.saved_filters()["Mine"] == "+tech"
-        assert main.view_label == "Mine" and main.sidebar.current.label == "Mine"
+        assert main.view.label == "Mine" and main.sidebar.current.label == "Mine"
         assert "Quit" in footer(app)  # the dialog has gone: the screen's keys again
 
 
@@ -176,7 +176,7 @@ async def test_saving_a_feed_view_says_which_feed(library):
         await pilot.pause()
         assert isinstance(app.screen, NamePrompt)
         detail = str(app.screen.query_one(".dialog-detail").render())
-        assert "Tech Weekly" in detail and app.main.filter_text in detail
+        assert "Tech Weekly" in detail and app.main.view.filter_text in detail
 
 
 async def test_slash_after_fast_sidebar_moves_edits_the_view_they_stopped_on(
@@ -184,23 +184,23 @@ async def test_slash_after_fast_sidebar_moves_edits_the_view_they_stopped_on(
 ):
     """j held in the sidebar shows the view where it stops (SWITCH_COALESCE later); /
     pressed before then edits that view, not the one of the first j."""
-    from reader.ui.screens import main as main_screen
+    from reader.ui.screens import sidebar_moves
 
     app = quiet_app(library)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot, app)
         await pilot.press("h")
         await pilot.pause(0.15)
-        monkeypatch.setattr(main_screen, "SWITCH_COALESCE", 5)  # (every j after the first)
+        monkeypatch.setattr(sidebar_moves, "SWITCH_COALESCE", 5)  # (every j after the first)
         await pilot.press("j", "j", "j", "j")
         item = app.main.sidebar.current
         await pilot.press("slash")
         await pilot.pause()
-        assert app.main.filter_text == item.filter
+        assert app.main.view.filter_text == item.filter
         assert app.main.query_one("#filter").value.strip() == item.filter
         await pilot.press("escape")
         await pilot.pause()
-        assert app.main.sidebar.current is item and app.main.filter_text == item.filter
+        assert app.main.sidebar.current is item and app.main.view.filter_text == item.filter
 
 
 async def test_a_filter_applied_on_a_narrow_terminal_shows_the_list(library):
@@ -215,13 +215,13 @@ async def test_a_filter_applied_on_a_narrow_terminal_shows_the_list(library):
         assert main.narrow and main.has_class("article-open")
         await pilot.press("slash", "ctrl+u", *"+tech", "enter")
         await wait_until(pilot, app, lambda: isinstance(app.focused, HeadlineList))
-        assert main.filter_text == "+tech" and not main.has_class("article-open")
+        assert main.view.filter_text == "+tech" and not main.has_class("article-open")
         await pilot.press("h")  # the sidebar, over the list
         await pilot.pause()
         assert main.has_class("show-sidebar")
         await pilot.press("slash", "ctrl+u", "enter")
         await wait_until(pilot, app, lambda: isinstance(app.focused, HeadlineList))
-        assert main.filter_text == "" and not main.has_class("show-sidebar")
+        assert main.view.filter_text == "" and not main.has_class("show-sidebar")
 
 
 async def test_refining_a_feed_view_names_the_feed(library):
@@ -235,5 +235,5 @@ async def test_refining_a_feed_view_names_the_feed(library):
         main.apply_filter(feed.filter)
         await settle(pilot, app)
         await pilot.press("slash", *"zz", "enter")
-        await wait_until(pilot, app, lambda: main.filter_text == f"{feed.filter} zz")
-        assert main.view_label == f"Filter: feed “{feed.label}” zz"
+        await wait_until(pilot, app, lambda: main.view.filter_text == f"{feed.filter} zz")
+        assert main.view.label == f"Filter: feed “{feed.label}” zz"

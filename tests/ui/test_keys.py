@@ -31,7 +31,7 @@ async def test_first_view_lists_newest_first(library):
             "Harbor reopens after the storm",
             "Compiler release brings faster builds",
         ]
-        assert app.main.view_count == 12
+        assert app.main.view.count == 12
         assert isinstance(app.focused, HeadlineList)
 
 
@@ -182,8 +182,8 @@ async def test_next_unread_goes_on_to_the_next_feed(library):
             await pilot.press("n")
             await settle(pilot, app)
         # World Daily had 5 unread; the last n went on to the next feed with unread
-        assert app.main.filter_text != first.filter
-        assert app.main.filter_text.startswith("feedid:")
+        assert app.main.view.filter_text != first.filter
+        assert app.main.view.filter_text.startswith("feedid:")
         assert app.main.article.article.feed_title != "World Daily"
 
 
@@ -281,12 +281,12 @@ async def test_mark_all_read_and_undo(library):
         await settle(pilot, app)
         assert library.count("+tech is:unread") == 0
         assert library.count("is:unread") == 12 - 4
-        assert app.main.view_unread == 0
+        assert app.main.view.unread == 0
         await pilot.press("u")
         await flush_writes(app)
         await settle(pilot, app)
         assert library.count("+tech is:unread") == 4
-        assert app.main.view_unread == 4
+        assert app.main.view.unread == 4
 
 
 async def test_open_link_only_http(library):
@@ -321,11 +321,11 @@ async def test_filter_as_you_type_and_escape(library):
         await settle(pilot, app)
         await pilot.press("slash")
         await pilot.press(*"+tech")
-        await wait_until(pilot, app, lambda: app.main.filter_text == "+tech")
+        await wait_until(pilot, app, lambda: app.main.view.filter_text == "+tech")
         assert len(app.main.headlines.ids) == 4
         await pilot.press("escape")
         await settle(pilot, app)
-        assert app.main.filter_text == ""
+        assert app.main.view.filter_text == ""
         assert len(app.main.headlines.ids) == 12
         assert isinstance(app.focused, HeadlineList)
 
@@ -347,7 +347,7 @@ async def test_bad_filter_shows_error_inline(library):
         await wait_until(pilot, app, lambda: not error.display)
         await pilot.press("enter")
         assert isinstance(app.focused, HeadlineList)
-        assert app.main.filter_text == "is:starred"
+        assert app.main.view.filter_text == "is:starred"
 
 
 async def test_tag_picker(library):
@@ -360,7 +360,7 @@ async def test_tag_picker(library):
         assert [t for t, _ in app.screen.tags] == ["news", "tech", "world"]
         await pilot.press("down", "enter")
         await settle(pilot, app)
-        assert app.main.filter_text == "+tech"
+        assert app.main.view.filter_text == "+tech"
         assert app.main.sidebar.current.label == "tech"
         assert len(app.main.headlines.ids) == 4
 
@@ -383,7 +383,7 @@ async def test_save_filter(library):
         row = labels.index("World unread")
         app.main.sidebar.move_cursor(row)
         await settle(pilot, app)
-        assert app.main.filter_text == "+world is:unread"
+        assert app.main.view.filter_text == "+world is:unread"
 
 
 async def test_sidebar_selects_views(library):
@@ -394,11 +394,11 @@ async def test_sidebar_selects_views(library):
         assert isinstance(app.focused, Sidebar)
         await pilot.press("j")  # Unread
         await settle(pilot, app)
-        assert app.main.filter_text == "is:unread"
+        assert app.main.view.filter_text == "is:unread"
         await pilot.press("j", "j", "j")  # Starred, news (a tag), then World Daily (its feed)
         await settle(pilot, app)
-        assert app.main.filter_text.startswith("feedid:")
-        assert app.main.view_label == "Feed: World Daily"
+        assert app.main.view.filter_text.startswith("feedid:")
+        assert app.main.view.label == "Feed: World Daily"
         assert len(app.main.headlines.ids) == 5
         await pilot.press("G")  # the hostile feed, under Untagged
         await settle(pilot, app)
@@ -415,7 +415,7 @@ async def test_click_opens(library):
         assert app.main.article.article.id == app.main.headlines.selected_id
         await pilot.click(Sidebar, offset=(5, 2))  # Starred
         await settle(pilot, app)
-        assert app.main.filter_text == "is:starred"
+        assert app.main.view.filter_text == "is:starred"
 
 
 async def test_help_is_generated_from_live_bindings(library):
@@ -485,7 +485,7 @@ async def test_command_palette_goes_to_feed(library):
         await settle(pilot, app)
         await palette_pick(pilot, app, "go to feed tech weekly", "Tech Weekly")
         await settle(pilot, app)
-        assert app.main.view_label == "Feed: Tech Weekly"
+        assert app.main.view.label == "Feed: Tech Weekly"
         assert len(app.main.headlines.ids) == 4
 
 
@@ -597,7 +597,7 @@ async def test_tag_picker_narrows_as_you_type(library):
         assert picker.query_one("#tag-none").display
         await pilot.press("backspace", "backspace", "backspace", "w", "enter")
         await settle(pilot, app)
-        assert app.main.filter_text == "+world"
+        assert app.main.view.filter_text == "+world"
 
 
 async def test_keys_typed_with_t_in_one_go_go_to_the_tag_picker(library):
@@ -612,7 +612,7 @@ async def test_keys_typed_with_t_in_one_go_go_to_the_tag_picker(library):
             app.post_message(events.Key(key, ch))
         await settle(pilot, app)
         assert app.screen is app.main
-        assert app.main.filter_text == "+tech"
+        assert app.main.view.filter_text == "+tech"
 
 
 async def test_links_of_the_open_article_by_number(library):
@@ -661,7 +661,7 @@ async def test_keys_after_enter_in_a_burst_go_to_the_list(library):
         await settle(pilot, app)
         main, hl = app.main, app.main.headlines
         burst(("t", "t"), *[(c, c) for c in "tech"], ("enter", "\r"), ("j", "j"), ("j", "j"))
-        await wait_until(pilot, app, lambda: main.filter_text == "+tech" and hl.cursor == 2)
+        await wait_until(pilot, app, lambda: main.view.filter_text == "+tech" and hl.cursor == 2)
         await settle(pilot, app)
         assert app.screen is main and hl.cursor == 2
         await pilot.press("g", "h")

@@ -34,18 +34,18 @@ async def test_next_unread_goes_on_below_the_sidebar_cursor(library):
         await show_row(pilot, app, under_world)
         await pilot.press("l", "A")
         await settle(pilot, app)
-        assert main.view_unread == 0 and sidebar.cursor == under_world
+        assert main.view.unread == 0 and sidebar.cursor == under_world
         await pilot.press("n")
         await settle(pilot, app)
         evil = next(i for i in sidebar.items if i.kind == "feed" and i.label.startswith("[@"))
-        assert main.filter_text == evil.filter
+        assert main.view.filter_text == evil.filter
         assert sidebar.current is evil
         assert main.article.article.feed_title == evil.label
         # and N from the top of that feed goes back up to the nearest feed with unread
         # articles above it: Tech Weekly (World Daily under world has none now)
         await pilot.press("g", "N")
         await settle(pilot, app)
-        assert main.view_label == "Feed: Tech Weekly"
+        assert main.view.label == "Feed: Tech Weekly"
         assert sidebar.cursor == rows_of(app, "Tech Weekly")[0]
 
 
@@ -59,7 +59,7 @@ async def test_next_unread_from_the_first_place_of_a_feed(library):
         await settle(pilot, app)
         await pilot.press("n")
         await settle(pilot, app)
-        assert app.main.view_label == "Feed: Tech Weekly"
+        assert app.main.view.label == "Feed: Tech Weekly"
         assert app.main.sidebar.cursor == rows_of(app, "Tech Weekly")[0]
 
 
@@ -75,7 +75,7 @@ async def test_escape_closes_the_narrow_sidebar(library):
         await pilot.pause()
         assert isinstance(app.focused, HeadlineList)
         assert main.sidebar.region.width == 0 and main.headlines.region.width == 80
-        assert app.is_running and main.filter_text == ""
+        assert app.is_running and main.view.filter_text == ""
 
 
 async def test_the_tag_picker_fits_a_short_terminal(tmp_path):
@@ -107,7 +107,7 @@ async def test_the_tag_picker_fits_a_short_terminal(tmp_path):
         assert top <= 10 < top + shown  # the highlighted row is on screen
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.main.filter_text == "+tag10"
+        assert app.main.view.filter_text == "+tag10"
     lib.close()
 
 
@@ -133,19 +133,19 @@ async def test_starred_counts_the_rows_it_shows_after_unstarring(library):
         main = app.main
         await show_row(pilot, app, rows_of(app, "Starred")[0])
         await pilot.press("l")
-        assert (main.view_count, main.view_unread) == (2, 2)
+        assert (main.view.count, main.view.unread) == (2, 2)
         await pilot.press("s")
         await settle(pilot, app)
         assert not library.article(ids[0]).starred
         assert len(main.headlines.ids) == 2
-        assert (main.view_count, main.view_unread) == (2, 2)
+        assert (main.view.count, main.view.unread) == (2, 2)
         assert "2 articles, 2 unread" in str(main.query_one("#header").render())
         await pilot.press("m")  # read: one fewer
         await settle(pilot, app)
-        assert (main.view_count, main.view_unread) == (2, 1)
+        assert (main.view.count, main.view.unread) == (2, 1)
         await pilot.press("m")
         await settle(pilot, app)
-        assert main.view_unread == 2
+        assert main.view.unread == 2
 
 
 async def test_sidebar_counts_have_thousands_separators(library):

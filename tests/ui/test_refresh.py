@@ -35,7 +35,7 @@ async def test_refresh_all_adds_rows_and_keeps_the_selection(library, feed_serve
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("R")
-        await wait_until(pilot, app, lambda: not refreshing(app) and app.main.view_count == 14)
+        await wait_until(pilot, app, lambda: not refreshing(app) and app.main.view.count == 14)
         hl = app.main.headlines
         await pilot.press("j", "j", "j")
         selected = hl.selected_id
@@ -54,7 +54,7 @@ async def test_refresh_all_adds_rows_and_keeps_the_selection(library, feed_serve
             ),
         )
         await pilot.press("R")
-        await wait_until(pilot, app, lambda: not refreshing(app) and app.main.view_count == 16)
+        await wait_until(pilot, app, lambda: not refreshing(app) and app.main.view.count == 16)
         assert hl.selected_id == selected  # the same article stays selected
         assert hl.cursor - int(hl.scroll_y) == row_on_screen or hl.cursor == 5
         titles = [hl.headline(i).title for i in range(2)]
@@ -78,7 +78,7 @@ async def test_refresh_feed_under_cursor(library, feed_server):
         assert feed_server.requests_to("/one.xml") == []
         await pilot.press("h")  # the sidebar cursor is on the feed: r refreshes it
         await pilot.press("r")
-        await wait_until(pilot, app, lambda: not refreshing(app) and app.main.view_count == 1)
+        await wait_until(pilot, app, lambda: not refreshing(app) and app.main.view.count == 1)
         assert len(feed_server.requests_to("/one.xml")) == 1
         assert feed_server.requests_to("/other.xml") == []
 
@@ -112,7 +112,7 @@ async def test_refresh_on_start_when_due(library, feed_server):
     library.subscribe(url, "Due", [])  # never fetched: due
     app = quiet_app(library, background_refresh=True)
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_until(pilot, app, lambda: app.main.view_count == 13 and not refreshing(app))
+        await wait_until(pilot, app, lambda: app.main.view.count == 13 and not refreshing(app))
         assert app.main.headlines.headline(0).title == "Fetched at start"
         assert len(feed_server.requests_to("/due.xml")) == 1  # only the due feed was fetched
 
@@ -132,7 +132,7 @@ async def test_another_process_write_shows_up(library, tmp_path):
             [entry(1, "Written by another process", hours_ago=0.1, feed="else")],
         )
         other.close()
-        await wait_until(pilot, app, lambda: app.main.view_count == 13, timeout=6)
+        await wait_until(pilot, app, lambda: app.main.view.count == 13, timeout=6)
         assert app.main.headlines.headline(0).title == "Written by another process"
         assert app.main.headlines.selected_id == selected
         labels = [i.label for i in app.main.sidebar.items]

@@ -48,7 +48,7 @@ async def test_markup_in_titles_shows_literally_and_does_nothing(library):
         await pilot.click("#sidebar", offset=(5, srow))
         await settle(pilot, app)
         assert app.is_running
-        assert main.view_label == f"Feed: {MARKUP_FEED}"
+        assert main.view.label == f"Feed: {MARKUP_FEED}"
 
 
 async def test_markup_in_article_body_is_inert(library):

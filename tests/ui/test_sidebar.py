@@ -31,17 +31,17 @@ async def test_enter_applies_the_item_and_moves_to_the_list(library):
         assert isinstance(app.focused, Sidebar)
         await pilot.press("j", "j")  # Starred: shown at once, the sidebar keeps the focus
         await settle(pilot, app)
-        assert app.main.filter_text == "is:starred"
+        assert app.main.view.filter_text == "is:starred"
         assert isinstance(app.focused, Sidebar)
         await pilot.press("j", "enter")  # "news", then Enter: the list gets the focus
         await settle(pilot, app)
-        assert app.main.filter_text == "+news"
+        assert app.main.view.filter_text == "+news"
         assert isinstance(app.focused, HeadlineList)
         assert len(app.main.headlines.ids) == 5
         # Enter on the item already shown still goes to the list
         await pilot.press("h", "enter")
         assert isinstance(app.focused, HeadlineList)
-        assert app.main.filter_text == "+news"
+        assert app.main.view.filter_text == "+news"
 
 
 async def test_enter_in_the_narrow_sidebar_goes_back_to_the_list(library):
@@ -50,7 +50,7 @@ async def test_enter_in_the_narrow_sidebar_goes_back_to_the_list(library):
         await settle(pilot, app)
         await pilot.press("h", "j", "enter")  # the sidebar shows on demand; Unread
         await settle(pilot, app)
-        assert app.main.filter_text == "is:unread"
+        assert app.main.view.filter_text == "is:unread"
         assert isinstance(app.focused, HeadlineList)
         assert app.main.sidebar.region.width == 0  # hidden again: the list has the screen
         assert app.main.headlines.region.width == 80
@@ -84,7 +84,7 @@ async def test_delete_a_saved_filter_with_d(library):
         await pilot.press("h")
         sidebar.move_cursor(row_of(app, "World unread"))
         await settle(pilot, app)
-        assert app.main.filter_text == "+world is:unread"
+        assert app.main.view.filter_text == "+world is:unread"
         assert "d" in app.screen.active_bindings  # offered on a saved filter
         await pilot.press("d")
         await pilot.pause()
@@ -106,7 +106,7 @@ async def test_delete_a_saved_filter_with_d(library):
         assert "World unread" not in labels and "Keep me" in labels
         # It was the view shown: All is shown now, the sidebar's cursor on it (not left on
         # whatever item took the deleted one's row while the list showed the deleted view)
-        assert app.main.filter_text == "" and app.main.view_label == "All"
+        assert app.main.view.filter_text == "" and app.main.view.label == "All"
         assert sidebar.current.label == "All"
         assert len(app.main.headlines.ids) == 12
         # on a tag or a feed, d does nothing
@@ -144,8 +144,8 @@ async def test_holding_j_in_the_sidebar_shows_where_it_stops(library):
             app.post_message(events.Key("j", "j"))
             await asyncio.sleep(0.03)
         await settle(pilot, app)
-        assert app.main.filter_text == app.main.sidebar.current.filter
-        assert app.main.view_label == "tech"
+        assert app.main.view.filter_text == app.main.sidebar.current.filter
+        assert app.main.view.label == "tech"
         assert len(applied) < 5  # not every item on the way was queried
 
 

@@ -32,7 +32,7 @@ async def test_counts_and_ids_wait_for_the_first_frame(library, monkeypatch):
         assert calls[0] == "mounted with 12 ids"
         assert sorted(calls[1:3]) == ["load_counts", "load_view"]
         assert app.main.started and app.main.sidebar.items
-        assert app.main.view_count == 12
+        assert app.main.view.count == 12
 
 
 async def test_gc_is_back_on_after_startup(library):

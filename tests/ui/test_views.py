@@ -14,7 +14,7 @@ import pytest
 
 from reader.core.config import Config
 from reader.core.library import Library
-from reader.ui.screens import main as main_screen
+from reader.ui.screens import filter_box, sidebar_moves
 from reader.ui.screens.views import FIRST_ROWS
 from reader.ui.widgets.headline_list import HeadlineList
 
@@ -91,11 +91,11 @@ async def test_a_long_search_counts_all_and_G_reaches_its_last_row(gated):
         await started(pilot, app, gate)
         main, hl = app.main, app.main.headlines
         await search(pilot, app, "needle")
-        await until(pilot, lambda: main.view_count is not None)
+        await until(pilot, lambda: main.view.count is not None)
         # the first rows are up and the header counts the whole view
         assert hl.partial and len(hl.ids) == FIRST_ROWS
         assert hl.headline(0).title == "Needle story 0"
-        assert main.view_count == MATCHES
+        assert main.view.count == MATCHES
         assert f"{MATCHES:,} articles" in str(main.query_one("#header").render())
         assert isinstance(app.focused, HeadlineList)
         await pilot.press("G")  # only the first rows are in: G goes on once the rest is
@@ -103,7 +103,7 @@ async def test_a_long_search_counts_all_and_G_reaches_its_last_row(gated):
         gate.set()
         await until(pilot, lambda: not hl.partial)
         await settle(pilot, app)
-        assert len(hl.ids) == MATCHES == main.view_count
+        assert len(hl.ids) == MATCHES == main.view.count
         assert hl.cursor == MATCHES - 1
         assert hl.selected.title == f"Needle story {MATCHES - 1}"
 
@@ -130,14 +130,14 @@ async def test_mark_all_read_takes_the_whole_view_before_it_is_in(gated):
         await started(pilot, app, gate)
         main = app.main
         await search(pilot, app, "needle")
-        await until(pilot, lambda: main.headlines.partial and main.view_count is not None)
+        await until(pilot, lambda: main.headlines.partial and main.view.count is not None)
         await pilot.press("A")
         app.wait_for_writes()
         gate.set()
         await settle(pilot, app)
         assert lib.count("needle is:unread") == 0
         assert lib.count("is:unread") == 20  # the articles without the word
-        assert main.view_unread == 0 and main.view_count == MATCHES
+        assert main.view.unread == 0 and main.view.count == MATCHES
 
 
 async def test_the_filter_box_moves_nothing(library):
@@ -171,13 +171,13 @@ async def test_reloads_while_one_is_read_are_read_once_after_it(gated):
         await started(pilot, app, gate)
         main = app.main
         calls: list[bool] = []
-        load_view = main.load_view
+        load_view = main.views.load_view  # (what reload calls: the screen's ViewLoader)
 
         def counted(*args, **kwargs):
             calls.append(kwargs.get("fresh", False))
             return load_view(*args, **kwargs)
 
-        main.load_view = counted
+        main.views.load_view = counted
         main.reload()  # held at the gate
         add_feed(lib, "http://127.0.0.1:9/new.rss", "New", [], [entry(1, "Newest", feed="new")])
         main.reload()  # data changed again meanwhile: waits for the first
@@ -188,7 +188,7 @@ async def test_reloads_while_one_is_read_are_read_once_after_it(gated):
         await settle(pilot, app)
         assert calls == [True, True]
         assert main.headlines.headline(0).title == "Newest"
-        assert main.view_count == MATCHES + 21
+        assert main.view.count == MATCHES + 21
 
 
 async def test_next_unread_past_the_first_rows_waits_for_the_rest(gated):
@@ -205,12 +205,11 @@ async def test_next_unread_past_the_first_rows_waits_for_the_rest(gated):
         await until(pilot, lambda: hl.partial and hl.ids[0] == lib.article_ids("needle")[0])
         await pilot.press("n")
         gate.set()
-        await until(pilot, lambda: main.opened_id == last)
+        await until(pilot, lambda: main.view.opened_id == last)
         assert hl.selected_id == last and hl.cursor == MATCHES - 1
-        # Opening marked it read: let that write and its callback finish (settle() would
-        # block the event loop on the writer while the writer waits for the event loop).
-        await until(pilot, lambda: lib.article(last).read)
-        await pilot.pause(0.2)
+        # Opening marked it read: let that write and its WriteDone finish.
+        await settle(pilot, app)
+        assert lib.article(last).read
 
 
 @pytest.fixture
@@ -235,7 +234,7 @@ async def test_keys_typed_before_a_search_shows_go_to_its_list(slow_first, monke
     """Enter in the filter box: the box stays up until the first rows are in, and keys typed
     meanwhile go to the list once they are (j moves in the results), not into the box."""
     lib, gate = slow_first
-    monkeypatch.setattr(main_screen, "CLOSE_WAIT", 10)  # (the gate holds the rows back)
+    monkeypatch.setattr(filter_box, "CLOSE_WAIT", 10)  # (the gate holds the rows back)
     app = quiet_app(lib)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot, app)
@@ -258,7 +257,7 @@ async def test_keys_typed_before_a_search_shows_go_to_its_list(slow_first, monke
         gate.set()
         await until(pilot, lambda: not main.holding_keys and not box.visible)
         await until(pilot, lambda: isinstance(app.focused, HeadlineList))
-        assert main.filter_text == "story"
+        assert main.view.filter_text == "story"
 
 
 async def test_slash_and_words_typed_in_one_go_all_go_into_the_box(gated):
@@ -298,20 +297,20 @@ async def test_a_sidebar_move_draws_its_cursor_and_the_view_together(slow_first,
         main = app.main
         await pilot.press("h")
         await pilot.pause(0.15)  # (moves closer than SWITCH_COALESCE are coalesced)
-        monkeypatch.setattr(main_screen, "SWITCH_WAIT", 10)
+        monkeypatch.setattr(sidebar_moves, "SWITCH_WAIT", 10)
         gate.clear()
         await pilot.press("j")
-        assert main.filter_text == "is:unread" and main.awaiting_rows
+        assert main.view.filter_text == "is:unread" and main.awaiting_rows
         assert app._batch_count > 0  # frames held
         gate.set()
         await until(pilot, lambda: not main.awaiting_rows and app._batch_count == 0)
         assert main.headlines.headline(0).title == "Needle story 0"
         # Slower than SWITCH_WAIT: frames go on before the rows come.
-        monkeypatch.setattr(main_screen, "SWITCH_WAIT", 0.05)
+        monkeypatch.setattr(sidebar_moves, "SWITCH_WAIT", 0.05)
         await pilot.pause(0.15)
         gate.clear()
         await pilot.press("j")
-        assert main.filter_text == "is:starred" and main.awaiting_rows
+        assert main.view.filter_text == "is:starred" and main.awaiting_rows
         await until(pilot, lambda: app._batch_count == 0)
         assert main.awaiting_rows
         gate.set()

@@ -1,5 +1,7 @@
 """Ingest: bytes from the network to plain decisions, with no SQL.
 
-fetch (HTTP), parse (feed formats), content and text (HTML -> text), sanitize
-(untrusted strings), workers (parsing off the fetch loop), identity (which stored
-article an entry is) and schedule (when a feed is fetched next)."""
+fetch (the HTTP loop), body (capped, decompressed bodies), discover (the feed behind
+a page), parse (dispatch and the fast path) with guards, encoding, fields, dates,
+fallback and feed_links; content and text (HTML -> Markdown and plain text);
+workers (parsing off the fetch loop); identity (which stored article an entry is)
+and schedule (when a feed is fetched next)."""

@@ -4,22 +4,23 @@
 - conditional GET (ETag / Last-Modified) so unchanged feeds cost a 304;
 - redirects followed by hand, so a chain of permanent ones can move the feed's URL
   and a redirect can never lead to file:// or another scheme;
-- the body is decompressed here, incrementally, and capped on its decompressed
-  size, so a gzip bomb costs at most the cap in memory;
+- the body is decompressed incrementally and capped on its decompressed size
+  (body.py), so a gzip bomb costs at most the cap in memory;
 - parsing runs in an executor, never on the event loop;
 - every failure of one feed becomes an "error" FetchResult with a one-line reason.
+
+Finding the feed behind a web page (discover.py) is built on open_fetcher.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import os
-import stat
 import sys
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -41,13 +42,16 @@ import httpx
 
 from reader import __version__
 from reader.core.errors import ReaderError
+from reader.core.ingest.body import (
+    ACCEPT_ENCODING,
+    LARGE_AT_ONCE,
+    FetchFailure,
+    LargeBody,
+    read_body,
+    read_regular_file,
+)
 from reader.core.models import FetchRequest, FetchResult, ParsedFeed
 from reader.core.sanitize import clean_text
-
-try:
-    import brotli
-except ImportError:  # optional: without it we simply do not offer "br"
-    brotli = None
 
 
 def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> ParsedFeed:
@@ -66,15 +70,6 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml, "
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, text/html;q=0.5, */*;q=0.1"
 )
-ACCEPT_ENCODING = "gzip, deflate" + (", br" if brotli is not None else "")
-NO_FEED_FOUND = "no feed found at {url} (the page links none)"
-
-_STEP = 1024 * 1024  # no single decompression step may produce more than this
-_LARGE_BODY = 2 * 1024 * 1024  # bodies over this are read and parsed a few at a time
-# Two: enough to keep two parsing workers busy with big feeds (with one, the last big
-# feeds of a refresh waited for the parse of the one before, through the whole parse
-# queue), few enough that their bodies and parse trees stay a bounded amount of memory.
-_LARGE_AT_ONCE = 2
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _PERMANENT = frozenset((301, 308))
 
@@ -88,22 +83,6 @@ class FetchSettings:
     max_bytes: int = 16 * 1024 * 1024  # decompressed body
     max_redirects: int = 5
     user_agent: str = field(default=USER_AGENT)
-
-
-class _Failure(Exception):
-    """A one-line reason one fetch failed; becomes FetchResult.error."""
-
-
-def _size(n: int) -> str:
-    if n % (1024 * 1024) == 0:
-        return f"{n // (1024 * 1024)} MiB"
-    if n % 1024 == 0:
-        return f"{n // 1024} KiB"
-    return f"{n} bytes"
-
-
-def _too_large(settings: FetchSettings) -> _Failure:
-    return _Failure(f"response larger than {_size(settings.max_bytes)} limit")
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -124,137 +103,6 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-# ---------------------------------------------------------------- decompression
-
-
-class _Identity:
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        yield data
-
-    def flush(self) -> Iterator[bytes]:
-        return iter(())
-
-
-class _Zlib:
-    """gzip or deflate, producing at most _STEP bytes per step."""
-
-    def __init__(self, gzip: bool) -> None:
-        self._gzip = gzip
-        self._d: zlib._Decompress | None = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzip else None
-        self._head = b""
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        if self._d is None:
-            # "deflate" should be zlib-wrapped (RFC 9110) but some servers send raw
-            # deflate: tell them apart by the zlib header check.
-            self._head += data
-            if len(self._head) < 2:
-                return
-            cmf, flg = self._head[0], self._head[1]
-            wrapped = cmf & 0x0F == 8 and (cmf * 256 + flg) % 31 == 0
-            self._d = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-            data, self._head = self._head, b""
-        while data:
-            try:
-                piece = self._d.decompress(data, _STEP)
-            except zlib.error as exc:
-                raise _Failure(f"corrupt compressed response: {exc}") from None
-            yield piece
-            data = self._d.unconsumed_tail
-            if not data and self._d.eof and self._gzip and self._d.unused_data.strip(b"\0"):
-                # Concatenated gzip members are one valid body.
-                data = self._d.unused_data
-                self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-
-    def flush(self) -> Iterator[bytes]:
-        if self._d is None:
-            if self._head:
-                raise _Failure("corrupt compressed response: truncated")
-            return
-        yield self._d.flush(_STEP)
-
-
-class _Brotli:
-    def __init__(self) -> None:
-        assert brotli is not None
-        self._d = brotli.Decompressor()
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        try:
-            yield self._d.process(data, output_buffer_limit=_STEP)
-            while not self._d.can_accept_more_data():
-                yield self._d.process(b"", output_buffer_limit=_STEP)
-        except brotli.error as exc:
-            raise _Failure(f"corrupt compressed response: {exc}") from None
-
-    def flush(self) -> Iterator[bytes]:
-        return iter(())
-
-
-def _decoder(content_encoding: str) -> _Identity | _Zlib | _Brotli:
-    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
-    codings = [c for c in codings if c != "identity"]
-    if not codings:
-        return _Identity()
-    if len(codings) > 1:
-        raise _Failure(f"unsupported content encoding: {content_encoding.strip()}")
-    coding = codings[0]
-    if coding in ("gzip", "x-gzip"):
-        return _Zlib(gzip=True)
-    if coding == "deflate":
-        return _Zlib(gzip=False)
-    if coding == "br" and brotli is not None:
-        return _Brotli()
-    raise _Failure(f"unsupported content encoding: {coding}")
-
-
-class _LargeBody:
-    """A feed's turn to hold a body over _LARGE_BODY bytes, from reading it to parsing it.
-
-    _LARGE_AT_ONCE feeds at a time: sixteen feeds each sending max_bytes at once (and
-    each parsed into a tree several times its size) would otherwise need gigabytes.
-    Small bodies, nearly every real feed, never wait for it.
-    """
-
-    def __init__(self, gate: asyncio.Semaphore | None) -> None:
-        self.gate = gate
-        self.held = False
-
-    async def acquire(self) -> None:
-        if self.gate is not None and not self.held:
-            await self.gate.acquire()
-            self.held = True
-
-    def release(self) -> None:
-        if self.held and self.gate is not None:
-            self.gate.release()
-            self.held = False
-
-
-async def _read_body(
-    response: httpx.Response, settings: FetchSettings, large: _LargeBody | None = None
-) -> bytes:
-    """The decompressed body, never holding more than max_bytes (+ one step) of it."""
-    length = response.headers.get("content-length", "")
-    if length.strip().isdigit() and int(length) > settings.max_bytes:
-        raise _too_large(settings)
-    decoder = _decoder(response.headers.get("content-encoding", ""))
-    out = bytearray()
-    # aiter_raw: httpx must not decode (its decoders have no output limit).
-    async for chunk in response.aiter_raw():
-        for piece in decoder.feed(chunk):
-            out += piece
-            if len(out) > settings.max_bytes:
-                raise _too_large(settings)
-            if large is not None and not large.held and len(out) > _LARGE_BODY:
-                await large.acquire()
-    for piece in decoder.flush():
-        out += piece
-        if len(out) > settings.max_bytes:
-            raise _too_large(settings)
-    return bytes(out)
-
-
 # ---------------------------------------------------------------- errors as one line
 
 
@@ -265,7 +113,8 @@ def _reason(exc: BaseException) -> str:
     return text[:1].lower() + text[1:] if text else text
 
 
-def _describe(exc: BaseException, url: str, settings: FetchSettings) -> str:
+def describe_failure(exc: BaseException, url: str, settings: FetchSettings) -> str:
+    """What went wrong fetching `url`, in one line a user can read."""
     host = urlsplit(url).hostname or url
     if isinstance(exc, httpx.ConnectTimeout):
         return "connect timed out"
@@ -286,7 +135,7 @@ def _describe(exc: BaseException, url: str, settings: FetchSettings) -> str:
         return f"network error from {host}: the connection was lost"
     if isinstance(exc, httpx.HTTPError):
         return f"network error from {host}: {_reason(exc)}"
-    if isinstance(exc, (_Failure, ReaderError)):
+    if isinstance(exc, (FetchFailure, ReaderError)):
         return " ".join(str(exc).split())
     return f"{type(exc).__name__}: {_reason(exc)}"
 
@@ -304,7 +153,13 @@ class _Raw:
     final_url: str = ""
 
 
-class _Fetcher:
+def _failed(req: FetchRequest, why: str, http_status: int | None = None) -> _Raw:
+    return _Raw(FetchResult(req.feed_id, req.url, "error", http_status=http_status, error=why))
+
+
+class Fetcher:
+    """Fetches (and parses) feeds over one client, within the concurrency limits."""
+
     def __init__(
         self,
         client: httpx.AsyncClient,
@@ -318,7 +173,7 @@ class _Fetcher:
         self.parse_fn = parse_fn or parse_feed
         self.slots = asyncio.Semaphore(max(1, settings.concurrency))
         self.hosts: dict[str, asyncio.Semaphore] = {}
-        self.large_bodies = asyncio.Semaphore(_LARGE_AT_ONCE)
+        self.large_bodies = asyncio.Semaphore(LARGE_AT_ONCE)
 
     def _host_slots(self, url: str) -> asyncio.Semaphore:
         parts = urlsplit(url)
@@ -328,14 +183,13 @@ class _Fetcher:
         return self.hosts[key]
 
     async def fetch(self, req: FetchRequest) -> FetchResult:
-        large = _LargeBody(self.large_bodies)
+        large = LargeBody(self.large_bodies)
         try:
             try:
                 raw = await self.fetch_raw(req, large)
             except Exception as exc:
-                return FetchResult(
-                    req.feed_id, req.url, "error", error=_describe(exc, req.url, self.settings)
-                )
+                why = describe_failure(exc, req.url, self.settings)
+                return FetchResult(req.feed_id, req.url, "error", error=why)
             result = raw.result if raw.body is None else await self.parse(raw)
         finally:
             large.release()
@@ -358,28 +212,28 @@ class _Fetcher:
             # would answer 304 and the broken copy would never be replaced.
             result.status, result.etag, result.last_modified = "error", None, None
             result.new_url = None
-            result.error = _describe(exc, result.url, self.settings)
+            result.error = describe_failure(exc, result.url, self.settings)
         return result
 
-    async def fetch_raw(self, req: FetchRequest, large: _LargeBody | None = None) -> _Raw:
+    async def fetch_raw(self, req: FetchRequest, large: LargeBody | None = None) -> _Raw:
         """Fetch the body of one feed (following redirects); errors become results."""
         url = req.url.strip()
         try:
             parts = urlsplit(url)
         except ValueError as exc:
-            return _Raw(FetchResult(req.feed_id, req.url, "error", error=f"invalid URL: {exc}"))
+            return _failed(req, f"invalid URL: {exc}")
         scheme = parts.scheme.lower()
         if scheme == "file":
             return await self._read_file(req, url)
         if scheme not in ("http", "https"):
             why = f"unsupported URL scheme: {scheme}" if scheme else f"not a URL: {url}"
-            return _Raw(FetchResult(req.feed_id, req.url, "error", error=why))
+            return _failed(req, why)
         try:
             valid = bool(parts.hostname) and (parts.port is None or parts.port > 0)
         except ValueError:  # a port that is not a number
             valid = False
         if not valid:
-            return _Raw(FetchResult(req.feed_id, req.url, "error", error=f"invalid URL: {url}"))
+            return _failed(req, f"invalid URL: {url}")
 
         budget = self.settings.timeout  # time spent holding slots, over all hops
         permanent = True
@@ -392,11 +246,7 @@ class _Fetcher:
                     async with asyncio.timeout(budget):
                         raw = await self._exchange(req, url, large)
             except Exception as exc:
-                return _Raw(
-                    FetchResult(
-                        req.feed_id, req.url, "error", error=_describe(exc, url, self.settings)
-                    )
-                )
+                return _failed(req, describe_failure(exc, url, self.settings))
             budget -= loop.time() - started
             if isinstance(raw, _Raw):
                 # Move the feed only when the new place answers with a feed (or 304).
@@ -413,33 +263,17 @@ class _Fetcher:
                 url = str(httpx.URL(urljoin(url, location.strip())))
                 scheme = urlsplit(url).scheme.lower()
             except (ValueError, httpx.InvalidURL):
-                return _Raw(
-                    FetchResult(
-                        req.feed_id,
-                        req.url,
-                        "error",
-                        http_status=code,
-                        error="redirect to an invalid URL refused",
-                    )
-                )
+                return _failed(req, "redirect to an invalid URL refused", code)
             if scheme not in ("http", "https"):
                 # A web server must never be able to point us at file:// or the like.
-                return _Raw(
-                    FetchResult(
-                        req.feed_id,
-                        req.url,
-                        "error",
-                        http_status=code,
-                        error="redirect to a non-HTTP URL refused",
-                    )
-                )
+                return _failed(req, "redirect to a non-HTTP URL refused", code)
             if url in seen:
                 break
             seen.add(url)
-        return _Raw(FetchResult(req.feed_id, req.url, "error", error="too many redirects"))
+        return _failed(req, "too many redirects")
 
     async def _exchange(
-        self, req: FetchRequest, url: str, large: _LargeBody | None = None
+        self, req: FetchRequest, url: str, large: LargeBody | None = None
     ) -> _Raw | tuple[int, str]:
         """One GET: a finished _Raw, or (status, Location) for a redirect."""
         headers = {}
@@ -474,7 +308,7 @@ class _Fetcher:
                 if code in (429, 503):
                     result.retry_after = _retry_after(resp.headers.get("retry-after"))
                 return _Raw(result)
-            body = await _read_body(resp, self.settings, large)
+            body = await read_body(resp, self.settings.max_bytes, large)
             result.etag = resp.headers.get("etag")
             result.last_modified = resp.headers.get("last-modified")
             return _Raw(result, body, resp.headers.get("content-type"))
@@ -482,32 +316,17 @@ class _Fetcher:
     async def _read_file(self, req: FetchRequest, url: str) -> _Raw:
         parts = urlsplit(url)
         if parts.netloc not in ("", "localhost"):
-            return _Raw(
-                FetchResult(req.feed_id, req.url, "error", error=f"file URL on another host: {url}")
-            )
+            return _failed(req, f"file URL on another host: {url}")
         path = url2pathname(parts.path)
-        cap = self.settings.max_bytes
-
-        def read() -> bytes:
-            # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
-            # for ever. Only regular files are read: not FIFOs, devices (/dev/zero,
-            # /dev/stdin) or directories.
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-            with open(fd, "rb") as f:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    raise _Failure(f"cannot read {path}: not a regular file")
-                data = f.read(cap + 1)
-            if len(data) > cap:
-                raise _too_large(self.settings)
-            return data
-
+        loop = asyncio.get_running_loop()
         try:
-            data = await asyncio.get_running_loop().run_in_executor(self.executor, read)
+            data = await loop.run_in_executor(
+                self.executor, read_regular_file, path, self.settings.max_bytes
+            )
         except OSError as exc:
-            why = f"cannot read {path}: {exc.strerror or _reason(exc)}"
-            return _Raw(FetchResult(req.feed_id, req.url, "error", error=why))
-        except _Failure as exc:
-            return _Raw(FetchResult(req.feed_id, req.url, "error", error=str(exc)))
+            return _failed(req, f"cannot read {path}: {exc.strerror or _reason(exc)}")
+        except FetchFailure as exc:
+            return _failed(req, str(exc))
         return _Raw(FetchResult(req.feed_id, req.url, "error"), data, None, url)
 
 
@@ -543,6 +362,23 @@ def _default_executor() -> concurrent.futures.ThreadPoolExecutor:
     return concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="reader-parse")
 
 
+@contextlib.asynccontextmanager
+async def open_fetcher(
+    settings: FetchSettings,
+    parse_executor: concurrent.futures.Executor | None = None,
+    parse_fn: Callable[[bytes, str, str | None], ParsedFeed] | None = None,
+) -> AsyncIterator[Fetcher]:
+    """A Fetcher with its client; without `parse_executor`, parses in threads of its own
+    that end with it."""
+    executor = parse_executor or _default_executor()
+    try:
+        async with _client(settings) as client:
+            yield Fetcher(client, settings, executor, parse_fn)
+    finally:
+        if parse_executor is None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+
 async def fetch_all(
     requests: list[FetchRequest],
     settings: FetchSettings | None = None,
@@ -558,24 +394,18 @@ async def fetch_all(
     in threads); for a process pool it must be a module-level function.
     """
     settings = settings or FetchSettings()
-    executor = parse_executor or _default_executor()
-    try:
-        async with _client(settings) as client:
-            fetcher = _Fetcher(client, settings, executor, parse_fn)
+    async with open_fetcher(settings, parse_executor, parse_fn) as fetcher:
 
-            async def one(req: FetchRequest) -> FetchResult:
-                result = await fetcher.fetch(req)
-                if on_result is not None:
-                    try:
-                        on_result(result)
-                    except Exception:  # a broken progress bar must not lose the batch
-                        log.exception("on_result callback failed")
-                return result
+        async def one(req: FetchRequest) -> FetchResult:
+            result = await fetcher.fetch(req)
+            if on_result is not None:
+                try:
+                    on_result(result)
+                except Exception:  # a broken progress bar must not lose the batch
+                    log.exception("on_result callback failed")
+            return result
 
-            return list(await asyncio.gather(*(one(r) for r in requests)))
-    finally:
-        if parse_executor is None:
-            executor.shutdown(wait=False, cancel_futures=True)
+        return list(await asyncio.gather(*(one(r) for r in requests)))
 
 
 async def fetch_one(request: FetchRequest, settings: FetchSettings | None = None) -> FetchResult:
@@ -590,51 +420,3 @@ def fetch_all_sync(
 ) -> list[FetchResult]:
     """fetch_all for code without an event loop (the CLI). Not from inside a running loop."""
     return asyncio.run(fetch_all(requests, settings, on_result, parse_executor))
-
-
-# ---------------------------------------------------------------- discovery
-
-
-async def discover(url: str, settings: FetchSettings | None = None) -> tuple[str, FetchResult]:
-    """Find the feed behind `url`: the URL itself if it is a feed, else a feed the page links.
-
-    Returns (feed_url, result). feed_url is where the feed lives now (after a
-    permanent redirect, the new URL); result.status is "error" when none was found.
-    """
-    from reader.core.ingest.parse import find_feed_links, looks_like_html
-
-    settings = settings or FetchSettings()
-    executor = _default_executor()
-    try:
-        async with _client(settings) as client:
-            fetcher = _Fetcher(client, settings, executor)
-            req = FetchRequest(feed_id=0, url=url)
-            try:
-                raw = await fetcher.fetch_raw(req)
-            except Exception as exc:
-                return url, FetchResult(0, url, "error", error=_describe(exc, url, settings))
-            if raw.body is None:
-                return url, raw.result
-            if not looks_like_html(raw.body, raw.content_type):
-                result = await fetcher.parse(raw)
-                return (result.new_url or url), result
-            candidates = find_feed_links(raw.body, raw.final_url or url)
-            if not candidates:
-                why = NO_FEED_FOUND.format(url=url)
-                return url, FetchResult(
-                    0, url, "error", http_status=raw.result.http_status, error=why
-                )
-            failures: list[FetchResult] = []
-            for candidate in candidates:
-                result = await fetcher.fetch(FetchRequest(feed_id=0, url=candidate))
-                if result.status == "ok":
-                    return (result.new_url or candidate), result
-                failures.append(result)
-            why = f"no feed found at {url}: the feed the page links failed: {failures[0].error}"
-            return url, FetchResult(0, url, "error", error=why)
-    finally:
-        executor.shutdown(wait=False, cancel_futures=True)
-
-
-def discover_sync(url: str, settings: FetchSettings | None = None) -> tuple[str, FetchResult]:
-    return asyncio.run(discover(url, settings))

@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 def parse_for_store(data: bytes, url: str = "", content_type: str | None = None) -> ParsedFeed:
     """parse_feed, plus what storing the entries needs that is CPU work too: the plain
     text of each for the search index (`texts`) and its content hash (`hashes`)."""
+    from reader.core.ingest.identity import content_hash
     from reader.core.ingest.parse import parse_feed
-    from reader.core.storage.store import content_hash
     from reader.core.ingest.text import html_to_text
 
     parsed = parse_feed(data, url, content_type)
@@ -81,8 +81,8 @@ def _process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     # parsers once (a plain fork of this process, which has threads, is not safe).
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(
-            ["reader.core.ingest.workers", "reader.core.ingest.parse", "reader.core.ingest.text", "reader.core.storage.store"])
+        ctx.set_forkserver_preload(["reader.core.ingest.workers", "reader.core.ingest.parse",
+                                    "reader.core.ingest.text", "reader.core.ingest.identity"])
     return concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx,
                                                   initializer=_worker_init)
 

@@ -5,11 +5,16 @@ picker, saved filters and typing at "/" all just set it, and views.py reads it i
 a thread. At startup the first screenful is read before the first frame, and the
 rest of the view, the sidebar's counts and the app's timers wait for that frame:
 the headlines paint first.
+
+The screen is layout, bindings and wiring. The work is its collaborators', built in
+__init__, each declaring what it uses of the screen as a Protocol: ViewLoader
+(views.py), Navigation, FilterEditor (filter_box.py), SidebarMoves, ArticleActions,
+SavedFilters. Textual looks actions up on the screen: the action_* stay here.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -20,37 +25,26 @@ from textual.events import Resize
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Input, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
-from reader.core.errors import ReaderError
-from reader.core.query import Query
-from reader.core.sanitize import clean_line
+from reader.core.filters import Filter
 
-from ..widgets.article_view import ArticleView, LinkChosen, format_when
+from ..frames import HeldFrames
+from ..view_state import Catalogue, ViewState
+from ..widgets.article_view import ArticleView, LinkChosen
 from ..widgets.headline_list import HeadlineList, fit
 from ..widgets.key_hints import KeyHints
-from ..widgets.sidebar import Item, Sidebar, tag_filter
-from .navigation import Navigation
-from .views import Views
+from ..widgets.sidebar import Sidebar
+from .article_actions import ArticleActions, LinkRead
+from .filter_box import FilterBox, FilterEditor
+from .navigation import Navigation, UnreadFound
+from .saved_filters import SavedFilters
+from .sidebar_moves import SidebarMoves
+from .views import ViewLoader
 
 NARROW = 100  # below this width the panes stack
 WIDE = 150  # from this width the sidebar and article get their full size
-FILTER_DELAY = 0.08  # seconds of typing coalesced into one query
-CLOSE_WAIT = 0.3  # seconds the filter box waits at most after Enter for the view's rows
-HAND_OVER_DELAY = 0.02  # seconds from the frame that closes the filter box to moving the focus
-KEY_SPACING = 0.02  # seconds between keys held meanwhile, pressed again
 PROGRESS_CELLS = 40  # the width of a running refresh's progress (see set_progress)
-SWITCH_COALESCE = 0.1  # seconds: sidebar moves closer than this apply once, at the end
-SWITCH_WAIT = 0.08  # seconds a sidebar move waits at most for its view's rows (_sidebar_moving)
-
-
-def press_again(app, key: events.Key) -> events.Key:
-    """`key` again, from the top, as if from the terminal: from the app, which is where
-    bubbling stops (made by a screen, the screen would be its sender)."""
-    again = events.Key(key.key, key.character)
-    again.set_sender(app)
-    app.post_message(again)
-    return again
 
 
 class Panes(Horizontal):
@@ -64,60 +58,7 @@ class Column(Vertical):
     BLANK = True
 
 
-class FilterBox(Input):
-    """The filter box (/). After Enter it stays up until the view's first rows arrive
-    and closes in their frame, and the focus moves to the list just after it (see
-    MainScreen.close_filter): closed at once, its frame (a layout pass, the focus moving)
-    went before the rows and delayed them by a frame or more. Keys typed meanwhile are
-    held and go to the list once it has the focus (j right after Enter moves in the
-    results), as do keys already on their way to the box when it closed.
-
-    It opens with the view's filter in it and the cursor at its end, nothing selected:
-    typing refines the filter (as elfeed's live filter does). Escape cancels the edit."""
-
-    KEY_HINTS = (  # (KeyHints)
-        ("enter", "Enter", "apply"),
-        ("escape", "Esc", "cancel"),
-        ("ctrl+s", "^s", "save"),
-    )
-
-    async def _on_key(self, event: events.Key) -> None:
-        screen = self.screen
-        if not isinstance(screen, MainScreen):
-            return
-        if screen.holding_keys or screen.focused is not self:
-            event.stop()
-            event.prevent_default()  # (not typed into the box either)
-            screen.hold_key(event)
-        elif event.key in ("enter", "escape"):
-            # Here, not where the key bubbles up to (the screen, the box's binding at the
-            # app): keys typed after it are in this widget's queue already, and would be
-            # typed into the box first ("river⏎jj" searched for "riverjj").
-            event.stop()
-            event.prevent_default()
-            if event.key == "enter":
-                screen.submit_filter(self.value)
-            else:
-                screen.cancel_filter()
-
-    def _on_paste(self, event: events.Paste) -> None:
-        screen = self.screen
-        if isinstance(screen, MainScreen) and (screen.holding_keys or screen.focused is not self):
-            event.stop()
-            event.prevent_default()  # the list takes no paste
-
-    def _on_blur(self, event: events.Blur) -> None:
-        screen = self.screen
-        if isinstance(screen, MainScreen) and screen.filter_closing:
-            screen.close_filter(focus=False)  # a click elsewhere: the focus is there
-
-    def _on_hide(self, event: events.Hide) -> None:
-        screen = self.screen
-        if isinstance(screen, MainScreen) and screen.holding_keys:
-            event.prevent_default()  # keep the focus (Textual's blur) until it moves to the list
-
-
-class MainScreen(Views, Navigation, Screen):
+class MainScreen(Screen):
     BLANK = True  # the panes cover it
     # Textual's Screen repaints the whole screen (every line of every pane) when the focus
     # moves; the widgets that gain and lose it restyle and repaint themselves anyway. That
@@ -154,48 +95,78 @@ class MainScreen(Views, Navigation, Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.filter_text = ""
-        self.view_label = "All"
-        self.query_obj: Query | None = None
-        self.generation = 0
-        self.view_count: int | None = None
-        self.view_unread: int | None = None
-        self.totals: dict[str, int] = {}
-        self.undo_ids: list[int] = []
-        self.pending_unread: int | None = None  # n/N across feeds: step to use once loaded
-        self.pending_unread_from: int | None = None  # ... and the row to look on from
-        self.opened_id: int | None = None  # the article asked for (it loads in a thread)
-        self._filter_timer = None
-        self._switch_timer = None  # a sidebar move waiting for the keys to stop
-        self._switch_to: tuple[str, str] = ("", "")  # ... and the view it will show
-        self._last_switch = 0.0
-        self.started = False  # the first counts are in (the app's startup waits for them)
-        self.has_feeds: bool | None = None  # known once the counts are in
-        self._saved_counts: dict[str, int] = {}
-        self._slow_filters: dict[str, int] = {}  # saved query -> slow counts in a row
+        self.view = ViewState()
+        # Nothing drawn from Enter (or a sidebar move) to the view's first rows
+        self.frames = HeldFrames(lambda: self.app.batch_update(), self.set_timer)
+        self.views = ViewLoader(self, self.view)
+        self.navigation = Navigation(self, self.view)
+        self.filter_editor = FilterEditor(self, self.view, self.frames)
+        self.sidebar_moves = SidebarMoves(self, self.view, self.frames)
+        self.articles = ArticleActions(self, self.view)
+        self.saved_filters = SavedFilters(self, self.view, self.filter_editor.filter_to_save)
         self._progress_cells = 0
-        self._reloading: Worker | None = None  # the reload being read (see Views.reload)
-        self._reload_pending = False
-        self._first_reader = None  # the thread that reads a new view's first rows (Views)
-        self._first_read = None  # ... and its last read
-        self.awaiting_rows = False  # a new view's first rows are being read (Views)
-        self.filter_closing = False  # Enter was pressed in the box: it closes with the rows
-        self._handing_over = False  # the box is closed, the focus moves after this frame
-        self._picking = False  # the tag picker is up or its view on its way: keys wait
-        self._close_timer = None
-        self._held_keys: list[events.Key] = []  # typed meanwhile, for the list
-        self._pressing = False  # ... and being pressed again (_press_held)
-        self._pressed_again: list[events.Key] = []  # ... on their way (takes_key)
-        self._frames_held = None  # App.batch_update() from Enter to the rows (submit_filter)
-        self._hold_timer = None  # ... or from a sidebar move to them, at most SWITCH_WAIT
-        # What / was pressed on, for Escape to bring back: (filter, label, sidebar row and
-        # the place of its item, the focused widget)
-        self._before_filter: tuple | None = None
-        self._focus_after_filter = None  # where the focus goes as the box closes (None: list)
+        self._after_frames = 0  # callbacks waiting for the next frame (after_frame)
 
     @property
     def library(self):
         return self.app.library
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """What the library held at the last count (read by ViewLoader)."""
+        return self.views.catalogue
+
+    @property
+    def started(self) -> bool:
+        """The first counts are in (the app's startup waits for them)."""
+        return self.views.started
+
+    @property
+    def awaiting_rows(self) -> bool:
+        """A new view's first rows are being read."""
+        return self.views.awaiting_rows
+
+    @property
+    def switch_pending(self) -> bool:
+        """A sidebar move is waiting to be shown (tests wait for it)."""
+        return self.sidebar_moves.pending
+
+    @property
+    def filter_closing(self) -> bool:
+        """Enter was pressed in the filter box: it closes with the view's rows."""
+        return self.filter_editor.closing
+
+    @property
+    def holding_keys(self) -> bool:
+        """Keys that reach the filter box are for the list (see FilterBox)."""
+        return self.filter_editor.holding_keys
+
+    def after_frame(self, callback: Callable, *args) -> None:
+        """call_after_refresh, counted (busy)."""
+        self._after_frames += 1
+
+        def run() -> None:
+            self._after_frames -= 1
+            callback(*args)
+
+        self.call_after_refresh(run)
+
+    @property
+    def busy(self) -> list[str]:
+        """What the screen is still doing besides its workers (ReaderApp.busy): tests
+        wait for none of it, not for a time."""
+        checks = {
+            "first counts": not self.started,
+            "sidebar move": self.switch_pending or self.sidebar.pending is not None,
+            **self.views.busy,
+            "held keys": self.holding_keys or self.filter_editor.held_keys.busy,
+            "filter typed": self.filter_editor.typing,
+            "frames held": self.frames.held,
+            "after frame": self._after_frames > 0,
+            "read-ahead": self.headlines.reading_ahead,
+            "n waiting": self.view.pending_unread is not None,
+        }
+        return [what for what, busy in checks.items() if busy]
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -205,6 +176,7 @@ class MainScreen(Views, Navigation, Screen):
         # counting from the last) it changes no other's order either: only its line is
         # drawn again. Anywhere else, every close redrew the whole screen (15-90 ms).
         yield FilterBox(
+            self.filter_editor,
             id="filter",
             placeholder="filter: +tag feed:name is:unread @7d words",
             select_on_focus=False,
@@ -212,7 +184,9 @@ class MainScreen(Views, Navigation, Screen):
         yield Static(id="header", markup=False)
         with Panes(id="panes"):
             yield Sidebar(
-                on_move=self._sidebar_moving, on_choose=self._sidebar_chosen, id="sidebar"
+                on_move=self.sidebar_moves.moving,
+                on_choose=self.sidebar_moves.chosen,
+                id="sidebar",
             )
             with Column(id="center"):
                 yield Static(id="filter-error", markup=False)
@@ -242,17 +216,25 @@ class MainScreen(Views, Navigation, Screen):
 
     def _after_first_paint(self) -> None:
         self.headlines.read_ahead = True
-        if self.query_obj is not None:
-            self.load_view(self.generation, self.query_obj)
+        if self.view.query is not None:
+            self.load_view(self.view.generation, self.view.query)
         self.load_counts()
         self.set_timer(0.5, self.warm_up)
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def warm_up(self) -> None:
         """After the first paint, load what opening an article needs (Markdown, HTML parsing)."""
+        from types import SimpleNamespace
+
         from textual.widgets import Markdown  # noqa: F401 - imported for its import cost
 
-        import reader.core.ingest.content  # noqa: F401
+        # An empty article rendered: the HTML parsing is imported (through Library, the
+        # UI's one door into the core) and its first-use costs paid.
+        self.library.render(SimpleNamespace(content="<p></p>", summary="", link=""))
+
+    def on_unmount(self) -> None:
+        self.frames.release()
+        self.views.stop_reading()
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < NARROW, "narrow")
@@ -277,133 +259,18 @@ class MainScreen(Views, Navigation, Screen):
         parts: list = [(" reader", "bold")]
         if self.app.demo:
             parts.append((" (demo)", "italic"))
-        parts += ["  ", (self.view_label, "bold")]
+        parts += ["  ", (self.view.label, "bold")]
         # The filter behind a named view ("feedid:7" is no news to anyone, though)
-        shown = self.view_label in (self.filter_text, f"Filter: {self.filter_text}")
-        if self.filter_text and not shown and not self.filter_text.startswith("feedid:"):
-            parts.append((f"  [{self.filter_text}]", "dim"))
-        if self.view_count is not None:
-            noun = "article" if self.view_count == 1 else "articles"
-            parts.append(f"  {self.view_count:,} {noun}, {self.view_unread or 0:,} unread")
-        if self.totals:
-            parts.append((f"  │ all: {self.totals.get('unread', 0):,} unread", "dim"))
+        shown = self.view.label in (self.view.filter_text, f"Filter: {self.view.filter_text}")
+        if self.view.filter_text and not shown and not self.view.filter_text.startswith("feedid:"):
+            parts.append((f"  [{self.view.filter_text}]", "dim"))
+        if self.view.count is not None:
+            noun = "article" if self.view.count == 1 else "articles"
+            parts.append(f"  {self.view.count:,} {noun}, {self.view.unread or 0:,} unread")
+        if self.catalogue.totals:
+            parts.append((f"  │ all: {self.catalogue.totals.get('unread', 0):,} unread", "dim"))
         # One line, full width: its size never changes, so no layout pass (a full repaint).
         self.query_one("#header", Static).update(Content.assemble(*parts), layout=False)
-
-    @on(Sidebar.Selected)
-    def _sidebar_selected(self, event: Sidebar.Selected) -> None:
-        item = event.item
-        if self.sidebar.pending is item:
-            self.sidebar.pending = None
-        label = item.view_label
-        if self._switch_timer is not None:
-            self._switch_timer.stop()
-            self._switch_timer = None
-        now = time.monotonic()
-        rushing = now - self._last_switch < SWITCH_COALESCE
-        self._last_switch = now
-        if event.focus or not rushing:
-            self._switch_now(item.filter, label)
-        else:
-            # j held down in the sidebar: show where it stops, not every item on the way.
-            self._switch_to = (item.filter, label)
-            self._switch_timer = self.set_timer(
-                SWITCH_COALESCE, lambda: self._switch_now(item.filter, label)
-            )
-        if event.focus:
-            self.focus_pane("headlines")
-        if not (self.awaiting_rows or self.filter_closing):
-            self._draw_again()  # no rows to wait for (_sidebar_moving): draw now
-
-    def _sidebar_moving(self, item: Item) -> None:
-        """The sidebar's cursor moves onto `item`, whose view comes next (_sidebar_selected,
-        unless j is held down): the cursor and the view's first rows go in one frame. Drawn
-        apart, the rows came one frame later (Textual draws at most every 1/60 s): ~35 ms
-        from the key to them at 100k articles instead of ~15."""
-        if (
-            item.filter != self.filter_text
-            and time.monotonic() - self._last_switch >= SWITCH_COALESCE
-        ):
-            self._hold_frames(SWITCH_WAIT)
-
-    def _sidebar_chosen(self, item: Item) -> None:
-        """Enter in the sidebar: the list gets the focus now, as the key is handled, so that
-        keys typed after Enter move in the list (Selected, which shows the item's view if
-        j held down has not yet, comes after them)."""
-        if self._switch_timer is not None:
-            self._switch_timer.stop()
-            self._switch_timer = None
-        label = item.view_label
-        self._switch_now(item.filter, label)
-        self.focus_pane("headlines")
-        self.set_focus(self.headlines)  # (now: Widget.focus(), in focus_pane, waits)
-
-    def _switch_now(self, text: str, label: str) -> None:
-        self._switch_timer = None
-        if text != self.filter_text:
-            self.apply_filter(text, label)
-        elif label != self.view_label:  # another item with the same filter (a saved one)
-            self.view_label = label
-            self.update_header()
-
-    @property
-    def switch_pending(self) -> bool:
-        """A sidebar move is waiting to be shown (tests wait for it)."""
-        return self._switch_timer is not None
-
-    @on(Sidebar.DeleteFilter)
-    def _delete_filter_asked(self, event: Sidebar.DeleteFilter) -> None:
-        self.confirm_delete_filter(event.item.name)
-
-    def confirm_delete_filter(self, name: str) -> None:
-        """Ask, then delete the saved filter `name`. When it is the view shown, All is
-        shown instead, the sidebar's cursor on it: the cursor stays on what names the view."""
-        from .pickers import Confirm
-
-        query = self.library.saved_filters().get(name)
-        if query is None:
-            return
-
-        shown = clean_line(name)
-
-        def deleted(_found: bool) -> None:
-            if self.view_label == shown and self.filter_text == query:
-                self.apply_filter("", "All")
-            self.notify(f"Deleted the saved filter “{shown}”")
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.app.write_db(self.library.delete_filter, name, then=deleted)
-
-        self.app.push_screen(
-            Confirm(f"Delete the saved filter “{shown}”?", f"It shows: {clean_line(query)}"),
-            answered,
-        )
-
-    def show_saved_filter(self, name: str) -> None:
-        query = self.library.saved_filters().get(name)
-        if query is not None:
-            self.sidebar.select_filter(query)
-            self.apply_filter(query, clean_line(name))
-            self.focus_pane("headlines")
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "ids" and event.state == WorkerState.ERROR:
-            self.notify(f"Could not read this view: {event.worker.error}", severity="error")
-            self.rows_shown()  # none will come: the filter box closes all the same
-        if event.worker.group == "ids" and event.worker.is_finished:
-            self.view_worker_done(event.worker)
-        if event.worker.group == "counts" and event.state == WorkerState.ERROR:
-            self.notify(f"Could not read the counts: {event.worker.error}", severity="error")
-            if not self.started:  # start the app's timers all the same
-                self.started = True
-                self.app.main_ready(True)
-
-    def go_to_feed(self, feed_id: int) -> None:
-        self.apply_filter(f"feedid:{feed_id}")
-        self.focus_pane("headlines")
-
-    # -- the filter box ----------------------------------------------------------------------
 
     def show_filter_error(self, message: str | None) -> None:
         error = self.query_one("#filter-error", Static)
@@ -412,468 +279,168 @@ class MainScreen(Views, Navigation, Screen):
         error.update(Content(message or ""))
         error.display = bool(message)
 
-    def action_edit_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        if self._switch_timer is not None:  # a sidebar move still to show: it is the view
-            self._switch_timer.stop()
-            self._switch_now(*self._switch_to)
-        if not box.visible:
-            sidebar = self.sidebar
-            self._before_filter = (
-                self.filter_text,
-                self.view_label,
-                sidebar.cursor,
-                sidebar.place(sidebar.cursor),
-                self.focused,
-            )
-        # The box's own display, not a class on a container: that restyles everything in
-        # it (the list too: 20-40 ms of a search's first frame at 100k articles).
-        box.visible = True
-        # With a space after it: a word typed refines the view (+news river), it does not
-        # stick to its last term (+newsriver).
-        text = self.filter_text
-        box.value = f"{text} " if text and not text.endswith(" ") else text
-        # Now, not after the keys already on their way (box.focus() waits for them):
-        # "/river" typed or pasted in one go would lose "river" to the list.
-        self.set_focus(box)
-        box.cursor_position = len(box.value)
-
-    def _filter_typed(self, text: str) -> bool:
-        """Apply what the box holds, unless it is the view already shown (its rows are
-        read or on their way); False for a bad filter (its error shows)."""
-        text = text.strip()  # (blank is All; "+news " is +news)
-        if text == self.filter_text.strip():
-            self.show_filter_error(None)
-            return True
-        return self.apply_filter(text)
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self._filter_typed(event.value))
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.submit_filter(event.value)
-
-    def submit_filter(self, text: str) -> None:
-        """Enter in the filter box: show the view and close the box, with the view's
-        first rows when they are still being read (see FilterBox)."""
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        if not self._filter_typed(text):
-            return  # a bad filter: its error shows, the box stays
-        if self.awaiting_rows:
-            self.filter_closing = True
-            if self._close_timer is None:
-                self._close_timer = self.set_timer(CLOSE_WAIT, self.close_filter)
-            # Nor any frame till then: one for what was pasted or typed just before Enter
-            # went beside the query (the two slowed each other), and a frame that takes
-            # longer than Textual's 1/60 s puts off the next by two.
-            self._hold_frames()
-        else:
-            self.close_filter()
-
-    @property
-    def holding_keys(self) -> bool:
-        """Keys that reach the filter box are for the list (see FilterBox)."""
-        return self.filter_closing or self._handing_over or self._picking
-
-    def close_filter(self, focus: bool = True) -> None:
-        """Hide the filter box. The list gets the focus just after that frame, then the
-        keys held meanwhile: moving the focus restyles both widgets, 5-10 ms that the
-        frame with a search's first rows need not wait for (the list draws its cursor as
-        focused meanwhile)."""
-        self.filter_closing = False
-        if self._close_timer is not None:
-            self._close_timer.stop()
-            self._close_timer = None
-        self._draw_again()
-        self._hide_box()
-        if not focus:
-            self._hand_over(focus=False)
-        elif not self._handing_over:
-            self._handing_over = True  # keys are held until the focus has moved
-            if self._focus_after_filter is None:
-                self.headlines.focus_coming = True
-            # Not at once after the frame either: its text is still on its way to the
-            # terminal (the thread that writes it needs the GIL).
-            self.call_after_refresh(self.set_timer, HAND_OVER_DELAY, self._hand_over)
-
-    def _hide_box(self) -> None:
-        self.query_one("#filter", Input).visible = False
-        # The header under it is drawn again: hiding the box alone left it on screen when
-        # nothing else around changed (Escape with the focus going back to the sidebar).
-        self.query_one("#header").refresh()
-
-    def _hold_frames(self, most: float | None = None) -> None:
-        """Draw nothing until the view's first rows are in (rows_shown), or for `most`
-        seconds (None: until the filter box closes, see submit_filter)."""
-        if self._frames_held is None:
-            self._frames_held = self.app.batch_update()
-            self._frames_held.__enter__()
-        if most is not None and self._hold_timer is None:
-            self._hold_timer = self.set_timer(most, self._draw_again)
-
-    def _draw_again(self) -> None:
-        """The end of the frames held back since Enter or a sidebar move (_hold_frames)."""
-        if self._hold_timer is not None:
-            self._hold_timer.stop()
-            self._hold_timer = None
-        if self._frames_held is not None:
-            held, self._frames_held = self._frames_held, None
-            held.__exit__(None, None, None)
-
-    def _hand_over(self, focus: bool = True) -> None:
-        self._handing_over = False
-        box = self.query_one("#filter", Input)
-        target, self._focus_after_filter = self._focus_after_filter, None
-        if focus and self.focused is box and not box.visible:  # (not opened again since)
-            if target is None or not target.is_attached or not target.display:
-                target = self.headlines
-            if target is self.headlines and self.narrow:
-                # The list shows the results, full width: on a narrow terminal the
-                # article or the sidebar over it would hide them (as focus_pane does).
-                self.remove_class("show-sidebar", "article-open")
-            self.set_focus(target)
-            if target is not self.headlines:
-                self.headlines.focus_coming = False
-        else:
-            self.headlines.focus_coming = False
-            self.headlines.refresh_row(self.headlines.cursor)
-        self._press_held()
-
-    def _press_held(self) -> None:
-        """The held keys, one at a time: each may move the focus for the next (/ opens
-        the filter box again), and a key's way through the app takes a few messages.
-        Keys from the terminal wait behind them (takes_key)."""
-        if self.holding_keys:
-            return  # (pressed once the focus has moved: _hand_over)
-        if self._held_keys:
-            self._pressing = True
-            self._press(self._held_keys.pop(0))
-            self.set_timer(KEY_SPACING, self._press_held)
-        else:
-            self._pressing = False
-
-    def hold_key(self, event: events.Key) -> None:
-        """A key for the list that reached the filter box (see FilterBox)."""
-        self._held_keys.append(event)
-        if not (self.holding_keys or self._pressing):
-            self._press_held()  # on its way to the box as it closed: now
-
-    def takes_key(self, event: events.Key) -> bool:
-        """Whether a key from the terminal waits (ReaderApp asks): while the filter box
-        closes and the keys held meanwhile are pressed again, in order."""
-        for i, again in enumerate(self._pressed_again):
-            if again is event:
-                del self._pressed_again[i]
-                return False
-        if self.holding_keys or self._pressing or self._held_keys:
-            self.hold_key(event)
-            return True
-        return False
-
-    def _press(self, key: events.Key) -> None:
-        self._pressed_again.append(press_again(self.app, key))
-
-    def rows_shown(self) -> None:
-        """The view's first rows are in (Views): the box closes in the same frame."""
-        self.awaiting_rows = False
-        if self.filter_closing:
-            self.close_filter()
-        else:
-            self._draw_again()
-        self._picked()
-
-    def on_unmount(self) -> None:
-        self._draw_again()
-        self.stop_reading()
-
-    def cancel_filter(self) -> None:
-        """Escape in the filter box: cancel the edit. The view shown when / was pressed
-        comes back (the box filters as it is typed in), the sidebar's cursor and the focus
-        too. (To clear the filter: All in the sidebar, or an empty box and Enter.)"""
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-            self._filter_timer = None
-        self.show_filter_error(None)
-        before, self._before_filter = self._before_filter, None
-        if before is not None:
-            text, label, row, place, focused = before
-            if text != self.filter_text:
-                self.apply_filter(text, label)
-            elif label != self.view_label:
-                self.view_label = label
-                self.update_header()
-            if place is not None and self.sidebar.place(row) == place:
-                self.sidebar.select_row(row)
-            if focused is not None and focused is not self.query_one("#filter"):
-                self._focus_after_filter = focused
-        self.close_filter()
-
-    def action_pick_tag(self) -> None:
-        from .pickers import TagPicker
-
-        counts: dict[str, int] = {}
-        for item in self.sidebar.items:
-            if item.kind == "tag":
-                counts[item.label] = item.count or 0
-        tags = [(clean_line(t), counts.get(clean_line(t), 0)) for t in self.library.tags()]
-
-        def chosen(tag: str | None) -> None:
-            if tag and tag_filter(tag) != self.filter_text:
-                self.sidebar.select_filter(tag_filter(tag))
-                if self.apply_filter(tag_filter(tag), tag) and self.awaiting_rows:
-                    self.set_timer(CLOSE_WAIT, self._picked)  # (at most this long)
-                    return  # (rows_shown ends the wait)
-            self._picked()
-
-        # Keys typed after the Enter that picks ("ttech", Enter, "jj" in one go) come back
-        # here once the picker is gone (DialogBox): they wait for the tag's view, and then
-        # move in it, as after Enter in the filter box.
-        self._picking = True
-        self.app.push_screen(TagPicker(tags), chosen)
-
-    def _picked(self) -> None:
-        """The tag picker's view is in (or none is coming): the keys typed meanwhile go."""
-        if self._picking:
-            self._picking = False
-            self._press_held()
-
-    def action_save_filter(self) -> None:
-        """S (or Ctrl+S): save the view's filter under a name. In the filter box, Ctrl+S
-        saves what the box holds: it is applied and the box closes, as with Enter (a bad
-        filter is refused with its error), then the name is asked for."""
-        from .pickers import Confirm, NamePrompt
-
-        box = self.query_one("#filter", Input)
-        text = box.value if self.focused is box else self.filter_text
-        if not text.strip():
-            self.notify("Type a filter first (/), then save it.", severity="warning")
-            return
-        if self.focused is box:
-            if self._filter_timer is not None:
-                self._filter_timer.stop()
-                self._filter_timer = None
-            if not self._filter_typed(text):
-                self.notify(
-                    "Not saved: the filter has an error (see above the list).", severity="error"
-                )
-                return
-            self._before_filter = None
-            self._hide_box()
-            self.set_focus(self.headlines)
-
-        def save(name: str) -> None:
-            try:
-                self.library.save_filter(name, text)
-            except ReaderError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            if self.filter_text == text:
-                self.view_label = clean_line(name)
-                self.update_header()
-            self.notify(f"Saved filter “{clean_line(name)}”")
-            self.load_counts()  # the sidebar's cursor goes to it (show_in_sidebar)
-
-        def named(name: str | None) -> None:
-            if not name:
-                return
-            old = self.library.saved_filters().get(clean_line(name))
-            if old is None or old == text:
-                save(name)
-                return
-            self.app.push_screen(
-                Confirm(
-                    f"Replace the saved filter “{clean_line(name)}”?",
-                    f"It shows: {clean_line(old)}\nIt will show: {clean_line(text)}",
-                    yes="Replace",
-                ),
-                lambda yes: save(name) if yes else None,
-            )
-
-        self.app.push_screen(NamePrompt("Save this filter as", self.describe_filter(text)), named)
-
-    def describe_filter(self, text: str) -> str:
-        """The filter as the user may read it: a feed's view (feedid:N, which a rename of
-        the feed does not break, unlike feed:"Title") says which feed it is."""
-        shown = clean_line(text)
-        feeds = {item.filter: item.label for item in self.sidebar.feed_items()}
-        if text in feeds:
-            return f"The feed “{feeds[text]}” ({shown}: its id, which a rename keeps)"
-        named = [f"{term}: the feed “{feeds[term]}”" for term in text.split() if term in feeds]
-        return shown + ("  (" + "; ".join(named) + ")" if named else "")
-
-    # -- articles ----------------------------------------------------------------------------
-
-    @on(HeadlineList.Opened)
-    def _opened(self, event: HeadlineList.Opened) -> None:
-        again = self.opened_id == event.article_id
-        self.open_article(event.article_id)
-        if self.narrow or again:
-            self.focus_pane("article")
-
-    def open_article(self, article_id: int) -> None:
-        h = self.headlines.cached(article_id)
-        if self.app.config.mark_read_on_open and (h is None or not h.read):
-            self.set_read([article_id], True)
-        self.opened_id = article_id
-        self.add_class("has-article")
-        self.load_article(article_id)
-
-    @work(thread=True, exclusive=True, group="article", exit_on_error=False)
-    def load_article(self, article_id: int) -> None:
-        try:
-            article = self.library.article(article_id)
-            rendered = self.library.render(article)
-        except ReaderError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        when = format_when(article, self.app.clock())
-        self.app.call_from_thread(
-            self.article.show, article, rendered.markdown, rendered.links, when
-        )
-
-    @on(ArticleView.Closed)
-    def action_close_article(self) -> None:
-        """Esc/q in the article, or Esc in the list: the list gets the article's room back.
-        Esc in the sidebar shown over the list (narrow terminals) closes the sidebar."""
-        if self._sidebar_over_list():
-            self.focus_pane("headlines")
-            return
-        self.opened_id = None
-        self.remove_class("has-article")
-        self.focus_pane("headlines")
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_article":
-            if self._sidebar_over_list():
+            if self.navigation.sidebar_over_list():
                 return True
-            return self.opened_id is not None and self.focused is not self.query_one("#filter")
+            return self.view.opened_id is not None and self.focused is not self.query_one("#filter")
         if action in ("edit_filter", "pick_tag"):
             # Priority bindings: in the box itself these keys are text (feed:example.com/blog)
             return self.focused is not self.query_one("#filter")
         return True
 
-    def _sidebar_over_list(self) -> bool:
-        return self.narrow and self.has_class("show-sidebar") and self.focused is self.sidebar
+    # -- views (ViewLoader) ------------------------------------------------------------------
+
+    def apply_filter(self, text: str, label: str | None = None, *, now: bool = False) -> bool:
+        """Show the articles `text` selects (a bad filter shows its error: False)."""
+        return self.views.apply_filter(text, label, now=now)
+
+    def reload(self) -> None:
+        """Data changed: read the view again, keeping the selected article."""
+        self.views.reload()
+
+    def load_view(self, generation: int, query: Filter, **options) -> Worker:
+        return self.views.load_view(generation, query, **options)
+
+    def load_counts(self, view: bool = False) -> Worker:
+        return self.views.load_counts(view)
+
+    def rows_shown(self) -> None:
+        """The view's first rows are in (or none will come): the filter box closes in the
+        same frame, the keys typed after the tag picker go."""
+        self.views.awaiting_rows = False
+        self.filter_editor.rows_shown()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group in ("ids", "counts"):
+            self.views.worker_done(event.worker)
+
+    def go_to_feed(self, feed_id: int) -> None:
+        self.apply_filter(f"feedid:{feed_id}")
+        self.focus_pane("headlines")
+
+    # -- the sidebar (SidebarMoves) and saved filters (SavedFilters) -------------------------
+
+    @on(Sidebar.Selected)
+    def _sidebar_selected(self, event: Sidebar.Selected) -> None:
+        self.sidebar_moves.selected(event)
+
+    def show_sidebar_move(self) -> None:
+        self.sidebar_moves.show_pending()
+
+    @on(Sidebar.DeleteFilter)
+    def _delete_filter_asked(self, event: Sidebar.DeleteFilter) -> None:
+        self.confirm_delete_filter(event.item.name)
+
+    def confirm_delete_filter(self, name: str) -> None:
+        self.saved_filters.confirm_delete(name)
+
+    def show_saved_filter(self, name: str) -> None:
+        self.saved_filters.show(name)
+
+    def action_save_filter(self) -> None:
+        self.saved_filters.save()
+
+    # -- the filter box and the tag picker (FilterEditor) ------------------------------------
+
+    def action_edit_filter(self) -> None:
+        self.filter_editor.edit()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_editor.changed(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.filter_editor.submit(event.value)
+
+    def takes_key(self, event: events.Key) -> bool:
+        """Whether a key from the terminal waits (ReaderApp asks): while the filter box
+        closes and the keys held meanwhile are pressed again, in order."""
+        return self.filter_editor.takes_key(event)
+
+    def action_pick_tag(self) -> None:
+        self.filter_editor.pick_tag()
+
+    # -- moving around (Navigation) ----------------------------------------------------------
+
+    def goto_unread(self, step: int, cross_feeds: bool = True, start: int | None = None) -> None:
+        self.navigation.goto_unread(step, cross_feeds, start)
+
+    def action_next_unread(self) -> None:
+        self.navigation.goto_unread(1)
+
+    def action_prev_unread(self) -> None:
+        self.navigation.goto_unread(-1)
+
+    @on(UnreadFound)
+    def _unread_found(self, event: UnreadFound) -> None:
+        self.navigation.unread_found(event)
+
+    def focus_pane(self, pane: str) -> None:
+        self.navigation.focus_pane(pane)
+
+    def action_next_pane(self) -> None:
+        self.navigation.step_pane(1, wrap=True)
+
+    def action_prev_pane(self) -> None:
+        self.navigation.step_pane(-1, wrap=True)
+
+    def action_pane_left(self) -> None:
+        self.navigation.step_pane(-1, wrap=False)
+
+    def action_pane_right(self) -> None:
+        self.navigation.step_pane(1, wrap=False)
+
+    @on(ArticleView.Closed)
+    def action_close_article(self) -> None:
+        """Esc/q in the article, or Esc in the list: the list gets the article's room back."""
+        self.navigation.close_article()
+
+    # -- articles (ArticleActions) -----------------------------------------------------------
+
+    @on(HeadlineList.Opened)
+    def _opened(self, event: HeadlineList.Opened) -> None:
+        again = self.view.opened_id == event.article_id
+        self.open_article(event.article_id)
+        if self.narrow or again:
+            self.focus_pane("article")
+
+    def open_article(self, article_id: int) -> None:
+        self.articles.open(article_id)
+
+    def current_id(self) -> int | None:
+        """The article the keys act on: the open one in the article pane, else the cursor's."""
+        return self.articles.current_id()
 
     @on(LinkChosen)
     def _link_chosen(self, event: LinkChosen) -> None:
         self.app.open_link(event.url)
 
-    def current_id(self) -> int | None:
-        """The article the keys act on: the open one in the article pane, else the cursor's."""
-        if self.focused is self.article and self.article.article is not None:
-            return self.article.article.id
-        return self.headlines.selected_id
-
-    def set_read(self, ids: list[int], read: bool) -> None:
-        self._count_read(ids, read)
-        self.headlines.set_flags(ids, read=read)
-        self.app.write_db(self.library.set_read, ids, read)
-
-    def _count_read(self, ids: list[int], read: bool) -> None:
-        """The header's unread count follows the rows shown as they are marked (see
-        Views.load_counts)."""
-        if self.view_unread is None:
-            return  # (the view's count is still being read)
-        hl = self.headlines
-        delta = 0
-        for aid in ids:
-            h = hl.cached(aid)
-            if (
-                h is not None
-                and h.read != read
-                and (aid == hl.selected_id or hl.find_row(aid) is not None)
-            ):
-                delta += -1 if read else 1
-        if delta:
-            self.view_unread = max(0, self.view_unread + delta)
-            self.update_header()
+    @on(LinkRead)
+    def _link_read(self, event: LinkRead) -> None:
+        self.articles.link_read(event)
 
     def action_toggle_read(self) -> None:
-        aid = self.current_id()
-        if aid is None:
-            return
-        h = self.headlines.cached(aid)
-        read = not h.read if h else not self.library.article(aid).read
-        self.set_read([aid], read)
+        self.articles.toggle_read()
 
     def action_star(self) -> None:
-        aid = self.current_id()
-        if aid is None:
-            return
-        h = self.headlines.cached(aid)
-        starred = not h.starred if h else not self.library.article(aid).starred
-        self.headlines.set_flags([aid], starred=starred)
-        self.app.write_db(self.library.set_starred, [aid], starred)
+        self.articles.star()
 
     def action_mark_all_read(self) -> None:
-        if self.query_obj is None:
-            return
-
-        def done(ids: list[int]) -> None:
-            self.undo_ids = ids
-            self.notify(f"Marked {len(ids):,} read (u undoes)")
-            self.reload()
-
-        self.app.write_db(self.library.mark_all_read, self.query_obj, then=done)
+        self.articles.mark_all_read()
 
     def action_undo(self) -> None:
-        if not self.undo_ids:
-            self.notify("Nothing to undo")
-            return
-        ids, self.undo_ids = self.undo_ids, []
-        self.headlines.set_flags(ids, read=False)
-        self.app.write_db(
-            self.library.set_read,
-            ids,
-            False,
-            then=lambda _n: (self.notify(f"Marked {len(ids):,} unread again"), self.reload()),
-        )
-
-    def _current_link(self) -> str:
-        aid = self.current_id()
-        if aid is None:
-            return ""
-        if self.article.article is not None and self.article.article.id == aid:
-            return self.article.article.link
-        return self.library.article(aid).link
+        self.articles.undo()
 
     def action_pick_link(self) -> None:
-        """L: the open article's numbered links, to pick one to open."""
-        from .pickers import LinkPicker
-
-        links = self.article.links
-        if self.opened_id is None or not links:
-            self.notify("No links: open an article with links first (Enter).")
-            return
-
-        def chosen(url: str | None) -> None:
-            if url:
-                self.app.open_link(url)
-
-        self.app.push_screen(LinkPicker(links), chosen)
+        self.articles.pick_link()
 
     def action_open_link(self) -> None:
-        link = self._current_link()
-        if link:
-            self.app.open_link(link)
+        self.articles.open_link()
 
     def action_copy_link(self) -> None:
-        link = self._current_link()
-        if link:
-            self.app.copy_to_clipboard(link)
-            self.notify("Link copied")
+        self.articles.copy_link()
 
     def action_refresh_feed(self) -> None:
-        feed_id = None
-        if self.focused is self.sidebar and self.sidebar.current and self.sidebar.current.feed:
-            feed_id = self.sidebar.current.feed.id
-        elif (h := self.headlines.selected) is not None:
-            feed_id = h.feed_id
-        if feed_id is not None:
-            self.app.start_refresh([feed_id])
+        self.articles.refresh_feed()

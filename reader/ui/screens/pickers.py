@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from reader.core.sanitize import clean_line
 
-from .main import press_again
+from ..keys import press_again
 
 MAX_LIST_ROWS = 20  # the tag picker's list, with its border
 # The dialog's rows besides the list (reader.tcss): its border and padding (4), the title

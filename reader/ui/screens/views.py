@@ -14,7 +14,7 @@ The first rows are read on a thread of their own, started where the view is aske
 after a frame), and they post themselves; the thread worker that reads the rest waits
 until their frame is drawn, so that its queries don't compete with that frame.
 
-A mixin of MainScreen, kept apart so that each file holds one idea.
+ViewLoader is built with the screen, which passes it what it needs (ViewsScreen).
 """
 
 from __future__ import annotations
@@ -22,17 +22,23 @@ from __future__ import annotations
 import threading
 import time
 from array import array
+from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from functools import partial
+from typing import TYPE_CHECKING, Protocol
 
-from textual import work
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from reader.core.errors import ReaderError
-from reader.core.query import Query
+from reader.core.filters import Filter
 
-from ..widgets.headline_list import AHEAD, find_index
-from ..widgets.sidebar import Item, build_items
+from ..view_state import Catalogue, ViewState
+from ..widgets.headline_list import AHEAD, HeadlineList, find_index
+from ..widgets.sidebar import Item, Sidebar, build_items
 from .navigation import unread_of
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 FIRST_ROWS = 200  # ids of a new view read before anything else
 SLOW_COUNT = 0.3  # seconds: a saved filter this slow to count twice running shows none
@@ -40,48 +46,88 @@ PAINT_WAIT = 0.25  # seconds the rest of a view waits at most for its first rows
 SCREEN_MARGIN = 14  # rows past the list's height in a new view's first screenful
 
 
-class Views:
-    """Needs (on MainScreen): app, library, headlines, sidebar, update_header,
-    show_filter_error, goto_unread, rows_shown, switch_pending and the view state set in
-    MainScreen.__init__."""
+class ViewsScreen(Protocol):
+    """What reading views and counts uses of the screen it is on (MainScreen)."""
+
+    headlines: HeadlineList
+    sidebar: Sidebar
+    switch_pending: bool  # a sidebar move is still to show: the cursor is ahead of the view
+
+    @property
+    def app(self) -> App: ...  # call_from_thread, main_ready
+    @property
+    def library(self): ...
+    def run_worker(self, work: Callable, **options) -> Worker: ...
+    def call_after_refresh(self, callback: Callable, *args) -> bool: ...
+    def after_frame(self, callback: Callable, *args) -> None: ...
+    def update_header(self) -> None: ...
+    def show_filter_error(self, message: str | None) -> None: ...
+    def notify(self, message: str, *, severity: str = ...) -> None: ...
+    def rows_shown(self) -> None: ...  # a view's first rows are in (or none will come)
+    def goto_unread(self, step: int, cross_feeds: bool = ..., start: int | None = ...) -> None: ...
+
+
+class ViewLoader:
+    """Reads the view shown (`view`) and the counts (`catalogue`) in threads."""
+
+    def __init__(self, screen: ViewsScreen, view: ViewState) -> None:
+        self._screen = screen
+        self.view = view
+        self.catalogue = Catalogue()
+        self.started = False  # the first counts are in (the app's startup waits for them)
+        self.awaiting_rows = False  # a new view's first rows are being read
+        self._reloading: Worker | None = None  # the reload being read (see reload)
+        self._reload_pending = False
+        self._first_reader: ThreadPoolExecutor | None = None  # reads a new view's first rows
+        self._first_read: Future | None = None  # ... and its last read
+        self._saved_counts: dict[str, int] = {}
+        self._slow_filters: dict[str, int] = {}  # saved query -> slow counts in a row
+
+    @property
+    def busy(self) -> dict[str, bool]:
+        """What is still being read, for MainScreen.busy."""
+        return {
+            "first rows": self.awaiting_rows
+            or (self._first_read is not None and not self._first_read.done()),
+            "reload": self._reloading is not None or self._reload_pending,
+        }
 
     def apply_filter(self, text: str, label: str | None = None, *, now: bool = False) -> bool:
         """Show the articles `text` selects. A bad filter shows its error and changes nothing.
 
         The rows are read in a thread; `now` reads the first screenful here (the first
         frame after launch) and leaves the rest for later (load_view)."""
+        screen, view, lib = self._screen, self.view, self._screen.library
         try:
-            query = self.library.query(text)
-            first = self.library.article_ids(query, FIRST_ROWS) if now else None
+            query = lib.query(text)
+            first = lib.article_ids(query, FIRST_ROWS) if now else None
         except ReaderError as exc:
-            self.show_filter_error(str(exc))
+            screen.show_filter_error(str(exc))
             return False
-        self.show_filter_error(None)
-        self.filter_text, self.query_obj = text, query
-        self.view_label = label or self.label_for(text)
-        self.sidebar.set_active(text)
+        screen.show_filter_error(None)
+        generation = view.show(text, label or self.label_for(text), query)
+        screen.sidebar.set_active(text)
         self.show_in_sidebar()
-        self.generation += 1
         self._reloading, self._reload_pending = None, False  # this one reads fresh data
-        self.view_count = self.view_unread = None
         if first is not None:
-            self._first_loaded(self.generation, first, [])
+            self._first_loaded(generation, first, [])
         else:
             self.awaiting_rows = True
-            self.load_view(self.generation, query, first=self._read_first(self.generation, query))
+            self.load_view(generation, query, first=self._read_first(generation, query))
         return True
 
-    def _read_first(self, generation: int, query: Query) -> Future:
+    def _read_first(self, generation: int, query: Filter) -> Future:
         """Read and show the first rows of a view, on the first-rows thread, now. The
         future gives the Event set once they are drawn."""
         if self._first_reader is None:
             self._first_reader = ThreadPoolExecutor(1, thread_name_prefix="first-rows")
         if self._first_read is not None:
             self._first_read.cancel()  # a view asked for and replaced before it started
-        lib, hl, painted = self.library, self.headlines, threading.Event()
+        screen, view = self._screen, self.view
+        lib, hl, painted = screen.library, screen.headlines, threading.Event()
 
         def read() -> threading.Event:
-            if generation != self.generation:
+            if generation != view.generation:
                 painted.set()
                 return painted
             # A screenful first when that is cheaper than FIRST_ROWS (a common word).
@@ -91,13 +137,13 @@ class Views:
                 ids = next(steps)
                 # The rows on screen; the list reads those below in a thread once drawn.
                 rows = lib.headlines(ids[: hl.size.height])
-                self.app.call_from_thread(self._first_loaded, generation, ids, rows, painted)
+                screen.app.call_from_thread(self._first_loaded, generation, ids, rows, painted)
                 posted = True
                 painted.wait(PAINT_WAIT)  # (the rest after their frame, not beside it)
                 more = next(steps, None)
-                if more is not None and len(more) > len(ids) and generation == self.generation:
+                if more is not None and len(more) > len(ids) and generation == view.generation:
                     rows = lib.headlines(more[len(ids) : len(ids) + AHEAD])
-                    self.app.call_from_thread(self._more_loaded, generation, more, rows)
+                    screen.app.call_from_thread(self._more_loaded, generation, more, rows)
             except RuntimeError:
                 pass  # the app has gone
             finally:
@@ -118,24 +164,20 @@ class Views:
         """Put the sidebar's cursor on the item that names the view shown, if one does (a
         filter typed at / may match none: the cursor stays). Not while the cursor is ahead
         of the view (a move whose view is still to come)."""
-        sidebar = self.sidebar
-        if sidebar.pending is not None or self.switch_pending:
+        sidebar, view = self._screen.sidebar, self.view
+        if sidebar.pending is not None or self._screen.switch_pending:
             return
         item = sidebar.current
-        label = (
-            self.view_label.removeprefix("Feed: ")
-            if self.view_label.startswith("Feed: ")
-            else self.view_label
-        )
-        if item is not None and item.filter == self.filter_text and item.label == label:
+        label = view.label.removeprefix("Feed: ") if view.label.startswith("Feed: ") else view.label
+        if item is not None and item.filter == view.filter_text and item.label == label:
             return  # the usual case (a sidebar move): nothing to look for
-        sidebar.select_filter(self.filter_text, label)
+        sidebar.select_filter(view.filter_text, label)
 
     def label_for(self, text: str, items: list[Item] | None = None) -> str:
         """The header's name for a view: the sidebar item's that shows it, else the filter,
         with its feedid:N terms named ("Filter: feed “Pixel Kitchen” soup": refining a
         feed's view from the filter box starts from feedid:N)."""
-        items = self.sidebar.items if items is None else items
+        items = self._screen.sidebar.items if items is None else items
         for item in items:
             if item.selectable and item.filter == text:
                 return item.view_label
@@ -151,6 +193,7 @@ class Views:
         One reload at a time: what changes while one is read is read by the next, once it
         is done (during a refresh a million-row view takes longer to read than the refresh
         takes to write again, and a reload cancelled by the next never showed anything)."""
+        view = self.view
         if self._reloading is not None and self._reloading.state in (
             WorkerState.PENDING,
             WorkerState.RUNNING,
@@ -158,45 +201,71 @@ class Views:
             self._reload_pending = True
             return
         try:
-            self.query_obj = self.library.query(self.filter_text)
+            query = self._screen.library.query(view.filter_text)
         except ReaderError:
             return
-        self.generation += 1
+        generation = view.renew(query)
         self._reload_pending = False
-        hl = self.headlines
+        hl = self._screen.headlines
         anchor = (hl.selected_id, hl.cursor, hl.cursor - int(hl.scroll_y))
-        self._reloading = self.load_view(self.generation, self.query_obj, fresh=True, anchor=anchor)
+        self._reloading = self.load_view(generation, query, fresh=True, anchor=anchor)
         self.load_counts()
 
-    def view_worker_done(self, worker: Worker) -> None:
-        """A view's reader finished (or failed): a reload asked for meanwhile goes now."""
-        if worker is self._reloading:
+    def worker_done(self, worker: Worker) -> None:
+        """A worker of the screen's "ids" or "counts" group finished (or failed): a reload
+        asked for meanwhile goes now."""
+        if worker.group == "ids" and worker.state == WorkerState.ERROR:
+            self._screen.notify(f"Could not read this view: {worker.error}", severity="error")
+            self._screen.rows_shown()  # none will come: the filter box closes all the same
+        if worker.group == "ids" and worker.is_finished and worker is self._reloading:
             self._reloading = None
             if self._reload_pending:
                 self.reload()
+        if worker.group == "counts" and worker.state == WorkerState.ERROR:
+            self._screen.notify(f"Could not read the counts: {worker.error}", severity="error")
+            if not self.started:  # start the app's timers all the same
+                self.started = True
+                self._screen.app.main_ready(True)
 
-    @work(thread=True, exclusive=True, group="ids", exit_on_error=False)
     def load_view(
         self,
         generation: int,
-        query: Query,
+        query: Filter,
         *,
         first: Future | None = None,
         fresh: bool = False,
         anchor: tuple[int | None, int, int] | None = None,
+    ) -> Worker:
+        """Read the view in stages (see the module's docstring), in a thread worker of the
+        screen; a newer view or reload cancels this one between stages. `first`: the first
+        rows' read (_read_first), to wait for. `fresh`: after the data changed, keeping the
+        selected article at its place on screen, `anchor` (id, cursor row, screen row)."""
+        return self._screen.run_worker(
+            partial(self._read_view, generation, query, first, fresh, anchor),
+            name="load_view",
+            group="ids",
+            exclusive=True,
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _read_view(
+        self,
+        generation: int,
+        query: Filter,
+        first: Future | None,
+        fresh: bool,
+        anchor: tuple[int | None, int, int] | None,
     ) -> None:
-        """Read the view in stages (see the module's docstring); a newer view or reload
-        cancels this one between stages. `first`: the first rows' read (_read_first), to
-        wait for. `fresh`: after the data changed, keeping the selected article at its
-        place on screen, `anchor` (id, cursor row, screen row)."""
         worker = get_current_worker()
-        lib, hl = self.library, self.headlines
+        screen = self._screen
+        lib, hl = screen.library, screen.headlines
 
         def post(callback, *args) -> bool:
             if worker.is_cancelled:
                 return False
             try:
-                self.app.call_from_thread(callback, generation, *args)
+                screen.app.call_from_thread(callback, generation, *args)
             except RuntimeError:
                 return False  # the app has gone
             return True
@@ -234,72 +303,85 @@ class Views:
     def _first_loaded(
         self, generation: int, ids: list[int], rows: list, painted: threading.Event | None = None
     ) -> None:
-        if generation != self.generation:
+        if generation != self.view.generation:
             if painted is not None:
                 painted.set()
             return  # a newer view or reload is on its way
-        self.rows_shown()
-        self.headlines.set_ids(ids, keep_selection=False, fresh=False, rows=rows, partial=True)
-        self.update_header()
+        screen = self._screen
+        screen.rows_shown()
+        screen.headlines.set_ids(ids, keep_selection=False, fresh=False, rows=rows, partial=True)
+        screen.update_header()
         self.update_empty_text()
         if painted is not None:
-            self.call_after_refresh(painted.set)
+            screen.call_after_refresh(painted.set)
 
     def _more_loaded(self, generation: int, ids: list[int], rows: list) -> None:
         """The rest of the first FIRST_ROWS ids, after a first screenful."""
-        hl = self.headlines
-        if generation == self.generation and hl.partial and len(ids) > len(hl.ids):
+        hl = self._screen.headlines
+        if generation == self.view.generation and hl.partial and len(ids) > len(hl.ids):
             hl.set_ids(ids, keep_selection=True, fresh=False, rows=rows, partial=True)
 
     def _counts_in(self, generation: int, total: int, unread: int) -> None:
-        if generation == self.generation:
-            self.view_count, self.view_unread = total, unread
-            self.update_header()
+        if generation == self.view.generation:
+            self.view.count, self.view.unread = total, unread
+            self._screen.update_header()
 
     def _ids_loaded(
         self, generation: int, ids: array, unread: int, fresh: bool, rows: list
     ) -> None:
-        if generation != self.generation:
+        view, screen = self.view, self._screen
+        if generation != view.generation:
             return
-        self.rows_shown()
-        self.headlines.set_ids(ids, keep_selection=True, fresh=fresh, rows=rows)
-        self.view_count, self.view_unread = len(ids), unread
-        self.update_header()
+        screen.rows_shown()
+        screen.headlines.set_ids(ids, keep_selection=True, fresh=fresh, rows=rows)
+        view.count, view.unread = len(ids), unread
+        screen.update_header()
         self.update_empty_text()
-        if self.pending_unread is not None:
-            step, self.pending_unread = self.pending_unread, None
-            start, self.pending_unread_from = self.pending_unread_from, None
+        pending = view.take_pending_unread()
+        if pending is not None:
+            step, start = pending
             if start is None:  # a feed just entered: from its first (last) row, in it only
-                self.goto_unread(step, cross_feeds=False, start=0 if step > 0 else len(ids) - 1)
+                screen.goto_unread(step, cross_feeds=False, start=0 if step > 0 else len(ids) - 1)
             else:  # n past the first rows of a view: on from there, as n goes
-                self.goto_unread(step, start=start)
+                screen.goto_unread(step, start=start)
 
     # -- counts ------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
-    def load_counts(self, view: bool = False) -> None:
-        """The sidebar's counts and the totals; the view's unread count too when `view`.
+    def load_counts(self, view: bool = False) -> Worker:
+        """The sidebar's counts and the totals, in a thread worker of the screen; the
+        view's unread count too when `view`.
 
         Not by default: the header counts the rows the list shows, and load_view counts
         them as it reads them. After a write of our own (the usual caller) the list keeps
         its rows, though the view may no longer hold them (unstarred in Starred, read in
         Unread): the view's count read again then missed the unread rows still shown, so
-        MainScreen.set_read keeps the count instead."""
+        ArticleActions.set_read keeps the count instead."""
+        return self._screen.run_worker(
+            partial(self._read_counts, view),
+            name="load_counts",
+            group="counts",
+            exclusive=True,
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _read_counts(self, view: bool) -> None:
         worker = get_current_worker()
-        query, generation = self.query_obj, self.generation
-        feeds = self.library.feeds()
-        totals = self.library.totals()
-        tag_counts = self.library.tag_unread_counts(totals.get("unread", 0))
-        saved = self.library.saved_filters()
-        unread = None if query is None or not view else self.library.count(unread_of(query))
+        lib, app = self._screen.library, self._screen.app
+        query, generation = self.view.query, self.view.generation
+        feeds = lib.feeds()
+        totals = lib.totals()
+        tag_counts = lib.tag_unread_counts(totals.get("unread", 0))
+        saved = lib.saved_filters()
+        tags = lib.tags()
+        unread = None if query is None or not view else lib.count(unread_of(query))
         if worker.is_cancelled:
             return  # a newer count is on its way (a thread can't be stopped, only told)
-        self.app.call_from_thread(
+        app.call_from_thread(
             self._counts_loaded,
             build_items(feeds, totals, saved, self._saved_counts, tag_counts),
-            totals,
-            unread if generation == self.generation else None,
-            bool(feeds),
+            Catalogue(feeds, tags, saved, totals, bool(feeds)),
+            unread if generation == self.view.generation else None,
         )
         # Saved filters' counts come after: each is a query of its own (1-80 ms on 100k
         # articles, seconds on a cold cache). One slow twice running is left without.
@@ -311,50 +393,50 @@ class Views:
                 continue
             start = time.perf_counter()
             try:
-                counts[name] = self.library.count(unread_of(self.library.query(text)))
+                counts[name] = lib.count(unread_of(lib.query(text)))
             except ReaderError:
                 continue
             slow = time.perf_counter() - start > SLOW_COUNT
             self._slow_filters[text] = self._slow_filters.get(text, 0) + 1 if slow else 0
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._saved_counts_loaded, counts)
+            app.call_from_thread(self._saved_counts_loaded, counts)
 
     def _counts_loaded(
-        self, items: list[Item], totals: dict[str, int], view_unread: int | None, has_feeds: bool
+        self, items: list[Item], catalogue: Catalogue, view_unread: int | None
     ) -> None:
         # In a frame of its own: a reload's rows and counts arrive together, and drawing a
         # new screenful of both lists at once was the longest stall of a refresh.
-        self.call_after_refresh(self._items_in, items)
-        self.totals = totals
-        if view_unread is not None and self.view_count is not None:
-            self.view_unread = view_unread
-        self.view_label = (
-            self.label_for(self.filter_text, items)
-            if self.view_label.startswith(("Filter:", "Feed:"))
-            else self.view_label
+        self._screen.after_frame(self._items_in, items)
+        self.catalogue = catalogue
+        has_feeds = bool(catalogue.has_feeds)
+        if view_unread is not None and self.view.count is not None:
+            self.view.unread = view_unread
+        self.view.label = (
+            self.label_for(self.view.filter_text, items)
+            if self.view.label.startswith(("Filter:", "Feed:"))
+            else self.view.label
         )
-        self.update_header()
-        self.has_feeds = has_feeds
+        self._screen.update_header()
         self.update_empty_text()
         if not self.started:
             self.started = True
-            self.app.main_ready(has_feeds)
+            self._screen.app.main_ready(has_feeds)
 
     def _items_in(self, items: list[Item]) -> None:
-        self.sidebar.set_items(items)
+        self._screen.sidebar.set_items(items)
         self.show_in_sidebar()
 
     def update_empty_text(self) -> None:
         """What the list says when the view is empty."""
-        if self.filter_text:
+        if self.view.filter_text:
             text = "Nothing here: no article matches this view."
-        elif self.has_feeds is False:
+        elif self.catalogue.has_feeds is False:
             text = "No subscriptions yet: `reader add URL` in a shell, then R here to fetch."
         else:
             text = "No articles yet: R fetches your feeds."
-        self.headlines.set_empty_text(text)
+        self._screen.headlines.set_empty_text(text)
 
     def _saved_counts_loaded(self, counts: dict[str, int]) -> None:
         self._saved_counts = counts
         # after the items of _counts_loaded, which wait for a frame too
-        self.call_after_refresh(self.sidebar.set_saved_counts, counts)
+        self._screen.after_frame(self._screen.sidebar.set_saved_counts, counts)

@@ -137,7 +137,7 @@ class HeadlineList(LineList):
         self._cache_generation = 0  # bumped when cached rows are dropped as stale
         self._pass_now: datetime | None = None
         # Drawn as focused before it is: MainScreen moves the focus here from the filter
-        # box just after the frame with a search's first rows (see close_filter).
+        # box just after the frame with a search's first rows (see FilterEditor.close).
         self.focus_coming = False
 
     # -- data --------------------------------------------------------------------------------
@@ -265,6 +265,10 @@ class HeadlineList(LineList):
             return  # the next window read makes room
         for h in rows:
             self._headlines.setdefault(h.id, h)  # a row already here may carry newer flags
+
+    @property
+    def reading_ahead(self) -> bool:
+        return self._ahead_pending
 
     def wanted_ids(self, ids: Sequence[int], top: int) -> list[int]:
         """The ids a screen of `ids` from row `top` draws, and the margin read with them."""

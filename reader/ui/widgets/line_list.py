@@ -7,40 +7,17 @@ an LRU cache of rendered rows (Strips) keyed on whatever changes a row's look.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Hashable
 
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-
-class StripCache:
-    """A small LRU cache of rendered rows."""
-
-    def __init__(self, maxsize: int = 512) -> None:
-        self.maxsize = maxsize
-        self._data: OrderedDict[Hashable, Strip] = OrderedDict()
-
-    def get(self, key: Hashable) -> Strip | None:
-        strip = self._data.get(key)
-        if strip is not None:
-            self._data.move_to_end(key)
-        return strip
-
-    def put(self, key: Hashable, strip: Strip) -> None:
-        self._data[key] = strip
-        if len(self._data) > self.maxsize:
-            self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        self._data.clear()
-
-    def __len__(self) -> int:
-        return len(self._data)
+STRIP_CACHE_SIZE = 512  # rendered rows kept (a few screens' worth, each look of a row)
 
 
 class LineList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -67,7 +44,7 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.cursor = 0
-        self._strips = StripCache()
+        self._strips: LRUCache[Hashable, Strip] = LRUCache(STRIP_CACHE_SIZE)
         self._base: Style | None = None  # the widget's own style, looked up once per style change
         self._width: int | None = None  # the content width during a render pass
         self._style_check = True  # restyled since the last render pass: compare signatures
@@ -226,7 +203,7 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
             if strip.cell_length != width:
                 strip = strip.crop_extend(0, width, base)
             if key is not None:
-                self._strips.put(key, strip)
+                self._strips.set(key, strip)
         return strip
 
     def refresh_row(self, row: int) -> None:

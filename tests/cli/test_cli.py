@@ -525,7 +525,26 @@ def test_titles_over_the_limit_are_refused(env):
 
 
 def test_the_line_limit_is_the_parsers():
-    from reader.cli_commands import MAX_LINE_CHARS
+    from reader.cli.arguments import MAX_TITLE_CHARS
     from reader.core.ingest.parse import MAX_LINE_CHARS as parse_limit
+    from reader.core.tags import MAX_TAG_CHARS
 
-    assert MAX_LINE_CHARS == parse_limit
+    assert MAX_TITLE_CHARS == MAX_TAG_CHARS == parse_limit
+
+
+def test_an_opml_folder_with_double_quotes_is_a_tag_a_filter_can_select(env, tmp_path):
+    # The filter language quotes with '"' and has no escape for one: a folder `My "best"`
+    # stored as it is could never be selected. It is stored as My best (core.tags).
+    feed_url = uri(env.feeds / "tech.xml")
+    opml = tmp_path / "quotes.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><body>'
+        '<outline text="My &quot;best&quot;">'
+        f'<outline type="rss" text="Tech" xmlUrl="{feed_url}" category="say &quot;hi&quot;"/>'
+        "</outline></body></opml>"
+    )
+    assert env("import", str(opml)).exit_code == 0
+    assert env("refresh", "-q").exit_code == 0
+    assert json.loads(env("feeds", "--json").output)[0]["tags"] == ["My best", "say hi"]
+    assert len(json.loads(env("list", '+"My best"', "--json").output)) == 2
+    assert len(json.loads(env("list", '+"say hi"', "--json").output)) == 2

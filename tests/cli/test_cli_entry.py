@@ -12,7 +12,7 @@ import click.testing
 import pytest
 
 from reader.cli import main, tui_options
-from reader.cli_commands import main as group
+from reader.cli.group import main as group
 
 ARGS = [
     [],

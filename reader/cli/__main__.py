@@ -1,0 +1,5 @@
+"""`python -m reader.cli`: what the `reader` script runs."""
+
+from . import main
+
+main()

@@ -1,0 +1,111 @@
+"""Commands for subscriptions: add, remove, feeds, tag, untag, rename."""
+
+from __future__ import annotations
+
+import click
+
+from ..core.errors import ReaderError
+from ..core.sanitize import clean_line
+from .arguments import check_tags, check_title, command
+from .errors import fail
+from .output import iso, plural
+from .state import State
+
+
+@command("add", creates=True)
+@click.argument("url")
+@click.option("--tag", "-t", "tags", multiple=True, help="Tag the feed (repeatable).")
+@click.option("--title", help="Use this title instead of the feed's own.")
+def add_cmd(state: State, url: str, tags: tuple[str, ...], title: str | None) -> None:
+    """Subscribe to a feed (or to the feed an HTML page links) and fetch it."""
+    checked = check_tags(tags)
+    library = state.library
+    try:
+        feed, new = library.add_feed(url, tags=checked, title=check_title(title))
+    except ReaderError:
+        library.discard_if_new()  # a first add that failed leaves no empty database
+        raise
+    tag_text = f" [{', '.join(feed.tags)}]" if feed.tags else ""
+    click.echo(f"added {feed.id}: {feed.display_title}{tag_text} ({plural(new, 'article')})"
+               f" {feed.url}")
+
+
+@command("remove")
+@click.argument("feed")
+def remove_cmd(state: State, feed: str) -> None:
+    """Unsubscribe from FEED and delete its articles."""
+    removed, moved = state.library.remove_feed(feed)
+    kept = f" ({plural(moved, 'article')} kept: another feed carries them)" if moved else ""
+    click.echo(f"removed {removed.id}: {removed.display_title}{kept}")
+
+
+@command("feeds")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of feed objects.")
+def feeds_cmd(state: State, as_json: bool) -> None:
+    """List subscriptions with unread/total counts and the last fetch status."""
+    feeds = state.library.feeds()
+    if as_json:
+        import json
+
+        click.echo(json.dumps([
+            {
+                "id": f.id, "url": f.url, "title": f.title, "link": f.link, "tags": f.tags,
+                "unread": f.unread, "total": f.total, "last_status": f.last_status,
+                "last_error": f.last_error, "last_fetched": iso(f.last_fetched),
+                "gone": f.gone,
+            }
+            for f in feeds
+        ], ensure_ascii=False, indent=2))
+        return
+    if not feeds:
+        click.echo("no feeds yet: add one with `reader add URL` or `reader import FILE.opml`")
+        return
+    for f in feeds:
+        # ("not_modified" stays as it is in --json, for scripts)
+        status = f.last_status.replace("_", " ") if f.last_status else "never fetched"
+        if f.last_error:
+            status += f": {f.last_error}"
+        tags = f" [{', '.join(f.tags)}]" if f.tags else ""
+        click.echo(f"{f.id:>4}  {f.unread:>4}/{f.total:<5} {f.display_title}{tags}")
+        click.echo(f"      {f.url}  ({status})")
+
+
+@command("tag")
+@click.argument("feed")
+@click.argument("tags", nargs=-1, required=True)
+def tag_cmd(state: State, feed: str, tags: tuple[str, ...]) -> None:
+    """Add TAGS to FEED."""
+    f = state.library.tag_feed(feed, check_tags(tags))
+    click.echo(f"{f.id}: {f.display_title} [{', '.join(f.tags)}]")
+
+
+@command("untag")
+@click.argument("feed")
+@click.argument("tags", nargs=-1, required=True)
+def untag_cmd(state: State, feed: str, tags: tuple[str, ...]) -> None:
+    """Remove TAGS from FEED (all or, if it lacks one of them, none)."""
+    library = state.library
+    f = library.resolve_feed(feed)
+    # As the core reads them (untag_feed), matched as SQLite's NOCASE does: ASCII only.
+    has = {t.encode().lower() for t in f.tags}
+    for tag in tags:
+        name = clean_line(tag).lstrip("+-")
+        if name.encode().lower() not in has:
+            # An error, and nothing removed: a script that names a tag means that tag
+            # (a typo must not pass as done), and a command that fails changes nothing.
+            fail(f"feed {f.id} has no tag '{name}'"
+                 + (f" (its tags: {', '.join(f.tags)})" if f.tags else " (it has none)"))
+    f = library.untag_feed(f.id, tags)
+    click.echo(f"{f.id}: {f.display_title} [{', '.join(f.tags)}]")
+
+
+@command("rename")
+@click.argument("feed")
+@click.argument("title", required=False)
+def rename_cmd(state: State, feed: str, title: str | None) -> None:
+    """Give FEED your own TITLE (no TITLE: back to the feed's own)."""
+    f = state.library.rename_feed(feed, check_title(title))
+    click.echo(f"{f.id}: {f.display_title}")
+
+
+COMMANDS = (add_cmd, remove_cmd, feeds_cmd, tag_cmd, untag_cmd, rename_cmd)

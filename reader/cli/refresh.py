@@ -1,0 +1,58 @@
+"""The refresh command: fetch feeds now, with a progress bar on a terminal."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..core.sanitize import clean_line
+from .arguments import command
+from .output import plural
+from .state import State
+
+
+@command("refresh")
+@click.argument("feeds", nargs=-1)
+@click.option("--due", is_flag=True, help="Only feeds whose refresh interval has passed.")
+@click.option("--quiet", "-q", is_flag=True, help="Only the summary line (no progress bar).")
+def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool) -> None:
+    """Fetch FEEDS (default: all) now and store new articles.
+
+    Exits 0 when at least one feed was fetched (or there was nothing to fetch).
+    """
+    library = state.library
+    targets = library.refresh_targets(list(feeds), due_only=due)
+    if not targets:
+        click.echo("nothing to refresh" + ("" if library.feeds() else
+                   ": no feeds yet (reader add URL, or reader import FILE.opml)"))
+        return
+    progress = None
+    if sys.stderr.isatty() and not quiet:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        progress = Progress(TextColumn("refreshing"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.description}", markup=False),  # titles are data
+                            console=Console(stderr=True),
+                            transient=True)
+    if progress is None:
+        summary = library.refresh(targets)
+    else:
+        with progress:
+            task = progress.add_task("", total=len(targets))
+
+            def on_progress(done, total, feed, result) -> None:
+                progress.update(task, completed=done, description=feed.display_title[:40])
+
+            summary = library.refresh(targets, on_progress=on_progress)
+    parts = [plural(summary.new_articles, "new article"), f"{summary.ok} fetched",
+             f"{summary.not_modified} not modified", f"{len(summary.failed)} failed"]
+    click.echo(f"refreshed {plural(len(targets), 'feed')}: " + ", ".join(parts))
+    for title, reason in summary.failed:
+        click.echo(f"  failed: {clean_line(title)}: {clean_line(reason)}", err=True)
+    if summary.succeeded == 0:
+        sys.exit(1)
+
+
+COMMANDS = (refresh_cmd,)

@@ -1,0 +1,179 @@
+"""The database's tables and indexes: forward migrations, one per schema version.
+
+A database records its version in PRAGMA user_version; opening one migrates it
+forward, each step in a transaction of its own. A database written by a newer reader
+is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..errors import StorageError
+
+SCHEMA_VERSION = 6
+
+# Forward migrations: MIGRATIONS[n] takes a database from user_version n to n+1.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL DEFAULT '',
+        user_title TEXT,
+        link TEXT NOT NULL DEFAULT '',
+        etag TEXT,
+        last_modified TEXT,
+        last_fetched REAL,
+        last_status TEXT,
+        last_error TEXT,
+        error_count INTEGER NOT NULL DEFAULT 0,
+        next_fetch REAL,
+        gone INTEGER NOT NULL DEFAULT 0,
+        added REAL NOT NULL
+    );
+    CREATE TABLE feed_tags (
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL COLLATE NOCASE,
+        PRIMARY KEY (feed_id, tag)
+    ) WITHOUT ROWID;
+    CREATE INDEX feed_tags_tag ON feed_tags(tag);
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        guid TEXT NOT NULL,
+        link TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        author TEXT NOT NULL DEFAULT '',
+        published REAL,
+        updated REAL,
+        sort_time REAL NOT NULL,
+        summary TEXT NOT NULL DEFAULT '',
+        content TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL DEFAULT '',
+        categories TEXT NOT NULL DEFAULT '',
+        content_hash TEXT NOT NULL DEFAULT '',
+        read INTEGER NOT NULL DEFAULT 0,
+        starred INTEGER NOT NULL DEFAULT 0,
+        first_seen REAL NOT NULL,
+        UNIQUE (feed_id, key)
+    );
+    CREATE INDEX articles_sort ON articles(sort_time DESC, id DESC);
+    CREATE INDEX articles_feed ON articles(feed_id, read, starred);
+    CREATE INDEX articles_read ON articles(read, sort_time DESC);
+    CREATE INDEX articles_starred ON articles(starred) WHERE starred;
+    CREATE TABLE article_tags (
+        tag TEXT NOT NULL COLLATE NOCASE,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        PRIMARY KEY (tag, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_tags_article ON article_tags(article_id);
+    -- Tombstones: an article removed by retention must not come back as new.
+    CREATE TABLE deleted_articles (
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        PRIMARY KEY (feed_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE saved_filters (
+        name TEXT PRIMARY KEY,
+        query TEXT NOT NULL
+    );
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content='articles', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END;
+    CREATE TRIGGER articles_fts_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.id, old.title, old.text);
+    END;
+    CREATE TRIGGER articles_fts_au AFTER UPDATE OF title, text ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.id, old.title, old.text);
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END;
+    """,
+    # 1 -> 2: a covering index in list order, so state and tag filters scan the index
+    # in order (and stop at a LIMIT) instead of visiting the large article rows.
+    """
+    CREATE INDEX IF NOT EXISTS articles_sort_state ON articles(sort_time DESC, id DESC, feed_id, read, starred);
+    """,
+    # 2 -> 3: articles by link, to find the same article in another feed.
+    """
+    CREATE INDEX IF NOT EXISTS articles_link ON articles(link) WHERE link != '';
+    """,
+    # 3 -> 4: articles_sort_state already starts with (sort_time, id), so articles_sort
+    # only cost time on every insert; a feed's own view gets an index in list order.
+    """
+    DROP INDEX IF EXISTS articles_sort;
+    CREATE INDEX IF NOT EXISTS articles_feed_sort ON articles(feed_id, sort_time DESC, id DESC);
+    """,
+    # 4 -> 5: new articles are added to the search index by merge_entries, all of a feed
+    # in one statement: the per-row trigger made indexing a refresh cost almost twice as
+    # much CPU. (Edits and deletions keep their triggers.)
+    """
+    DROP TRIGGER IF EXISTS articles_fts_ai;
+    """,
+    # 5 -> 6: an article that a second feed also carries is listed once, under the first
+    # feed that had it; the others are recorded here, each with its own key for it, so
+    # that removing the first feed moves the article (its read and star state with it)
+    # to another that carries it instead of deleting it.
+    """
+    CREATE TABLE IF NOT EXISTS article_feeds (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        PRIMARY KEY (article_id, feed_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS article_feeds_feed ON article_feeds(feed_id);
+    -- The highest article id ever given: ids are not given again once their articles are
+    -- gone (a script holding ids from an earlier `list --json` must not star another).
+    CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)
+        WITHOUT ROWID;
+    INSERT OR IGNORE INTO counters (name, value)
+        SELECT 'article_id', coalesce(max(id), 0) FROM articles;
+    """,
+]
+
+
+def migrate(conn: sqlite3.Connection, path: str) -> None:
+    """Bring the database at `conn` (named `path` in errors) to SCHEMA_VERSION."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"{path} was written by a newer reader (schema {version}); upgrade reader"
+        )
+    while version < SCHEMA_VERSION:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read inside the write lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:
+                for stmt in _statements(MIGRATIONS[version]):
+                    conn.execute(stmt)
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (triggers contain ';' inside BEGIN...END)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

@@ -1,0 +1,212 @@
+"""Writing a refresh: each feed's fetch bookkeeping and the entries it brought.
+
+The decisions are made elsewhere, as plain data: which stored article an entry is
+(ingest/identity.py) and when the feed is fetched next (ingest/schedule.py). Here
+they are read for and applied, a batch of feeds in one transaction.
+
+Store's store_fetches and merge_entries call in here; it is imported on their first
+call: the TUI's process reads, and leaves refreshes to a child process.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from ..ingest.identity import TAG_SEP, Elsewhere, EntryDecider, EntryIntents
+from ..models import Feed, FetchResult, ParsedEntry
+
+if TYPE_CHECKING:
+    from ..ingest.schedule import NextFetch
+    from .store import Store
+
+
+@dataclass(slots=True)
+class FetchToStore:
+    """One feed's fetch, as a refresh hands it to Store.store_fetches."""
+
+    feed: Feed
+    result: FetchResult
+    texts: list[str]  # the plain text of each entry, for the search index
+    next_fetch: NextFetch  # ingest.schedule.after_fetch's decision
+
+
+def store_fetches(store: Store, fetches: list[FetchToStore], now: float) -> list[int]:
+    """Write fetch results in one transaction, each feed in a savepoint of its own:
+    a feed whose data cannot be stored (result.status becomes "error") is rolled
+    back alone. A database error (full, read-only) fails them all: StorageError.
+    Returns the number of new articles of each."""
+
+    def op(conn: sqlite3.Connection) -> list[int]:
+        out = []
+        to_index: list[tuple[int, str, str]] = []  # indexed once, at the end (index_new)
+        for fetch in fetches:
+            feed_index: list[tuple[int, str, str]] = []
+            conn.execute("SAVEPOINT feed")
+            try:
+                new = _store_fetch(store, conn, fetch, now, feed_index)
+            except sqlite3.Error:
+                raise
+            except Exception as exc:  # one feed's bad data must not stop the rest
+                conn.execute("ROLLBACK TO feed")
+                fetch.result.status = "error"
+                fetch.result.error = f"could not store: {exc}"
+                new, feed_index = 0, []
+            conn.execute("RELEASE feed")
+            to_index.extend(feed_index)
+            out.append(new)
+        index_new(conn, to_index)
+        return out
+
+    return store.write(op)
+
+
+def _store_fetch(store: Store, conn: sqlite3.Connection, fetch: FetchToStore, now: float,
+                 to_index: list[tuple[int, str, str]]) -> int:
+    feed, result, plan = fetch.feed, fetch.result, fetch.next_fetch
+    fields: dict = {
+        "last_fetched": datetime.fromtimestamp(now, UTC),
+        "last_status": result.status,
+        "last_error": result.error,
+        "next_fetch": datetime.fromtimestamp(plan.at, UTC) if plan.at is not None else None,
+    }
+    if plan.error_count is not None:
+        fields["error_count"] = plan.error_count
+    if plan.gone:
+        fields["gone"] = 1
+    new = 0
+    if result.status == "ok":
+        fields["etag"] = result.etag
+        fields["last_modified"] = result.last_modified
+        parsed = result.parsed
+        if parsed is not None:
+            if parsed.title:
+                fields["title"] = parsed.title
+            if parsed.link:
+                fields["link"] = parsed.link
+            new, _ = merge_entries(conn, feed.id, parsed.entries, fetch.texts,
+                                        now, to_index, parsed.hashes)
+    if (result.status in ("ok", "not_modified") and result.new_url
+            and result.new_url != feed.url):
+        taken = conn.execute(
+            "SELECT 1 FROM feeds WHERE url = ?", (result.new_url,)).fetchone()
+        if not taken:
+            fields["url"] = result.new_url
+    store.update_feed_fetch(conn, feed.id, **fields)
+    return new
+
+
+# -- entries ------------------------------------------------------------------------------
+
+def merge_entries(conn: sqlite3.Connection, feed_id: int, entries: list[ParsedEntry],
+                  texts: list[str], now: float | None = None,
+                  to_index: list[tuple[int, str, str]] | None = None,
+                  hashes: list[str] | None = None) -> tuple[int, int]:
+    """Insert new entries, update changed ones in place (keeping read/star state), as
+    ingest/identity.py decides.
+
+    Runs inside the caller's transaction. Returns (new, updated). New articles go
+    into the search index here, or, given `to_index`, are appended to it as
+    (rowid, title, text) for the caller to index (index_new) before it commits.
+    `hashes`: content_hash of each entry, when the parsing worker made them.
+    """
+    now = time.time() if now is None else now
+    stored = conn.execute(
+        "SELECT key, id, content_hash, link, title, published, sort_time"
+        " FROM articles WHERE feed_id = ?",
+        (feed_id,),
+    ).fetchall()
+    tombstones = {k for (k,) in conn.execute(
+        "SELECT key FROM deleted_articles WHERE feed_id = ?", (feed_id,))}
+    decider = EntryDecider(entries, stored, tombstones)
+    elsewhere = _in_other_feeds(conn, feed_id, decider.fold_links())
+    intents = decider.decide(texts, now, elsewhere, hashes)
+    indexed = _apply_entries(conn, feed_id, intents, now)
+    if to_index is not None:
+        to_index.extend(indexed)
+    else:
+        index_new(conn, indexed)
+    return len(intents.inserts), len(intents.edits)
+
+def _apply_entries(conn: sqlite3.Connection, feed_id: int, intents: EntryIntents,
+                   now: float) -> list[tuple[int, str, str]]:
+    """Write identity's intents; returns the new rows for the search index."""
+    if intents.rekeys:
+        conn.executemany("UPDATE articles SET key = ? WHERE id = ?",
+                         [(key, aid) for aid, key in intents.rekeys])
+    tag_rows: list[tuple[str, int]] = []
+    if intents.edits:
+        conn.executemany(
+            "UPDATE articles SET guid=?, link=?, title=?, author=?, published=?, updated=?,"
+            " sort_time=?, summary=?, content=?, text=?, categories=?, content_hash=?"
+            " WHERE id = ?",
+            [(*values, aid) for aid, values in intents.edits],
+        )
+        conn.executemany("DELETE FROM article_tags WHERE article_id = ?",
+                         [(aid,) for aid, _ in intents.edits])
+        for aid, values in intents.edits:
+            if values.categories:
+                tag_rows.extend((c, aid) for c in values.categories.split(TAG_SEP))
+    indexed: list[tuple[int, str, str]] = []  # new rows for the search index
+    if intents.inserts:
+        # New rows get their ids here, so that all of them (and their tags and index
+        # entries) are written with a few executemany calls instead of a call per row.
+        # This runs under the write lock (Store.write), so no one else inserts
+        # meanwhile. Past the highest id ever given, not only the highest there is
+        # (counters).
+        next_id = conn.execute(
+            "SELECT max(coalesce((SELECT max(id) FROM articles), 0),"
+            " coalesce((SELECT value FROM counters WHERE name = 'article_id'), 0)) + 1"
+        ).fetchone()[0]
+        ids = range(next_id, next_id + len(intents.inserts))
+        rows = [(aid, *values, feed_id, key, now)
+                for aid, (key, values) in zip(ids, intents.inserts)]
+        indexed = [(aid, values.title, values.text)
+                   for aid, (_, values) in zip(ids, intents.inserts)]
+        for aid, (_, values) in zip(ids, intents.inserts):
+            if values.categories:
+                tag_rows.extend((c, aid) for c in values.categories.split(TAG_SEP))
+        conn.executemany(
+            "INSERT INTO articles (id, guid, link, title, author, published, updated,"
+            " sort_time, summary, content, text, categories, content_hash, feed_id, key,"
+            " first_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        conn.execute("INSERT OR REPLACE INTO counters (name, value) VALUES ('article_id', ?)",
+                     (next_id + len(rows) - 1,))
+    if tag_rows:  # after the rows they refer to (a foreign key)
+        conn.executemany(
+            "INSERT OR IGNORE INTO article_tags (tag, article_id) VALUES (?, ?)", tag_rows)
+    if intents.folds:
+        conn.executemany(
+            "INSERT OR IGNORE INTO article_feeds (article_id, feed_id, key) VALUES (?, ?, ?)",
+            [(aid, feed_id, key) for aid, key in intents.folds])
+    return indexed
+
+def index_new(conn: sqlite3.Connection, rows: list[tuple[int, str, str]]) -> None:
+    """Add new articles, (rowid, title, text), to the search index, in the caller's
+    transaction. One statement for many: FTS5 writes its pending terms to disk as a
+    new segment at every commit, savepoint and release, and merges segments later,
+    so indexing a whole refresh batch at once costs far less than a feed at a time."""
+    if rows:
+        conn.executemany("INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)", rows)
+
+def _in_other_feeds(conn: sqlite3.Connection, feed_id: int, links: list[str]) -> Elsewhere:
+    """{link: [(guid, title, id), ...]} of the articles other feeds have under `links`
+    (identity decides which are the same article)."""
+    found: Elsewhere = {}
+    for start in range(0, len(links), 500):
+        chunk = links[start:start + 500]
+        # "link != ''" lets SQLite use the partial index articles_link; without it every
+        # lookup scanned the whole table (quadratic: hours for 100k articles).
+        rows = conn.execute(
+            "SELECT link, guid, title, id FROM articles WHERE link != '' AND feed_id != ?"
+            f" AND link IN ({','.join('?' * len(chunk))})",
+            (feed_id, *chunk),
+        )
+        for link, guid, title, aid in rows:
+            found.setdefault(link, []).append((guid, title, aid))
+    return found

@@ -1,0 +1,45 @@
+"""Messages the app posts to itself from its threads (the writer, the refresh, the look
+for due feeds): post_message is the one call that is safe from a thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+
+from textual.message import Message
+
+
+class WriteDone(Message):
+    """Posted from the writer thread when a write is done (post_message is thread-safe;
+    call_from_thread there blocked the writer until the event loop ran the callback, and
+    a test blocking the loop on the writer deadlocked)."""
+
+    def __init__(self, future: Future, then: Callable | None) -> None:
+        super().__init__()
+        self.future, self.then = future, then
+
+
+class DatabaseChecked(Message):
+    """Posted from the writer thread after it looked for writes by another process."""
+
+    def __init__(self, changed: bool) -> None:
+        super().__init__()
+        self.changed = changed
+
+
+class FeedsDue(Message):
+    """Posted from a thread: some feeds are due for a refresh."""
+
+
+class RefreshProgress(Message):
+    """Posted from the refresh thread after each feed."""
+
+    def __init__(self, done: int, total: int, title: str, status: str, error: str | None) -> None:
+        super().__init__()
+        self.done, self.total, self.title, self.status, self.error = (
+            done,
+            total,
+            title,
+            status,
+            error,
+        )
