@@ -133,13 +133,8 @@ class ArticleActions:
         h = screen.headlines.cached(aid)
         if h is not None:
             self.set_read([aid], not h.read)
-        else:  # (a row not read yet: its flag is read where it is written, in order)
-            screen.app.write_db(
-                self._flip,
-                aid,
-                "read",
-                then=lambda read: screen.headlines.set_flags([aid], read=read),
-            )
+        else:
+            self._flip_unloaded(aid, "read")
 
     def star(self) -> None:
         screen = self._screen
@@ -152,12 +147,15 @@ class ArticleActions:
             screen.headlines.set_flags([aid], starred=starred)
             screen.app.write_db(screen.library.set_starred, [aid], starred)
         else:
-            screen.app.write_db(
-                self._flip,
-                aid,
-                "starred",
-                then=lambda starred: screen.headlines.set_flags([aid], starred=starred),
-            )
+            self._flip_unloaded(aid, "starred")
+
+    def _flip_unloaded(self, aid: int, flag: str) -> None:
+        """A row not read yet: its flag is read where it is written (the writer thread,
+        in order), and the row shows the new value when it is drawn."""
+        headlines = self._screen.headlines
+        self._screen.app.write_db(
+            self._flip, aid, flag, then=lambda value: headlines.set_flags([aid], **{flag: value})
+        )
 
     def _flip(self, article_id: int, flag: str) -> bool:
         """On the writer thread: turn an article's flag over; its new value."""
