@@ -117,6 +117,19 @@ class PtyApp:
         os.write(self.master, key)
         return self.wait_frame(start)
 
+    def key_to_last_frame(self, key: bytes, quiet: float = 0.1) -> float:
+        """Seconds from writing `key` to the end of the last frame it caused (the frames
+        that follow within `quiet` seconds of each other): a list whose rows arrive from
+        a thread after a first, blank frame is timed to the frame with the rows."""
+        self.settle()
+        start = self.mark()
+        os.write(self.master, key)
+        last = self.wait_frame(start)
+        while (data := self.read(quiet)) is not None:
+            if FRAME_END in data:
+                last = time.perf_counter() - start
+        return last
+
     def write(self, data: bytes) -> None:
         os.write(self.master, data)
 

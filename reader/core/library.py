@@ -286,6 +286,13 @@ class Library:
         """Mark everything the filter shows read; returns the ids changed (pass to set_read to undo)."""
         return search.mark_read(self.store, self.query(query))
 
+    def warm_up(self) -> None:
+        """Pay the first-use costs of rendering an article (imports, the HTML parser)
+        before the first one is opened."""
+        from .ingest.content import render_article
+
+        render_article("<p></p>", "")
+
     def render(self, article: Article) -> RenderedArticle:
         from .ingest.content import render_article
 

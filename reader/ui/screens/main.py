@@ -44,6 +44,7 @@ from .views import ViewLoader
 
 NARROW = 100  # below this width the panes stack
 WIDE = 150  # from this width the sidebar and article get their full size
+FIRST_FRAME_WAIT = 0.3  # seconds the first frame waits at most for the first rows
 PROGRESS_CELLS = 40  # the width of a running refresh's progress (see set_progress)
 
 
@@ -208,29 +209,26 @@ class MainScreen(Screen):
     def article(self) -> ArticleView:
         return self.query_one(ArticleView)
 
-    def on_mount(self) -> None:
-        # Only the first screenful is read before the first frame; the rest follows it.
-        self.apply_filter("", "All", now=True)
+    async def on_mount(self) -> None:
+        # The first screenful is read on the first-rows thread, as any view's is; the
+        # first frame waits for it a little (the loop stays free meanwhile): one frame
+        # with the rows costs less than an empty one and then another.
+        self.apply_filter("", "All")
         self.headlines.focus()
+        await self.views.first_rows_in(FIRST_FRAME_WAIT)
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
         self.headlines.read_ahead = True
-        if self.view.query is not None:
-            self.load_view(self.view.generation, self.view.query)
         self.load_counts()
         self.set_timer(0.5, self.warm_up)
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def warm_up(self) -> None:
         """After the first paint, load what opening an article needs (Markdown, HTML parsing)."""
-        from types import SimpleNamespace
-
         from textual.widgets import Markdown  # noqa: F401 - imported for its import cost
 
-        # An empty article rendered: the HTML parsing is imported (through Library, the
-        # UI's one door into the core) and its first-use costs paid.
-        self.library.render(SimpleNamespace(content="<p></p>", summary="", link=""))
+        self.library.warm_up()
 
     def on_unmount(self) -> None:
         self.frames.release()
@@ -291,9 +289,9 @@ class MainScreen(Screen):
 
     # -- views (ViewLoader) ------------------------------------------------------------------
 
-    def apply_filter(self, text: str, label: str | None = None, *, now: bool = False) -> bool:
+    def apply_filter(self, text: str, label: str | None = None) -> bool:
         """Show the articles `text` selects (a bad filter shows its error: False)."""
-        return self.views.apply_filter(text, label, now=now)
+        return self.views.apply_filter(text, label)
 
     def reload(self) -> None:
         """Data changed: read the view again, keeping the selected article."""

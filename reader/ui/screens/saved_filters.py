@@ -58,11 +58,20 @@ class SavedFilters:
         if text is None:
             return
 
-        def save(name: str) -> None:
+        def write(name: str) -> ReaderError | None:
+            """On the writer thread."""
             try:
                 screen.library.save_filter(name, text)
             except ReaderError as exc:
-                screen.notify(str(exc), severity="error")
+                return exc
+            return None
+
+        def save(name: str) -> None:
+            screen.app.write_db(write, name, then=lambda error: saved(name, error))
+
+        def saved(name: str, error: ReaderError | None) -> None:
+            if error is not None:
+                screen.notify(str(error), severity="error")
                 return
             if view.filter_text == text:
                 view.label = clean_line(name)

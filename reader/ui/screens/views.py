@@ -19,6 +19,8 @@ ViewLoader is built with the screen, which passes it what it needs (ViewsScreen)
 
 from __future__ import annotations
 
+import asyncio
+
 import threading
 import time
 from array import array
@@ -92,15 +94,13 @@ class ViewLoader:
             "reload": self._reloading is not None or self._reload_pending,
         }
 
-    def apply_filter(self, text: str, label: str | None = None, *, now: bool = False) -> bool:
+    def apply_filter(self, text: str, label: str | None = None) -> bool:
         """Show the articles `text` selects. A bad filter shows its error and changes nothing.
 
-        The rows are read in a thread; `now` reads the first screenful here (the first
-        frame after launch) and leaves the rest for later (load_view)."""
+        The rows are read in a thread: the first screenful first, then the rest (load_view)."""
         screen, view, lib = self._screen, self.view, self._screen.library
         try:
             query = lib.query(text)
-            first = lib.article_ids(query, FIRST_ROWS) if now else None
         except ReaderError as exc:
             screen.show_filter_error(str(exc))
             return False
@@ -109,12 +109,18 @@ class ViewLoader:
         screen.sidebar.set_active(text)
         self.show_in_sidebar()
         self._reloading, self._reload_pending = None, False  # this one reads fresh data
-        if first is not None:
-            self._first_loaded(generation, first, [])
-        else:
-            self.awaiting_rows = True
-            self.load_view(generation, query, first=self._read_first(generation, query))
+        self.awaiting_rows = True
+        self.load_view(generation, query, first=self._read_first(generation, query))
         return True
+
+    async def first_rows_in(self, timeout: float) -> None:
+        """Wait (without blocking the loop) until the view's first rows are shown, or
+        none will come, or `timeout` seconds."""
+        end = asyncio.get_running_loop().time() + timeout
+        while self.awaiting_rows and not (self._first_read is None or self._first_read.done()):
+            if asyncio.get_running_loop().time() > end:
+                return
+            await asyncio.sleep(0.002)
 
     def _read_first(self, generation: int, query: Filter) -> Future:
         """Read and show the first rows of a view, on the first-rows thread, now. The
@@ -130,13 +136,16 @@ class ViewLoader:
             if generation != view.generation:
                 painted.set()
                 return painted
+            # (At launch the list may not be laid out yet: the terminal's height is
+            # a screenful at most.)
+            height = hl.size.height or screen.app.size.height
             # A screenful first when that is cheaper than FIRST_ROWS (a common word).
-            steps = lib.first_article_ids(query, FIRST_ROWS, hl.size.height + SCREEN_MARGIN)
+            steps = lib.first_article_ids(query, FIRST_ROWS, height + SCREEN_MARGIN)
             posted = False
             try:
                 ids = next(steps)
                 # The rows on screen; the list reads those below in a thread once drawn.
-                rows = lib.headlines(ids[: hl.size.height])
+                rows = lib.headlines(ids[:height])
                 screen.app.call_from_thread(self._first_loaded, generation, ids, rows, painted)
                 posted = True
                 painted.wait(PAINT_WAIT)  # (the rest after their frame, not beside it)

@@ -134,6 +134,8 @@ class HeadlineList(LineList):
         self.empty_text = ""  # shown when the view has no articles
         self.read_ahead = False  # turned on after the first frame (it would only slow it)
         self._ahead_pending = False  # a read-ahead thread is out
+        self._window_pending: int | None = None  # a window read is out (its generation)
+        self._absent: set[int] = set()  # ids a window read found no article for
         self._cache_generation = 0  # bumped when cached rows are dropped as stale
         self._pass_now: datetime | None = None
         # Drawn as focused before it is: MainScreen moves the focus here from the filter
@@ -182,6 +184,7 @@ class HeadlineList(LineList):
         self.partial = partial
         if fresh:
             self._headlines.clear()
+            self._absent.clear()
             self._cache_generation += 1
         for h in rows:
             self._headlines[h.id] = h
@@ -211,29 +214,57 @@ class HeadlineList(LineList):
             self.refresh()
 
     def headline(self, row: int) -> Headline | None:
+        """The row's headline if it has been read (None until its window arrives)."""
         if not 0 <= row < len(self.ids):
             return None
-        aid = self.ids[row]
-        h = self._headlines.get(aid)
-        if h is None:
-            self._load_window(max(0, row - WINDOW // 4), row + WINDOW)
-            h = self._headlines.get(aid)
-        return h
-
-    def _load_window(self, start: int, end: int) -> None:
-        want = [i for i in self.ids[start:end] if i not in self._headlines]
-        if not want:
-            return
-        if len(self._headlines) + len(want) > MAX_CACHED:
-            self._headlines.clear()
-        self.window_loads += 1
-        for h in self._load(want):
-            self._headlines[h.id] = h
+        return self._headlines.get(self.ids[row])
 
     def prefetch(self, first: int, last: int) -> None:
         if any(i not in self._headlines for i in self.ids[first : last + 1]):
-            self._load_window(max(0, first - WINDOW // 4), last + WINDOW)
+            self._read_window(max(0, first - WINDOW // 4), last + WINDOW)
         self._read_ahead(first, last)
+
+    def _read_window(self, start: int, end: int) -> None:
+        """Rows a frame needs that were not read ahead (a jump: G, a page, a click on the
+        scrollbar) are read in a thread too: the event loop never waits for SQLite. They
+        show blank for the frame or two until they arrive, then the list repaints."""
+        if self._window_pending is not None:
+            return  # one at a time: when it is in, the repaint asks for what is still missing
+        known, absent = self._headlines, self._absent
+        want = [i for i in self.ids[start:end] if i not in known and i not in absent]
+        if not want:
+            return
+        self._window_pending = self._cache_generation
+        self.window_loads += 1
+        self._load_window(want, self._cache_generation)
+
+    @work(thread=True, group="window", exit_on_error=False)
+    def _load_window(self, want: list[int], generation: int) -> None:
+        rows: list[Headline] | None = None
+        try:
+            rows = self._load(want)
+        finally:  # even when the read failed: the next window read may go
+            try:
+                self.app.call_from_thread(self._window_loaded, want, rows, generation)
+            except RuntimeError:
+                pass  # the app has gone
+
+    def _window_loaded(self, want: list[int], rows: list[Headline] | None,
+                       generation: int) -> None:
+        self._window_pending = None
+        if rows is None:
+            return  # the read failed: the next repaint tries again, not this one
+        if generation != self._cache_generation:
+            self.refresh()  # read before a reload: possibly stale; the repaint asks again
+            return
+        if len(self._headlines) + len(rows) > MAX_CACHED:
+            self._headlines.clear()
+        for h in rows:
+            self._headlines.setdefault(h.id, h)  # a row already here may carry newer flags
+        # Ids whose articles have gone since the list was read (retention, a removed
+        # feed) stay blank until the view is read again, rather than asked for each frame.
+        self._absent.update(set(want).difference(h.id for h in rows))
+        self.refresh()
 
     def _read_ahead(self, first: int, last: int) -> None:
         """Load the rows just off screen in a thread, so that moving on into them never
@@ -268,7 +299,8 @@ class HeadlineList(LineList):
 
     @property
     def reading_ahead(self) -> bool:
-        return self._ahead_pending
+        """A read of rows (ahead of the screen, or for it) is out."""
+        return self._ahead_pending or self._window_pending is not None
 
     def wanted_ids(self, ids: Sequence[int], top: int) -> list[int]:
         """The ids a screen of `ids` from row `top` draws, and the margin read with them."""
@@ -328,7 +360,8 @@ class HeadlineList(LineList):
 
     def row_key(self, row: int, width: int, selected: bool) -> Hashable | None:
         h = self.headline(row)
-        if h is None:
+        if h is None:  # (drawn blank, not cached; a frame drawn in part may need the read)
+            self._read_window(max(0, row - WINDOW // 4), row + WINDOW)
             return None
         # All a row shows: a reload then redraws only the rows that changed.
         return (
