@@ -10,9 +10,19 @@ why it is refused instead.
 
 from __future__ import annotations
 
+import unicodedata
+
 from .sanitize import clean_line
 
 MAX_TAG_CHARS = 1_000  # what ingest's parse.MAX_LINE_CHARS cuts a feed's categories to
+
+
+def fold(name: str) -> str:
+    """The one rule by which names match whatever their case, in any script: tags,
+    `feed:`, feed prefixes, saved filter names, the pickers. Unicode case folding of the
+    NFC form, so "ВІЙНА", "війна" and "Війна" are one name, as are "Straße" and "STRASSE".
+    Storage keeps this form in the `folded` columns (SQLite's NOCASE folds ASCII only)."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def clean_tag(text: str) -> str:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import StorageError
+from ..tags import fold
 from .schema import migrate
 
 BUSY_TIMEOUT_S = 15.0
@@ -36,6 +37,10 @@ def to_dt(value: float | None) -> datetime | None:
 
 def split_tags(value: str) -> list[str]:
     return value.split(TAG_SEP) if value else []
+
+
+def _fold_sql(value: object) -> object:
+    return fold(value) if isinstance(value, str) else value
 
 
 def wrap_error(exc: sqlite3.Error, path: str) -> StorageError:
@@ -105,6 +110,9 @@ class Database:
                 check_same_thread=self.path != ":memory:",
             )
             conn.execute("PRAGMA foreign_keys = ON")
+            # tags.fold in SQL: the migration that fills the folded columns uses it, and so
+            # can a query on a few rows (feed titles); big tables keep a folded column.
+            conn.create_function("fold", 1, _fold_sql, deterministic=True)
             if self.path != ":memory:":
                 mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
                 if mode != "wal":

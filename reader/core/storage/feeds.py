@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable
 
 from ..models import Feed
+from ..tags import fold
 from .db import Database, to_dt, to_ts
 
 
@@ -88,8 +89,8 @@ class FeedRows(Database):
     @staticmethod
     def _add_tags(conn: sqlite3.Connection, feed_id: int, tags: Iterable[str]) -> None:
         conn.executemany(
-            "INSERT OR IGNORE INTO feed_tags (feed_id, tag) VALUES (?, ?)",
-            [(feed_id, t) for t in tags if t],
+            "INSERT OR IGNORE INTO feed_tags (feed_id, tag, folded) VALUES (?, ?, ?)",
+            [(feed_id, t, fold(t)) for t in tags if t],
         )
 
     def remove_feed(self, feed_id: int) -> int:

@@ -11,7 +11,7 @@ import sqlite3
 
 from ..errors import StorageError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Forward migrations: MIGRATIONS[n] takes a database from user_version n to n+1.
 MIGRATIONS: list[str] = [
@@ -135,6 +135,47 @@ MIGRATIONS: list[str] = [
         WITHOUT ROWID;
     INSERT OR IGNORE INTO counters (name, value)
         SELECT 'article_id', coalesce(max(id), 0) FROM articles;
+    """,
+    # 6 -> 7: room for the whole story and for living in it.
+    # - Per-feed settings (`reader feed-set`); NULL means "as the config says".
+    #   full_text: 'always' | 'auto' | 'never'; refresh_every: seconds, or -1 for auto;
+    #   keep: the newest N articles (starred ones are never deleted); user_agent.
+    # - full_articles: the article's own page, extracted (status 'ok' | 'error' |
+    #   'empty'), fetched once and kept; a failure is remembered with its next try.
+    # - enclosures: podcasts and other attachments of an article.
+    # - folded: tags as tags.fold() gives them, so names match in any script through an
+    #   index (NOCASE folds ASCII only). fold() is registered on every connection (db.py).
+    """
+    ALTER TABLE feeds ADD COLUMN full_text TEXT;
+    ALTER TABLE feeds ADD COLUMN refresh_every REAL;
+    ALTER TABLE feeds ADD COLUMN keep INTEGER;
+    ALTER TABLE feeds ADD COLUMN user_agent TEXT;
+    CREATE TABLE IF NOT EXISTS full_articles (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        url TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        fetched REAL NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        html TEXT NOT NULL DEFAULT '',
+        error TEXT,
+        tries INTEGER NOT NULL DEFAULT 0,
+        next_try REAL
+    );
+    CREATE INDEX IF NOT EXISTS full_articles_retry ON full_articles(next_try)
+        WHERE status != 'ok';
+    CREATE TABLE IF NOT EXISTS enclosures (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        type TEXT NOT NULL DEFAULT '',
+        length INTEGER,
+        PRIMARY KEY (article_id, url)
+    ) WITHOUT ROWID;
+    ALTER TABLE article_tags ADD COLUMN folded TEXT NOT NULL DEFAULT '';
+    UPDATE article_tags SET folded = fold(tag);
+    CREATE INDEX IF NOT EXISTS article_tags_folded ON article_tags(folded, article_id);
+    ALTER TABLE feed_tags ADD COLUMN folded TEXT NOT NULL DEFAULT '';
+    UPDATE feed_tags SET folded = fold(tag);
+    CREATE INDEX IF NOT EXISTS feed_tags_folded ON feed_tags(folded);
     """,
 ]
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..ingest.identity import TAG_SEP, Elsewhere, EntryDecider, EntryIntents
 from ..models import Feed, FetchResult, ParsedEntry
+from ..tags import fold
 
 if TYPE_CHECKING:
     from ..ingest.schedule import NextFetch
@@ -179,7 +180,8 @@ def _apply_entries(conn: sqlite3.Connection, feed_id: int, intents: EntryIntents
                      (next_id + len(rows) - 1,))
     if tag_rows:  # after the rows they refer to (a foreign key)
         conn.executemany(
-            "INSERT OR IGNORE INTO article_tags (tag, article_id) VALUES (?, ?)", tag_rows)
+            "INSERT OR IGNORE INTO article_tags (tag, article_id, folded) VALUES (?, ?, ?)",
+            [(tag, aid, fold(tag)) for tag, aid in tag_rows])
     if intents.folds:
         conn.executemany(
             "INSERT OR IGNORE INTO article_feeds (article_id, feed_id, key) VALUES (?, ?, ?)",
