@@ -7,6 +7,15 @@ from datetime import datetime
 
 
 @dataclass(slots=True)
+class Enclosure:
+    """A podcast episode or other file attached to an article (http(s) URLs only)."""
+
+    url: str
+    type: str = ""  # the MIME type the feed gives, e.g. "audio/mpeg"; "" when none
+    length: int | None = None  # bytes, as the feed claims; None when absent or nonsense
+
+
+@dataclass(slots=True)
 class ParsedEntry:
     """One entry as the parser found it (strings already stripped of control characters)."""
 
@@ -19,6 +28,7 @@ class ParsedEntry:
     summary: str  # HTML or text
     content: str  # HTML or text; may equal summary
     categories: list[str] = field(default_factory=list)
+    enclosures: list[Enclosure] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -62,6 +72,16 @@ class FetchResult:
 
 
 @dataclass(slots=True)
+class FeedSettings:
+    """A feed's own settings (`reader feed-set`); None means "as the config says"."""
+
+    full_text: str | None = None  # "always" | "auto" | "never"
+    refresh_every: float | None = None  # seconds; -1 means auto
+    keep: int | None = None  # keep the newest N articles (starred ones are never deleted)
+    user_agent: str | None = None
+
+
+@dataclass(slots=True)
 class Feed:
     id: int
     url: str
@@ -78,6 +98,7 @@ class Feed:
     gone: bool = False
     unread: int = 0
     total: int = 0
+    settings: FeedSettings = field(default_factory=FeedSettings)
 
     @property
     def display_title(self) -> str:
@@ -116,6 +137,7 @@ class Article:
     read: bool
     starred: bool
     first_seen: datetime
+    enclosures: list[Enclosure] = field(default_factory=list)
 
     @property
     def tags(self) -> list[str]:
@@ -127,6 +149,22 @@ class Article:
                 seen.add(t.lower())
                 out.append(t)
         return out
+
+
+@dataclass(slots=True)
+class FullArticle:
+    """The article's own page, extracted: what `reader show --full` and the TUI's full-text
+    key show. status: "ok" (html and text set), "empty" (the page had no article text),
+    "error" (error is one line), "none" (never fetched)."""
+
+    article_id: int
+    status: str
+    url: str = ""
+    html: str = ""  # the extracted main text as sanitized HTML (headings, lists, images...)
+    text: str = ""  # the same as plain text (search index, --json)
+    error: str | None = None
+    fetched: datetime | None = None
+    next_try: datetime | None = None  # after a failure: not fetched again before this
 
 
 @dataclass(slots=True)
