@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import fastfeedparser
+import fastfeedparser.main as _fastfeedparser_main
 
 from reader.core.errors import ParseError
 from reader.core.ingest.dates import date_from_guid
@@ -39,6 +40,12 @@ from reader.core.ingest.guards import (
     too_many_entries,
 )
 from reader.core.models import ParsedFeed
+
+# fastfeedparser hands a date it cannot read to dateparser when that is installed (it is:
+# trafilatura's htmldate needs it). dateparser reads "the day after tomorrow" as a date
+# relative to now, so junk became a real date, and it costs ~0.4 s to import in a worker.
+# A feed's date is a date or nothing (dates.py reads the RFC 822 and ISO forms).
+_fastfeedparser_main._slow_dateparser = lambda value: None
 
 # What parse_feed promises, importable from here: the function, its refusals, its limits.
 __all__ = [
