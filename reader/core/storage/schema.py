@@ -143,6 +143,8 @@ MIGRATIONS: list[str] = [
     # - full_articles: the article's own page, extracted (status 'ok' | 'error' |
     #   'empty'), fetched once and kept; a failure is remembered with its next try.
     # - enclosures: podcasts and other attachments of an article.
+    # - last_mark_all_read: the articles the last mark-all-read flipped, so that
+    #   `reader undo` (and the TUI's u) can give them back, across processes.
     # - folded: tags as tags.fold() gives them, so names match in any script through an
     #   index (NOCASE folds ASCII only). fold() is registered on every connection (db.py).
     """
@@ -170,6 +172,7 @@ MIGRATIONS: list[str] = [
         length INTEGER,
         PRIMARY KEY (article_id, url)
     ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS last_mark_all_read (article_id INTEGER PRIMARY KEY);
     ALTER TABLE article_tags ADD COLUMN folded TEXT NOT NULL DEFAULT '';
     UPDATE article_tags SET folded = fold(tag);
     CREATE INDEX IF NOT EXISTS article_tags_folded ON article_tags(folded, article_id);
