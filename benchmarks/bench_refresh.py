@@ -40,7 +40,8 @@ from serve import serve
 
 def reader_refresh(db: Path, expect: str) -> float:
     start = time.perf_counter()
-    out = subprocess.run([READER, "--db", str(db), "refresh", "-q"], capture_output=True, text=True)
+    # (no -q: it prints nothing unless a feed failed; stderr is no terminal: no progress bar)
+    out = subprocess.run([READER, "--db", str(db), "refresh"], capture_output=True, text=True)
     wall = time.perf_counter() - start
     if out.returncode or expect not in out.stdout:
         raise RuntimeError(

@@ -73,3 +73,13 @@ def test_pty_term_drives_the_tui_in_a_pty():
         app.settle(0.3)
         app.write(b"q")
         assert app.proc.wait(10) == 0
+
+
+def test_bench_soak_smoke():
+    """The soak (the real TUI in a pty, feeds changing, keys pressed, RSS sampled) runs
+    and prints its memory figures; the TUI quits at the end as a user quits it."""
+    if not Path(sys.executable).with_name("reader").exists():
+        pytest.skip("no reader script beside this Python")
+    out = run("bench_soak.py")
+    assert "TUI resident memory: first" in out and "growth after the warm-up" in out
+    assert "quit with status 0" in out

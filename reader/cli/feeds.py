@@ -6,9 +6,10 @@ import click
 
 from ..core.errors import ReaderError
 from ..core.sanitize import clean_line
+from ..core.tags import fold
 from .arguments import check_tags, check_title, command
-from .errors import fail
-from .output import iso, plural
+from .errors import echo_err, fail
+from .output import iso, local_time, plural
 from .state import State
 
 
@@ -41,9 +42,12 @@ def remove_cmd(state: State, feed: str) -> None:
 
 @command("feeds")
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of feed objects.")
-def feeds_cmd(state: State, as_json: bool) -> None:
+@click.option("--failed", is_flag=True,
+              help="Only feeds whose last fetch failed, or that are gone (exit status 0 all the same).")
+def feeds_cmd(state: State, as_json: bool, failed: bool) -> None:
     """List subscriptions with unread/total counts and the last fetch status."""
-    feeds = state.library.feeds()
+    library = state.library
+    feeds = library.failing_feeds() if failed else library.feeds()
     if as_json:
         import json
 
@@ -52,10 +56,16 @@ def feeds_cmd(state: State, as_json: bool) -> None:
                 "id": f.id, "url": f.url, "title": f.title, "link": f.link, "tags": f.tags,
                 "unread": f.unread, "total": f.total, "last_status": f.last_status,
                 "last_error": f.last_error, "last_fetched": iso(f.last_fetched),
+                "last_ok": iso(f.last_ok),
+                "error_count": f.error_count, "next_fetch": iso(f.next_fetch),
                 "gone": f.gone,
+                "settings": {v.key: v.value for v in library.describe_feed_settings(f)},
             }
             for f in feeds
         ], ensure_ascii=False, indent=2))
+        return
+    if failed and not feeds:
+        echo_err("no failing feeds")
         return
     if not feeds:
         click.echo("no feeds yet: add one with `reader add URL` or `reader import FILE.opml`")
@@ -65,6 +75,10 @@ def feeds_cmd(state: State, as_json: bool) -> None:
         status = f.last_status.replace("_", " ") if f.last_status else "never fetched"
         if f.last_error:
             status += f": {f.last_error}"
+        if f.error_count > 1:
+            status += f" ({f.error_count} times in a row)"
+        if failed and f.next_fetch and not f.gone:
+            status += f"; next try {local_time(f.next_fetch)}"
         tags = f" [{', '.join(f.tags)}]" if f.tags else ""
         click.echo(f"{f.id:>4}  {f.unread:>4}/{f.total:<5} {f.display_title}{tags}")
         click.echo(f"      {f.url}  ({status})")
@@ -86,11 +100,11 @@ def untag_cmd(state: State, feed: str, tags: tuple[str, ...]) -> None:
     """Remove TAGS from FEED (all or, if it lacks one of them, none)."""
     library = state.library
     f = library.resolve_feed(feed)
-    # As the core reads them (untag_feed), matched as SQLite's NOCASE does: ASCII only.
-    has = {t.encode().lower() for t in f.tags}
+    # As the core reads them (untag_feed): by tags.fold, the one rule for names.
+    has = {fold(t) for t in f.tags}
     for tag in tags:
         name = clean_line(tag).lstrip("+-")
-        if name.encode().lower() not in has:
+        if fold(name) not in has:
             # An error, and nothing removed: a script that names a tag means that tag
             # (a typo must not pass as done), and a command that fails changes nothing.
             fail(f"feed {f.id} has no tag '{name}'"

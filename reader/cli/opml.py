@@ -17,7 +17,11 @@ from .state import State
 @command("import", creates=True)
 @click.argument("file")  # (not click.Path: its "is a directory" is a usage error, exit 2)
 def import_cmd(state: State, file: str) -> None:
-    """Subscribe to the feeds of an OPML file (- reads stdin). They are fetched on refresh."""
+    """Subscribe to the feeds of an OPML file or a newsboat `urls` file (- reads stdin).
+
+    They are fetched on refresh. A newsboat query feed becomes a saved filter when its
+    filter can be said in this reader's filter language; the rest are listed as skipped.
+    """
     if file == "-":
         data = sys.stdin.buffer.read()
     else:
@@ -25,12 +29,14 @@ def import_cmd(state: State, file: str) -> None:
             data = Path(file).read_bytes()
         except OSError as exc:
             fail(f"cannot read {file}: {exc.strerror}")
-    report = state.library.import_opml(data)
+    report = state.library.import_subscriptions(data)
     for problem in report.problems:
         click.echo(f"reader: warning: {clean_line(problem)}", err=True)
     click.echo(
         f"imported {plural(len(report.added), 'new feed')}, {len(report.updated)} already"
         f" subscribed{f', {report.skipped} skipped' if report.skipped else ''}"
+        + (f", {plural(len(report.saved_filters), 'saved filter')}" if report.saved_filters
+           else "")
         + ("; run `reader refresh` to fetch them" if report.added else "")
     )
 

@@ -15,7 +15,8 @@ from .state import State
 @command("refresh")
 @click.argument("feeds", nargs=-1)
 @click.option("--due", is_flag=True, help="Only feeds whose refresh interval has passed.")
-@click.option("--quiet", "-q", is_flag=True, help="Only the summary line (no progress bar).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print nothing unless a feed failed (for cron).")
 def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool) -> None:
     """Fetch FEEDS (default: all) now and store new articles.
 
@@ -24,6 +25,8 @@ def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool) ->
     library = state.library
     targets = library.refresh_targets(list(feeds), due_only=due)
     if not targets:
+        if quiet:
+            return
         click.echo("nothing to refresh" + ("" if library.feeds() else
                    ": no feeds yet (reader add URL, or reader import FILE.opml)"))
         return
@@ -48,7 +51,8 @@ def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool) ->
             summary = library.refresh(targets, on_progress=on_progress)
     parts = [plural(summary.new_articles, "new article"), f"{summary.ok} fetched",
              f"{summary.not_modified} not modified", f"{len(summary.failed)} failed"]
-    click.echo(f"refreshed {plural(len(targets), 'feed')}: " + ", ".join(parts))
+    if not quiet or summary.failed:
+        click.echo(f"refreshed {plural(len(targets), 'feed')}: " + ", ".join(parts))
     for title, reason in summary.failed:
         click.echo(f"  failed: {clean_line(title)}: {clean_line(reason)}", err=True)
     if summary.succeeded == 0:

@@ -39,6 +39,16 @@ def default_db_path() -> Path:
     return Path(path) / "reader.db"
 
 
+def default_cache_dir() -> Path:
+    """Where fetched images are kept (they can all be deleted at any time)."""
+    path = _xdg_dir("XDG_CACHE_HOME", "~/.cache")
+    if path is None:
+        import platformdirs
+
+        path = platformdirs.user_cache_dir(APP_NAME, appauthor=False)
+    return Path(path)
+
+
 def default_config_path() -> Path:
     path = _xdg_dir("XDG_CONFIG_HOME", "~/.config")
     if path is None:
@@ -78,6 +88,14 @@ class Config:
         0.0, "retention", "delete articles older than this (0 = never)")
     theme: str = _setting("textual-dark", "ui", also=("",))
     mark_read_on_open: bool = _setting(True, "ui")
+    measure: int = _setting(100, "ui", "the article's widest line, in columns", positive=True)
+    images: str = _setting(
+        "auto", "ui", '"auto": pictures in the article pane; "off": alt text (key i)')
+    player: str = _setting(
+        "mpv %s", "enclosures", "plays an enclosure (e); %s is its URL; never run by a shell")
+    download_dir: str = _setting("~/Downloads", "enclosures", "where downloads go")
+    max_download_mb: float = _setting(
+        2048.0, "enclosures", "larger downloads are refused", positive=True)
     keys: dict[str, str] = field(default_factory=dict)  # action -> key(s), for the TUI
     path: Path | None = None
     warnings: list[str] = field(default_factory=list)
@@ -106,6 +124,7 @@ SETTINGS = tuple(
 # (section, key in the file) -> the setting
 _BY_KEY = {(section, s.name): s for s in SETTINGS for section in (s.section, *s.also)}
 _SECTIONS = {s.section for s in SETTINGS if s.section} | {"keys"}
+_CHOICES = {"images": ("auto", "off")}  # string settings with a fixed set of values
 _SECTION_NOTES = {
     "retention": "off by default, as in newsboat; starred articles are never deleted",
     "keys": 'action = "key" (or "key1,key2"); see ? in the app',
@@ -121,7 +140,7 @@ def _toml(value: object) -> str:
 
 
 def _noted(line: str, note: str) -> str:
-    return f"{line:<27}# {note}" if note else line
+    return f"{line:<26} # {note}" if note else line
 
 
 def _example() -> str:
@@ -195,4 +214,7 @@ def _set(cfg: Config, p: Path, section: str, key: str, value: object) -> None:
         value = typ(value)
     elif not isinstance(value, typ):
         raise ConfigError(f"{p}: {where} must be a string, not {value!r}")
+    elif setting.name in _CHOICES and value not in _CHOICES[setting.name]:
+        allowed = " or ".join(f'"{c}"' for c in _CHOICES[setting.name])
+        raise ConfigError(f"{p}: {where} must be {allowed}, not {value!r}")
     setattr(cfg, setting.name, value)

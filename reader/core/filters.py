@@ -11,27 +11,44 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from .errors import QueryError
+from .tags import fold
 
-# What `reader help-filters` prints, byte for byte as it always has (it was query.py's
-# docstring): users and scripts read it, so it changes only with the language itself.
-FILTER_HELP = """The filter language, shared by the CLI and the TUI.
+# What `reader help-filters` prints: for users (the TUI's / takes the same language).
+FILTER_HELP = """Filters: which articles to show, in `reader list`, `reader mark-all-read`,
+saved filters and the TUI's / box. Write terms separated by spaces; an article
+must match all of them.
 
-    +tag -tag            feed tag or article category (case-insensitive)
+    +tag -tag            with / without a tag: a feed's tag or an article's own
+                         category, in any case and script (+війна finds ВІЙНА)
+    +"two words"         a tag with spaces in it needs double quotes
     is:unread is:read is:starred is:unstarred
-    feed:TEXT            feed title or URL contains TEXT (feed:"two words" too)
-    feedid:N             exactly the feed with id N
-    @7d @12h @2w @3m @1y newer than (hours, days, weeks, months, years)
-    @2026-11-01..2026-11-20   published in that date range (either end may be left out)
-    word "a phrase"      full-text search over title and content (words match as prefixes)
+    feed:TEXT            the feed's title or address contains TEXT (any case)
+    feed:"two words"     ... with spaces
+    feedid:N             only the feed with id N (see `reader feeds`)
+    @7d @12h @2w @3m @1y newer than 7 days, 12 hours, 2 weeks, 3 months, 1 year
+    @2026-11-01..2026-11-20
+                         published in that range; either end may be left
+                         out (@2026-11-01.. or @..2026-11-20); @2026-11-01 is
+                         that one day
+    word                 full-text search in titles and text: words match as
+                         prefixes (compil finds compiler), accents ignored
+    "a phrase"           these words one after another, as whole words
 
-Terms combine with AND. `compile_query` turns a string into an SQL condition on
-`articles a` plus its parameters; user text only ever travels as a parameter,
-and full-text words are quoted before they reach FTS5's MATCH.
+Examples:
+    reader list '+"Війна в Україні" is:unread'
+    reader list '+суспільство @7d'
+    reader list 'feed:унн -спорт'
+    reader list 'is:starred rust compiler'
+    reader list '+news -sport "city council" @2026-11-01..'
+
+A tag with spaces typed without quotes (+Війна в Україні) is the tag "Війна"
+and two words to search for: when that finds nothing, reader says so and shows
+the quoted form.
 """
 
 SQLITE_MAX_INT = 2**63 - 1  # the largest id SQLite can hold (or look up)
@@ -235,6 +252,52 @@ def _date_term(term: str, now: float) -> Since | DateRange:
     return DateRange(first.timestamp() if first else None, until)
 
 
+def _is_word(token: str) -> bool:
+    """Whether parse_filter takes this unquoted token as a full-text word."""
+    return not (token.startswith(("+", "-", "@")) or (
+        re.match(r"^[A-Za-z]+:", token) and not token.lower().startswith(("http:", "https:"))))
+
+
+def quoted_tag_hint(text: str, known: Callable[[list[str]], set[str]]) -> str | None:
+    """For a filter that found nothing: the quoted tag its user probably meant, as one
+    line to follow "no articles match: ", or None. `+Війна в Україні` is the tag "Війна" and two words; when a tag named
+    "Війна в Україні" (or "Війна в") is known, or "Війна" is not, the words were
+    probably the tag's. `known(names)` says which of these names (tags.fold) some feed
+    tag or article category has."""
+    try:
+        tokens = _tokens(text)
+    except QueryError:
+        return None
+    guesses: list[tuple[str, list[str]]] = []  # (+tag as typed, the words after it)
+    for i, (token, quoted) in enumerate(tokens):
+        if quoted or len(token) < 2 or token[0] not in "+-" or token[1].isspace():
+            continue
+        words = []
+        for word, word_quoted in tokens[i + 1:]:
+            if word_quoted or not _is_word(word):
+                break
+            words.append(word)
+        if words:
+            guesses.append((token, words))
+    if not guesses:
+        return None
+    names = {fold(" ".join([token[1:], *words[:k]]))
+             for token, words in guesses for k in range(len(words) + 1)}
+    found = known(sorted(names))
+    for token, words in guesses:
+        for k in range(len(words), 0, -1):
+            name = " ".join([token[1:], *words[:k]])
+            if fold(name) in found:
+                return (f"{token} {' '.join(words[:k])} is the tag {token[1:]!r} and"
+                        f" words; for the tag {name!r} quote it: {token[0]}\"{name}\"")
+    token, words = guesses[0]
+    if fold(token[1:]) in found:
+        return None
+    name = " ".join([token[1:], *words])
+    return (f"there is no tag {token[1:]!r}; a tag with spaces needs quotes:"
+            f' {token[0]}"{name}"')
+
+
 def search_filter(text: str) -> Filter:
     """Plain full-text search: every word is text to find, even `is:read` or `+x`."""
     try:
@@ -265,13 +328,7 @@ class ArticleFacts:
     text: str
 
 
-# SQLite's NOCASE and lower() fold ASCII letters only; so does this.
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _TOKEN = re.compile(r"[^\W_]+")
-
-
-def _fold(s: str) -> str:
-    return s.translate(_ASCII_LOWER)
 
 
 def index_tokens(s: str) -> list[str]:
@@ -305,15 +362,15 @@ def _words_match(words: Words, facts: ArticleFacts) -> bool:
 def _term_matches(term: Term, facts: ArticleFacts) -> bool:
     match term:
         case Tag(name, negated):
-            wanted = _fold(name)
-            found = any(_fold(t) == wanted for t in (*facts.feed_tags, *facts.categories))
+            wanted = fold(name)
+            found = any(fold(t) == wanted for t in (*facts.feed_tags, *facts.categories))
             return found != negated
         case State(name):
             return {"unread": not facts.read, "read": facts.read,
                     "starred": facts.starred, "unstarred": not facts.starred}[name]
         case FeedText(text):
-            needle = _fold(text)
-            return needle in _fold(facts.feed_title) or needle in _fold(facts.feed_url)
+            needle = fold(text)
+            return needle in fold(facts.feed_title) or needle in fold(facts.feed_url)
         case FeedId(feed_id):
             return facts.feed_id == feed_id
         case Since(since):

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,19 +20,25 @@ from .errors import (
     FetchError,
     InvalidURL,
     NotAFeed,
+    OPMLError,
 )
-from .filters import SQLITE_MAX_INT, Filter, parse_filter
-from .models import Article, Feed, Headline, RefreshSummary
+from .filters import SQLITE_MAX_INT, Filter, parse_filter, quoted_tag_hint
+from .models import Article, Feed, FeedCandidate, Headline, RefreshSummary
 from .sanitize import clean_line
 from .storage import search
 from .storage.store import Store
-from .tags import clean_tag
+from .library_enclosures import EnclosureMethods
+from .library_full import FullArticleMethods
+from .library_settings import FeedSettingMethods
+from .tags import clean_tag, fold
 from .urls import normalize_url
 
 if TYPE_CHECKING:
     from .refresh import ProgressFn
     from .ingest.content import RenderedArticle
     from .ingest.fetch import FetchSettings
+    from .image_cache import ImageCache
+    from .models import ImageRef, ImageResult
 
 # fetch (httpx, the parsers), content (BeautifulSoup) and opml are imported where they
 # are used: the TUI shows its first headlines before any of them is needed.
@@ -49,18 +53,21 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)  # already subscribed: tags merged
     problems: list[str] = field(default_factory=list)  # the first 100, then a count
     skipped: int = 0  # all outlines skipped, however many problems are listed
+    saved_filters: list[str] = field(default_factory=list)  # names (newsboat query feeds)
 
 
 TAG_COUNT_MOST = 20_000  # unread articles up to which tags are counted as their views are
 
 
-class Library:
+# (library_full.py, library_settings.py, library_enclosures.py)
+class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods):
     def __init__(self, db_path: str | Path | None = None, config: Config | None = None,
                  create: bool = True) -> None:
         """`create`: False for a caller that only reads: no database there is an error
         (StorageError) rather than a new empty one."""
         self.config = config or Config()
         self.store = Store(db_path if db_path is not None else default_db_path(), create=create)
+        self.image_cache: ImageCache | None = None  # (made by the first image())
 
     def close(self) -> None:
         self.store.close()
@@ -74,7 +81,8 @@ class Library:
     # -- feeds -------------------------------------------------------------------------------
 
     def feeds(self) -> list[Feed]:
-        return self.store.feeds()
+        """Every feed; next_fetch is when it is due by the intervals in force now."""
+        return self._scheduled(self.store.feeds())
 
     def resolve_feed(self, ref: str | int) -> Feed:
         """A feed by id, URL, or unique (case-insensitive) title prefix."""
@@ -87,8 +95,9 @@ class Library:
         if feed:
             return feed
         feeds = self.store.feeds(with_counts=False)
-        exact = [f for f in feeds if f.title.lower() == ref_s.lower()]
-        matches = exact or [f for f in feeds if ref_s and f.title.lower().startswith(ref_s.lower())]
+        wanted = fold(ref_s)  # (the one rule for names: "унн" is "УНН")
+        exact = [f for f in feeds if fold(f.title) == wanted]
+        matches = exact or [f for f in feeds if wanted and fold(f.title).startswith(wanted)]
         if len(matches) == 1:
             return self.store.feed(matches[0].id)
         if len(matches) > 1:
@@ -115,7 +124,7 @@ class Library:
         if result.status != "ok" or result.parsed is None:
             reason = result.error or result.status
             if "no feed" in reason or "not a feed" in reason:
-                raise NotAFeed(f"{url}: {reason}")
+                raise NotAFeed(reason if url in reason else f"{url}: {reason}")
             raise FetchError(f"cannot subscribe to {url}: {reason}")
         if feed_url != url and self.store.feed_by_url(feed_url):
             raise FeedExists(f"already subscribed to {feed_url} (the feed {url} links)")
@@ -166,7 +175,13 @@ class Library:
         return self.store.feed(feed.id)
 
     def tags(self) -> list[str]:
-        return self.store.all_tags()
+        """Every name a +TAG selects: feed tags, then the articles' own categories that no
+        feed tag names (one spelling of each by tags.fold; each part in folded order). A
+        category holding a double quote is left out: no filter can name it (tags.py)."""
+        feed_tags = self.store.all_tags()
+        taken = {fold(t) for t in feed_tags}
+        return feed_tags + [c for c in self.store.category_names()
+                            if fold(c) not in taken and '"' not in c]
 
     def feed_titles(self) -> dict[int, str]:
         """Each feed's display title (its URL when it has none) by id: an Article's
@@ -178,14 +193,25 @@ class Library:
         yet: a first `reader add` that fails leaves no empty database behind."""
         self.store.discard_if_new()
 
+    # -- feeds from the TUI ------------------------------------------------------------------
+
+    def discover(self, url: str) -> list[FeedCandidate]:
+        """The feeds behind `url` to pick from (fetched, nothing stored): the URL itself
+        when it is a feed, else each feed the page links, failed ones with their error.
+        InvalidURL for a malformed URL; NotAFeed or FetchError (one line) for none."""
+        from .ingest.candidates import feed_candidates_sync
+
+        url = normalize_url(url)
+        found, why = feed_candidates_sync(url, self.fetch_settings)
+        if why is not None:
+            if "no feed" in why or "not a feed" in why:
+                raise NotAFeed(why if url in why else f"{url}: {why}")
+            raise FetchError(f"cannot subscribe to {url}: {why}")
+        for candidate in found:
+            candidate.subscribed = self.store.feed_by_url(candidate.url) is not None
+        return found
+
     # -- refresh -----------------------------------------------------------------------------
-
-    def due_feeds(self, now: float | None = None) -> list[Feed]:
-        from .ingest.schedule import is_due
-
-        now_dt = datetime.fromtimestamp(now if now is not None else time.time(), UTC)
-        return [f for f in self.store.feeds(with_counts=False)
-                if is_due(f.gone, f.next_fetch, now_dt)]
 
     def refresh(
         self,
@@ -206,7 +232,10 @@ class Library:
 
             return refresh_in_child(self.store.path, self.config, [f.id for f in feeds],
                                     self.store.feed, on_progress=on_progress, cancel=cancel)
-        return self._refresher().refresh_feeds(feeds, on_progress=on_progress, cancel=cancel)
+        summary = self._refresher().refresh_feeds(feeds, on_progress=on_progress, cancel=cancel)
+        if not (cancel is not None and cancel.is_set()):
+            self.prefetch_full_articles(cancel=cancel)  # feeds set to full text (full_text.py)
+        return summary
 
     def refresh_targets(self, refs: Sequence[str | int | Feed] | None = None, *,
                         due_only: bool = False) -> list[Feed]:
@@ -310,6 +339,50 @@ class Library:
     def data_version(self) -> int:
         return self.store.data_version()
 
+    # -- memory (H8) -------------------------------------------------------------------------
+
+    def limit_memory(self, mb: float) -> int:
+        """Keep SQLite's caches in this process under `mb` MB: a long-running TUI's page
+        caches (one per thread) otherwise grow with the database, to 32 + 4 MB a thread.
+        Returns the limit in force, in bytes."""
+        return self.store.limit_memory(int(mb * 1_000_000))
+
+    # -- images ------------------------------------------------------------------------------
+
+    def article_images(self, article: Article, markdown: str, links: Sequence[str]) -> list[ImageRef]:
+        """The images the article shows (markdown and links as render() made them): the
+        lead image first; no network."""
+        from .ingest.image_refs import image_refs
+
+        return image_refs(markdown, links, article.enclosures)
+
+    def image(self, url: str, max_width: int, max_height: int) -> ImageResult:
+        """An image for the article pane, scaled to fit max_width x max_height pixels,
+        from the disk cache or fetched (image_cache.load_image). Blocking: in a thread."""
+        from .image_cache import ImageCache, load_image
+
+        if self.image_cache is None:
+            self.image_cache = ImageCache.default()
+        return load_image(self.image_cache, url, self.fetch_settings, max_width, max_height)
+
+    def keep_images(self, folder: str | Path, pictures: dict[str, bytes]) -> None:
+        """Keep this library's images in `folder`, starting with `pictures` ({url: bytes}):
+        the demo's own, drawn rather than fetched, so it shows them offline."""
+        from .image_cache import ImageCache
+
+        self.image_cache = ImageCache(folder)
+        for url, data in pictures.items():
+            self.image_cache.put(url, data)
+
+    # -- tags --------------------------------------------------------------------------------
+
+    def empty_result_hint(self, query: str | Filter) -> str | None:
+        """For a filter that found nothing, one line saying what was probably meant (a
+        multi-word tag typed without quotes: +Війна в Україні), or None. The CLI prints it
+        beside "no articles match"."""
+        text = query.text if isinstance(query, Filter) else query
+        return quoted_tag_hint(text, self.store.known_tags)
+
     # -- saved filters -----------------------------------------------------------------------
 
     def saved_filters(self) -> dict[str, str]:
@@ -325,6 +398,7 @@ class Library:
     # -- OPML --------------------------------------------------------------------------------
 
     def export_opml(self) -> str:
+        from .feed_settings import as_pairs
         from .opml import OPMLFeed, write_opml
 
         # Feed.title is the user's title when there is one: the export needs both apart,
@@ -332,7 +406,7 @@ class Library:
         titles = self.store.own_and_user_titles()
         return write_opml(
             OPMLFeed(url=f.url, title=titles[f.id][0], tags=list(f.tags), site_url=f.link,
-                     user_title=titles[f.id][1] or "")
+                     user_title=titles[f.id][1] or "", settings=as_pairs(f.settings))
             for f in self.store.feeds(with_counts=False)
         )
 
@@ -348,6 +422,7 @@ class Library:
 
     def import_opml(self, data: bytes | str) -> ImportReport:
         """Subscribe to every feed in an OPML file (no fetching: the next refresh fetches them)."""
+        from .feed_settings import as_pairs
         from .opml import cap_problems, parse_opml
 
         feeds, problems = parse_opml(data, max_problems=None)
@@ -361,7 +436,47 @@ class Library:
                 report.problems.append(f"skipped '{name}': {exc}")
                 continue
             (report.added if created else report.updated).append(feed.url)
+            # The file's settings, but never over one the feed has of its own already.
+            own = as_pairs(feed.settings)
+            if item.settings.keys() - own.keys():
+                self.set_feed_settings(feed.id, {**item.settings, **own})
         report.skipped = len(report.problems)
-        report.problems = cap_problems(report.problems)
+        report.problems = cap_problems(report.problems + [n for f in feeds for n in f.notes])
         return report
 
+    # -- undo, imports of other readers' lists (H6) -------------------------------------------
+
+    def undo_mark_all_read(self) -> int | None:
+        """Mark unread again what the last mark_all_read (in any process) marked read;
+        how many, or None when there is nothing to undo. Once: a second call gives None."""
+        return self.store.undo_mark_all_read()
+
+    def import_subscriptions(self, data: bytes | str) -> ImportReport:
+        """import_opml for an OPML file; a newsboat `urls` file's feeds and (as saved
+        filters) the query feeds whose filter maps; OPMLError saying how to convert
+        anything else."""
+        from .newsboat_urls import CONVERT_HINT, looks_like_urls_file, parse_urls
+
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        if text.lstrip("\ufeff \t\r\n").startswith("<"):
+            return self.import_opml(data)
+        if not looks_like_urls_file(text):
+            try:
+                return self.import_opml(data)
+            except OPMLError as exc:
+                raise OPMLError(f"{exc}; not a newsboat urls file either: {CONVERT_HINT}"
+                                ) from None
+        parsed = parse_urls(text)
+        report = ImportReport(problems=list(parsed.skipped))
+        for item in parsed.feeds:
+            try:
+                feed, created = self.subscribe(item.url, tags=item.tags, user_title=item.title)
+            except InvalidURL as exc:
+                report.problems.append(f"skipped '{item.url}': {exc}")
+                continue
+            (report.added if created else report.updated).append(feed.url)
+        for name, query in parsed.filters:
+            self.save_filter(name, query)
+            report.saved_filters.append(name)
+        report.skipped = len(report.problems)
+        return report

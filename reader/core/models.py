@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .tags import fold
+
 
 @dataclass(slots=True)
 class Enclosure:
@@ -49,6 +51,7 @@ class FetchRequest:
     url: str
     etag: str | None = None
     last_modified: str | None = None
+    user_agent: str | None = None  # the feed's own (feed-set user_agent=); None: the fetcher's
 
 
 @dataclass(slots=True)
@@ -91,6 +94,7 @@ class Feed:
     etag: str | None = None
     last_modified: str | None = None
     last_fetched: datetime | None = None
+    last_ok: datetime | None = None  # the last fetch that worked (ok or not modified)
     last_status: str | None = None  # "ok", "not_modified", "gone", "error"
     last_error: str | None = None
     error_count: int = 0
@@ -103,6 +107,18 @@ class Feed:
     @property
     def display_title(self) -> str:
         return self.title or self.url
+
+
+@dataclass(slots=True)
+class FeedCandidate:
+    """A feed found behind a URL the user gave (Library.discover): where it lives, its
+    title and entry count, or why it failed; `subscribed` when it already is."""
+
+    url: str
+    title: str = ""
+    entries: int = 0
+    error: str | None = None
+    subscribed: bool = False
 
 
 @dataclass(slots=True)
@@ -141,12 +157,12 @@ class Article:
 
     @property
     def tags(self) -> list[str]:
-        """Feed tags and article categories, case-insensitively de-duplicated, in order."""
+        """Feed tags and article categories, de-duplicated by tags.fold, in order."""
         seen: set[str] = set()
         out: list[str] = []
         for t in [*self.feed_tags, *self.categories]:
-            if t.lower() not in seen:
-                seen.add(t.lower())
+            if fold(t) not in seen:
+                seen.add(fold(t))
                 out.append(t)
         return out
 
@@ -178,3 +194,24 @@ class RefreshSummary:
     @property
     def succeeded(self) -> int:
         return self.ok + self.not_modified
+
+
+@dataclass(slots=True)
+class ImageRef:
+    """An image of an article: its http(s) URL and its alt text ("" when none), in the
+    order the article shows them (the lead image first)."""
+
+    url: str
+    alt: str = ""
+
+
+@dataclass(slots=True)
+class ImageResult:
+    """An image fetched and decoded for the article pane (Library.image). status: "ok"
+    (image is a Pillow image, already scaled to fit), or "error" (error is one line: the
+    pane shows the alt text instead)."""
+
+    url: str
+    status: str
+    image: object = None  # PIL.Image.Image; object here so the models import no Pillow
+    error: str = ""

@@ -7,6 +7,16 @@ tags in `category`, so other readers see folders and no duplicates, and
 the name shown (the user's title when there is one), its `title` the feed's own title,
 as OPML 2.0 describes them.
 
+A feed's own settings (core/feed_settings.py) are attributes in reader's namespace,
+their values as `reader feed-set` takes them:
+
+    <opml version="2.0" xmlns:reader="https://github.com/reader-tui/reader/opml"> ...
+    <outline type="rss" xmlUrl="..." reader:fullText="always" reader:refreshEvery="2h"
+             reader:keep="100" reader:userAgent="..."/>
+
+Other readers ignore attributes of a namespace they do not know; reading, a bad value
+is one problem line and that setting is skipped, the feed imported all the same.
+
 The parser refuses entity declarations and internal DTD subsets before ElementTree
 sees the document, so nothing can expand (billion laughs) or read a file (XXE).
 """
@@ -26,7 +36,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from reader.core.errors import OPMLError
+from reader.core.errors import OPMLError, ReaderError
+from reader.core.feed_settings import parse_value
 from reader.core.sanitize import clean_line
 from reader.core.tags import clean_tag
 
@@ -55,6 +66,11 @@ _CATEGORY_ESCAPES = {"%": "%25", ",": "%2C", "/": "%2F"}
 _CATEGORY_SPECIAL = re.compile("[%,/]")
 _CATEGORY_ESCAPED = re.compile("%(25|2C|2F)", re.IGNORECASE)
 _SQLITE_HEADER = b"SQLite format 3\0"
+SETTINGS_NS = "https://github.com/reader-tui/reader/opml"
+# feed_settings key -> its attribute (in SETTINGS_NS)
+SETTING_ATTRIBUTES = {"full_text": "fullText", "refresh_every": "refreshEvery",
+                      "keep": "keep", "user_agent": "userAgent"}
+ET.register_namespace("reader", SETTINGS_NS)
 _DATABASE_FILES = ("", "-wal", "-shm", "-journal")  # a database and the files beside it
 
 
@@ -65,6 +81,8 @@ class OPMLFeed:
     tags: list[str] = field(default_factory=list)
     site_url: str = ""
     user_title: str = ""  # the user's name for the feed, shown instead of `title`
+    settings: dict[str, str] = field(default_factory=dict)  # KEY=VALUE text (feed_settings)
+    notes: list[str] = field(default_factory=list)  # settings skipped (the feed is not)
 
 
 # ---------------------------------------------------------------- reading
@@ -228,15 +246,36 @@ def _add_feed(
     tags: list[str] = []
     _add_tags(tags, folders)
     _add_tags(tags, _category_tags(attrs.get("category") or ""))
+    settings, notes = _settings(attrs, name)
     feed = feeds.get(url)
     if feed is None:
-        feeds[url] = OPMLFeed(url, title, tags, site_url, user_title)
+        feeds[url] = OPMLFeed(url, title, tags, site_url, user_title, settings, notes)
     else:
+        feed.notes += notes
         _add_tags(feed.tags, tags)
         feed.title = feed.title or title
         feed.site_url = feed.site_url or site_url
         feed.user_title = feed.user_title or user_title
+        feed.settings = {**settings, **feed.settings}
     return None
+
+
+def _settings(attrs: dict[str, str], name: str) -> tuple[dict[str, str], list[str]]:
+    """The feed settings among an outline's (lower-cased) attributes, checked as
+    feed-set checks them; and a line for each skipped."""
+    settings: dict[str, str] = {}
+    bad: list[str] = []
+    for key, attribute in SETTING_ATTRIBUTES.items():
+        value = attrs.get(f"{{{SETTINGS_NS}}}{attribute}".lower())
+        if value is None:
+            continue
+        try:
+            parse_value(key, value)
+        except ReaderError as exc:
+            bad.append(f"{name}: setting not imported: {exc}")
+            continue
+        settings[key] = clean_line(value).strip()
+    return settings, bad
 
 
 # ---------------------------------------------------------------- writing
@@ -285,6 +324,8 @@ def write_opml(feeds: Iterable[OPMLFeed], title: str = "reader subscriptions") -
         _add_tags(tags, (_xml_text(t) for t in feed.tags))
         if tags:
             attrs["category"] = ",".join(_category_item(t) for t in tags)
+        for key, value in feed.settings.items():
+            attrs[f"{{{SETTINGS_NS}}}{SETTING_ATTRIBUTES[key]}"] = _xml_text(value)
         ET.SubElement(folder(tags[0]) if tags else body, "outline", attrs)
 
     ET.indent(root, space="  ")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import StorageError
-from .ingest.schedule import after_fetch, interval_s
+from .ingest.schedule import after_fetch, feed_interval, interval_s
 from .models import Feed, FetchRequest, FetchResult, RefreshSummary
 from .storage.updates import FetchToStore
 
@@ -66,8 +66,13 @@ class Refresher:
         summary = RefreshSummary()
         if not feeds:
             return summary
+        # Each feed's schedule counts from when this refresh began, not from when its
+        # result was stored: else it is a few seconds short of due at the timer's next
+        # tick and waits a whole extra interval (ingest/schedule.py).
+        started = time.time()
         by_id = {f.id: f for f in feeds}
-        requests = [FetchRequest(f.id, f.url, f.etag, f.last_modified) for f in feeds]
+        requests = [FetchRequest(f.id, f.url, f.etag, f.last_modified,
+                                 user_agent=f.settings.user_agent) for f in feeds]
         # The source fetches (and parses, in workers); one writer thread stores the
         # results, so the fetch loop never blocks on SQLite. The writer takes every
         # result that has arrived into one transaction (a savepoint per feed): a commit
@@ -101,7 +106,8 @@ class Refresher:
                 if fatal:
                     continue
                 try:
-                    stored = self.store_results([(by_id[r.feed_id], r) for r in batch])
+                    stored = self.store_results([(by_id[r.feed_id], r) for r in batch],
+                                                started=started)
                 except StorageError as exc:
                     fatal.append(exc)
                     stop.set()
@@ -128,6 +134,12 @@ class Refresher:
         self.store.apply_retention(self.config.max_per_feed, self.config.max_age_days)
         return summary
 
+    def _interval(self, feed: Feed) -> float:
+        """The feed's interval as backoff counts from it (auto: the config's)."""
+        every = feed.settings.refresh_every
+        return feed_interval(every if every is None or every > 0 else None,
+                             interval_s(self.config.refresh_interval))
+
     @staticmethod
     def _tally(summary: RefreshSummary, feed: Feed, result: FetchResult, new: int) -> None:
         if result.status == "ok":
@@ -152,15 +164,16 @@ class Refresher:
 
         return [html_to_text(e.content or e.summary) for e in result.parsed.entries]
 
-    def store_results(self, pairs: list[tuple[Feed, FetchResult]]) -> list[int]:
+    def store_results(self, pairs: list[tuple[Feed, FetchResult]],
+                      started: float | None = None) -> list[int]:
         """Write fetch results in one transaction, each feed in a savepoint of its own:
         a feed whose data cannot be stored (result.status becomes "error") is rolled
         back alone. A database error (full, read-only) fails them all: StorageError.
+        `started`: when the fetches began (now if not given), each feed's last_fetched.
         Returns the number of new articles of each."""
-        now = time.time()
-        interval = interval_s(self.config.refresh_interval)
+        now = started if started is not None else time.time()
         return self.store.store_fetches([
             FetchToStore(feed, result, self._index_texts(result), after_fetch(
-                result.status, result.retry_after, feed.error_count, interval, now))
+                result.status, result.retry_after, feed.error_count, self._interval(feed), now))
             for feed, result in pairs
         ], now)

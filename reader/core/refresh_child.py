@@ -66,12 +66,18 @@ def refresh_in_child(
 
         threading.Thread(target=watch, name="reader-refresh-cancel", daemon=True).start()
     summary: RefreshSummary | None = None
+    handed_off = False
     try:
         for line in child.stdout:
             msg = json.loads(line)
             if "summary" in msg:
                 summary = RefreshSummary(**msg["summary"])
                 summary.failed = [tuple(f) for f in summary.failed]
+                if child.poll() is None:
+                    # Still fetching full-text pages: the refresh is done for the caller;
+                    # a thread waits for the child's end (and ends it on cancel).
+                    handed_off = True
+                    break
             elif on_progress is not None:
                 feed = feed_of(msg["feed_id"])
                 if feed is not None:
@@ -79,21 +85,44 @@ def refresh_in_child(
                         msg["feed_id"], feed.url, msg["status"], error=msg["error"]
                     )
                     on_progress(msg["done"], msg["total"], feed, result)
-        child.wait()
+        if not handed_off:
+            child.wait()
     finally:
         stop.set()
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        errors.seek(0)
-        stderr = errors.read()
-        errors.close()
+        if handed_off:
+            threading.Thread(target=_finish, args=(child, cancel, errors),
+                             name="reader-refresh-pages", daemon=True).start()
+        else:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+            errors.seek(0)
+            stderr = errors.read()
+            errors.close()
+    if handed_off:
+        return summary
     if summary is None:
         if cancel is not None and cancel.is_set():
             return RefreshSummary()
         last = stderr.strip().splitlines()[-1:] or [f"exit status {child.returncode}"]
         raise ReaderError(f"the refresh process failed: {last[0]}")
     return summary
+
+
+def _finish(child: subprocess.Popen, cancel: threading.Event | None, errors) -> None:
+    """Wait for a child whose refresh is reported but which still fetches pages; end it
+    when `cancel` is set (the app quits)."""
+    try:
+        while True:
+            try:
+                child.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                if cancel is not None and cancel.is_set():
+                    child.terminate()
+    finally:
+        child.stdout.close()
+        errors.close()
 
 
 def _main() -> None:
@@ -123,8 +152,18 @@ def _main() -> None:
         )
         out.flush()
 
-    summary = Refresher(store, Config(**job["config"])).refresh_feeds(feeds, on_progress=progress)
+    config = Config(**job["config"])
+    summary = Refresher(store, config).refresh_feeds(feeds, on_progress=progress)
+    # The headlines are stored: the UI has its summary now, not after the pages below.
     out.write(json.dumps({"summary": dataclasses.asdict(summary)}) + "\n")
+    out.flush()
+    # Then the pages of feeds set to full text, here too: out of the UI's process. Each
+    # is stored as it comes; a cancel (the child ended) leaves the rest to the next run.
+    from .full_text import prefetch
+    from .sources.http_feeds import fetch_settings
+
+    prefetch(store, fetch_settings(config),
+             user_agents=lambda fid: by_id[fid].settings.user_agent if fid in by_id else None)
     store.close()
 
 

@@ -21,8 +21,11 @@ def normalize_url(url: str) -> str:
         p = Path(url).expanduser()
         if p.exists():
             return p.resolve().as_uri()
+        if url.startswith((".", "/", "~")):  # a path, by its look: say what is wrong with it
+            raise InvalidURL(f"no such file: {url}")
         raise InvalidURL(
-            f"malformed URL '{url}': give a full http://, https:// or file:// address"
+            f"malformed URL '{url}': no such file either; give a full http://, https:// or"
+            " file:// address"
         )
     try:
         parts = urlsplit(url)

@@ -3,8 +3,9 @@
 The feeds in ``feeds/`` were written for this project (every place, person, product and
 address in them is fictional; links point at the reserved ``.example`` domain). They cover
 every format the reader understands: RSS 2.0, RSS 1.0 (RDF), Atom, JSON Feed, a podcast
-feed and one feed entirely in Japanese. They are fetched through the real fetcher as
-``file://`` URLs, so the demo works offline and exercises the same code as real feeds.
+feed, one feed entirely in Japanese and one in Ukrainian. They are fetched through the real
+fetcher as ``file://`` URLs, so the demo works offline and exercises the same code as real
+feeds.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ DEMO_FEEDS: list[tuple[str, list[str]]] = [
     ("tokyo-tech.xml", ["tech", "japanese"]),  # RSS 2.0, all in Japanese
     ("orbital-mechanics-weekly.atom", ["science", "space"]),  # Atom (escaped html content)
     ("the-slow-commute.xml", ["podcasts", "lifestyle"]),  # RSS 2.0 podcast, enclosures
+    # RSS 2.0, all in Ukrainian, each story with a row of <category> tags, some several
+    # words long ("Війна в Україні"): the news this project was first drawn from
+    ("dnipro-visnyk.xml", ["news", "ukrainian"]),
 ]
 
 # Articles (by link) the demo marks as already read: the older ones, as if the user had
@@ -46,6 +50,7 @@ DEMO_READ_LINKS: tuple[str, ...] = (
     "https://orbitalweekly.example/issues/42",
     "https://orbitalweekly.example/issues/43",
     "https://slowcommute.example/episodes/21",
+    "https://visnyk.example/news/2026/11/19/justice-programme",
 )
 
 # Articles (by link) the demo stars.
@@ -106,6 +111,9 @@ def make_demo_library(config: Config | None = None, path: str | Path | None = No
             library.set_read(read, True)
         if starred:
             library.set_starred(starred, True)
+        from .pictures import demo_pictures  # Pillow: only when a demo is made
+
+        library.keep_images(folder / "images", demo_pictures())
     except BaseException:
         if library is not None:
             library.close()

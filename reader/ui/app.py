@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -22,6 +23,8 @@ from reader.core.library import Library
 from reader.core.models import RefreshSummary
 
 from .keymap import binding_ids, key_label, keymap_clashes
+from . import memory
+from .keys import typed_apart
 from .messages import DatabaseChecked, FeedsDue, RefreshProgress, WriteDone
 from .screens.main import MainScreen
 
@@ -42,7 +45,9 @@ def _saved_filter_commands():
 
 
 POLL_SECONDS = 1.5  # how often to look for writes by another process
+DUE_CHECK_SECONDS = 60.0  # how often background refresh asks which feeds are due
 MAX_FAILURE_TOASTS = 3  # per refresh; the rest are summed up
+SQLITE_MEMORY_MB = 16  # SQLite's caches in the TUI's process, all connections together
 
 
 class ReaderApp(App[None]):
@@ -84,6 +89,7 @@ class ReaderApp(App[None]):
         self._writes_pending = 0  # writes queued whose WriteDone is not handled yet
         self._polling = False  # a look for outside writes is on the writer thread
         self._failures = 0
+        self._last_key = 0.0  # (time.monotonic) when the last key came from the terminal
 
     def get_default_screen(self) -> Screen:
         return MainScreen()
@@ -100,10 +106,26 @@ class ReaderApp(App[None]):
         elif self.config.theme:
             self.notify(f"unknown theme {self.config.theme!r} in config.toml", severity="warning")
         self.apply_keymap(self.config.keys)
+        # SQLite's page caches (one per thread) grew with the database for as long as the
+        # app ran; a soft cap for the process, set on the writer thread (not the loop's).
+        self._writer.submit(self.library.limit_memory, SQLITE_MEMORY_MB)
         if self.watch_db:
             self.poll_database()  # (the first look takes the version to compare with)
 
+    def tidy_memory(self) -> None:
+        """Garbage and free memory back, unless a key came just now (see memory.py)."""
+        if time.monotonic() - self._last_key > memory.IDLE_SECONDS:
+            memory.tidy()
+
     async def on_event(self, event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._last_key = time.monotonic()
+            apart = typed_apart(event, lambda key: key in self.active_bindings)
+            if apart:  # Esc and a key typed fast: handled in order, as typed
+                for key in apart:
+                    key.set_sender(self)
+                    await self.on_event(key)
+                return
         # Keys typed while the filter box closes go to the list after it has closed, in
         # order (MainScreen.takes_key); dialogs above it take their keys as usual.
         if (
@@ -128,8 +150,12 @@ class ReaderApp(App[None]):
             gc.enable()
         if self.watch_db:
             self.set_interval(POLL_SECONDS, self.poll_database)
+        self.set_interval(memory.TIDY_SECONDS, self.tidy_memory)
         if self.background_refresh and self.config.refresh_interval > 0:
-            self.set_interval(self.config.refresh_interval * 60, self.refresh_due)
+            # Look every minute (one cheap query, in a thread) and let the schedule say who
+            # is due: a feed's own refresh_every may be shorter than the config's interval.
+            tick = min(DUE_CHECK_SECONDS, self.config.refresh_interval * 60)
+            self.set_interval(tick, self.refresh_due)
         if not has_feeds:
             from .screens.welcome import WelcomeScreen
 
@@ -154,6 +180,12 @@ class ReaderApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- keys --------------------------------------------------------------------------------
+
+    def action_enclosures(self) -> None:
+        """e on the main screen (its binding): play or download an enclosure."""
+        from .screens.enclosures import pick_enclosure
+
+        pick_enclosure(self.main)
 
     def action_help_quit(self) -> None:
         """Ctrl+C with no text selected to copy. Textual's own hint is markup (shown raw by
@@ -387,9 +419,12 @@ class ReaderApp(App[None]):
 
     # -- first run ---------------------------------------------------------------------------
 
-    def _welcome_done(self, accept: bool | None) -> None:
+    def _welcome_done(self, accept: bool | str | None) -> None:
         from .screens.welcome import STARTER_FEEDS
 
+        if accept in ("add", "import"):  # the user's own feeds, asked for here
+            self.main.feed_actions.run(str(accept))
+            return
         if not accept:
             return
 
@@ -421,6 +456,9 @@ def run_app(library: Library, config: Config, demo: bool = False) -> None:
     # frame; at Python's 5 ms a hand-over beside a busy thread, a frame waited 5-15 ms to
     # reach the terminal.
     sys.setswitchinterval(SWITCH_INTERVAL)
+    from .graphics import detect
+
+    detect(config.images)  # (asks the terminal: before Textual reads its input)
     try:
         make_app(library, config, demo=demo, tune_gc=True).run()
     finally:

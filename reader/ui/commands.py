@@ -1,5 +1,6 @@
-"""Command palette: every bound action, "go to feed" for each subscription, and
-"show"/"delete" for each saved filter.
+"""Command palette: every bound action (adding, removing, renaming, tagging feeds and
+importing OPML among them), "go to feed" (and remove, rename, tag, refresh) for each
+subscription, and "show"/"delete" for each saved filter.
 
 Feed titles are untrusted, so their hits are built as Content (Matcher.highlight
 would parse them as markup) and the help text never contains feed data.
@@ -19,11 +20,34 @@ from reader.core.sanitize import clean_line
 
 
 class FeedCommands(Provider):
+    """ "Go to feed: X" for each feed; typing finds the rest too: remove, rename, tag,
+    edit the settings of or refresh that feed (FeedActions asks first where it should)."""
+
     def _feeds(self) -> list[Feed]:
         return self.app.main.catalogue.feeds  # (as of the last count: no SQL on the event loop)
 
     def _go(self, feed: Feed) -> None:
         self.app.go_to_feed(feed.id)
+
+    def _commands(self, feed: Feed) -> list[tuple[str, object, str]]:
+        name = clean_line(feed.display_title)
+        run = self.app.main.feed_actions.run
+        return [
+            (f"Go to feed: {name}", partial(self._go, feed), "Show this feed's articles"),
+            (f"Remove feed: {name}", partial(run, "remove", feed), "Unsubscribe (asks first)"),
+            (f"Rename feed: {name}", partial(run, "rename", feed), "Give it your own title"),
+            (f"Tag or untag feed: {name}", partial(run, "tags", feed), "Edit its tags"),
+            (
+                f"Settings of feed: {name}",
+                partial(run, "settings", feed),
+                "full_text, refresh_every, keep, user_agent",
+            ),
+            (
+                f"Refresh feed: {name}",
+                partial(self.app.start_refresh, [feed.id]),
+                "Fetch it now",
+            ),
+        ]
 
     async def discover(self) -> Hits:
         for feed in self._feeds():
@@ -35,16 +59,10 @@ class FeedCommands(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for feed in self._feeds():
-            text = f"Go to feed: {clean_line(feed.display_title)}"
-            score = matcher.match(text)
-            if score > 0:
-                yield Hit(
-                    score,
-                    Content(text),
-                    partial(self._go, feed),
-                    text=text,
-                    help="Show this feed's articles",
-                )
+            for text, callback, help_text in self._commands(feed):
+                score = matcher.match(text)
+                if score > 0:
+                    yield Hit(score, Content(text), callback, text=text, help=help_text)
 
 
 class SavedFilterCommands(Provider):

@@ -49,6 +49,8 @@ def keymap_clashes(keymap: dict[str, str], app_class: type) -> list[str]:
 
 def binding_ids(app_class: type) -> set[str]:
     """Every binding id a user can remap in config.toml [keys]."""
+    from .screens.feed_forms import AddFeedDialog, FeedPrompt
+    from .screens.feeds_view import FeedsScreen
     from .screens.help import HelpScreen
     from .screens.main import MainScreen
     from .screens.pickers import Confirm, NamePrompt, TagPicker
@@ -71,6 +73,9 @@ def binding_ids(app_class: type) -> set[str]:
         NamePrompt,
         Confirm,
         WelcomeScreen,
+        FeedsScreen,
+        AddFeedDialog,
+        FeedPrompt,
     ):
         for binding in cls.BINDINGS:
             if isinstance(binding, Binding) and binding.id:

@@ -72,3 +72,20 @@ class HeldKeys:
             self._set_timer(KEY_SPACING, self.press_held)
         else:
             self._pressing = False
+
+
+def typed_apart(key: events.Key, bound: Callable[[str], bool]) -> list[events.Key] | None:
+    """Esc and the key after it, when they arrived as one Alt+key: the terminal sends both
+    as ESC then the key, and Textual reads an ESC followed within ESCDELAY (100 ms) by a
+    key as Alt+key, so "Esc Esc q" typed 50 ms apart reached the app as Esc, Alt+q and
+    the q was lost. An Alt+key that nothing binds is the two keys again; None otherwise.
+    (ESC then punctuation, "Esc /", is read by Textual as the punctuation alone.)"""
+    name = key.key
+    if not name.startswith("alt+") or bound(name):
+        return None
+    char = key.character
+    if not char or len(char) != 1 or not char.isprintable():
+        return None
+    from textual.keys import _character_to_key  # the name Textual gives the key alone
+
+    return [events.Key("escape", "\x1b"), events.Key(_character_to_key(char), char)]

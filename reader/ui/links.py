@@ -216,3 +216,14 @@ def open_in_browser(url: str, on_error: Callable[[str], None] | None = None) -> 
         return error is None
     start_system_browser(url, on_error)
     return True
+
+
+def links_to_offer(body_links: list[str], own_link: str | None) -> tuple[list[str], str | None]:
+    """What L offers for an open article, and a note to show: the links in its text; an
+    article with none offers its own link (the page it was published on), saying there
+    are no others; an article with no web link at all, a note alone."""
+    if body_links:
+        return body_links, None
+    if own_link and is_web_url(own_link):
+        return [own_link], "No links in this article's text: here is its own link."
+    return [], "This article has no links."

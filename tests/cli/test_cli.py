@@ -390,7 +390,8 @@ def test_filter_words_starting_with_a_dash_and_options_anywhere(env):
 def test_mark_all_read_takes_words(env):
     env("add", uri(env.feeds / "tech.xml"), "-t", "tech")
     env("add", uri(env.feeds / "world.xml"), "-t", "news")
-    assert env("mark-all-read", "-news", "is:unread").output == "2 articles marked read\n"
+    assert env("mark-all-read", "-news", "is:unread").output == (
+        "2 articles marked read; `reader undo` marks them unread again\n")
     assert titles(env("list", "is:unread", "--json")) == ["Elections [bold]today[/]"]
 
 
@@ -404,7 +405,7 @@ def test_counts_are_singular_for_one(env, tmp_path):
     assert env("read", "1", "1", "1").output == "1 of 1 article changed\n"  # each id once
     assert env("read", "1").output == "0 of 1 article changed\n"
     assert env("unread", "1").output == "1 of 1 article changed\n"
-    assert env("mark-all-read").output == "1 article marked read\n"
+    assert env("mark-all-read", "--yes").output.startswith("1 article marked read;")
     r = env("export", str(tmp_path / "out.opml"))
     assert r.exit_code == 0 and r.output == f"exported 1 feed to {tmp_path / 'out.opml'}\n"
 

@@ -102,7 +102,8 @@ def test_one_schema_makes_the_example_and_the_settings(tmp_path):
     cfg = load_config(write(tmp_path, EXAMPLE))
     assert [s.name for s in SETTINGS] == [
         "refresh_interval", "concurrency", "per_host", "connect_timeout", "timeout",
-        "max_body_mb", "max_per_feed", "max_age_days", "theme", "mark_read_on_open",
+        "max_body_mb", "max_per_feed", "max_age_days", "theme", "mark_read_on_open", "measure",
+        "images", "player", "download_dir", "max_download_mb",
     ]
     for s in SETTINGS:
         assert getattr(cfg, s.name) == s.default == getattr(Config(), s.name)

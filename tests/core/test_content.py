@@ -127,9 +127,9 @@ def test_mailto_links_kept():
     [
         "<script>var secret = 'SCRIPT';</script>",
         "<style>p { content: 'STYLE' }</style>",
-        '<iframe src="https://evil.example/frame">IFRAME</iframe>',
-        '<object data="https://evil.example/x.swf"><param name="m" value="OBJECT">OBJECT</object>',
-        '<embed src="https://evil.example/x.swf">',
+        '<iframe src="javascript:alert(1)">IFRAME</iframe>',
+        '<object data="data:text/html,OBJECT"><param name="m" value="OBJECT">OBJECT</object>',
+        '<embed src="file:///etc/passwd">',
         '<form action="https://evil.example/steal"><input value="FORM"><button>FORM</button></form>',
         "<noscript>NOSCRIPT</noscript>",
     ],
@@ -327,3 +327,92 @@ def test_html_to_text_is_linear_on_pathological_input():
     for html in ("<" * 2_000_000, "<script" * 300_000, "<!--" * 500_000, "<a " * 700_000):
         html_to_text(html)
     assert time.perf_counter() - start < 4
+
+
+# ---------------------------------------------------------------- meaning kept
+
+
+def test_superscript_becomes_unicode_superscript():
+    # A real feed's equation: the exponent glued to its base read as "172".
+    assert md("<p>2023=7×17<sup>2</sup></p>") == "2023=7×17²"
+    assert md("<p>x<sup>n+1</sup> and 10<sup>-3</sup></p>") == "xⁿ⁺¹ and 10⁻³"
+
+
+def test_subscript_becomes_unicode_subscript():
+    assert md("<p>H<sub>2</sub>O and CO<sub>2</sub></p>") == "H₂O and CO₂"
+
+
+def test_sup_and_sub_without_unicode_forms_are_bracketed():
+    assert md("<p>a<sup>†</sup> and x<sub>big</sub></p>") == "a^(†) and x_(big)"
+    assert md("<p>Київ<sup>перший</sup></p>") == "Київ^(перший)"
+
+
+def test_math_falls_back_to_alttext_then_annotation():
+    assert md('<p>so <math alttext="x^2 + y^2"><mi>x</mi><mn>2</mn></math>.</p>') == (
+        "so `x^2 + y^2`."
+    )
+    tex = (
+        "<p><math><semantics><mrow><mi>E</mi><mo>=</mo></mrow>"
+        '<annotation encoding="application/x-tex">E = mc^2</annotation></semantics></math></p>'
+    )
+    assert md(tex) == "`E = mc^2`"
+    assert md("<p><math><mi>a</mi><mo>+</mo><mi>b</mi></math></p>") == "`a+b`"
+
+
+def test_abbr_shows_its_expansion_once():
+    out = md(
+        '<p><abbr title="World Health Organization">WHO</abbr> said; '
+        '<abbr title="World Health Organization">WHO</abbr> again. '
+        '<abbr title="Верховна Рада">ВР</abbr></p>'
+    )
+    assert out == "WHO (World Health Organization) said; WHO again. ВР (Верховна Рада)"
+
+
+def test_del_and_ins_stay_visible():
+    assert md("<p>price <del>£10</del> <ins>£8</ins></p>") == "price ~~£10~~ {+£8+}"
+
+
+def test_kbd_shows_keys():
+    assert md("<p>Press <kbd>Ctrl</kbd>+<kbd>C</kbd>.</p>") == "Press [Ctrl]+[C]."
+    assert md("<p><kbd><kbd>Alt</kbd>+<kbd>F4</kbd></kbd></p>") == "[Alt]+[F4]"
+
+
+def test_youtube_iframe_becomes_a_numbered_placeholder():
+    r = render_article(
+        '<p>Watch:</p><figure><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ?start=30"'
+        ' title="">fallback text</iframe></figure><p>after</p>',
+        BASE,
+    )
+    assert r.markdown == "Watch:\n\n[video: youtube.com/watch?v=dQw4w9WgXcQ&t=30][1]\n\nafter"
+    assert r.links == ["https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=30"]
+
+
+def test_other_embeds_are_placeholders_with_their_title_or_address():
+    r = render_article(
+        '<p>Map <iframe src="//maps.example.com/embed?q=Kyiv" title="Карта Києва"></iframe></p>'
+        '<p><object data="https://player.vimeo.com/video/1"><param value="OBJECT"></object></p>'
+        '<p><embed src="/clip.swf"></p>',
+        BASE,
+    )
+    assert r.markdown == (
+        "Map [embed: Карта Києва][1]\n\n[video: player.vimeo.com/video/1][2]\n\n"
+        "[embed: blog.example.com/clip.swf][3]"
+    )
+    assert r.links == [
+        "https://maps.example.com/embed?q=Kyiv",
+        "https://player.vimeo.com/video/1",
+        "https://blog.example.com/clip.swf",
+    ]
+    assert "OBJECT" not in r.markdown
+
+
+def test_embed_placeholder_text_is_not_markup():
+    r = render_article('<iframe src="https://x.example/" title="[@click=app.quit]x[/]"></iframe>')
+    assert r.markdown == "[embed: (@click=app.quit)x(/)][1]"
+
+
+def test_html_to_text_keeps_superscripts_and_subscripts():
+    # The index and `show --json` text say what the page says: 17², not 172.
+    assert html_to_text("<p>2023=7×17<sup>2</sup> H<SUB>2</SUB>O</p>") == "2023=7×17² H₂O"
+    assert html_to_text("x<sup>&minus;1</sup> and a<sup>†</sup>") == "x⁻¹ and a^(†)"
+    assert html_to_text("a<sup>&lt;b&gt;</sup>") == "a^(<b>)"

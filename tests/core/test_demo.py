@@ -100,7 +100,7 @@ def test_all_feeds_subscribed_with_their_tags(demo):
     for name, tags in DEMO_FEEDS:
         assert sorted(by_url[feed_uri(name)].tags) == sorted(tags)
     assert {"news", "world", "tech", "science", "space", "lifestyle", "food", "japanese",
-            "podcasts"} <= set(demo.tags())
+            "podcasts", "ukrainian"} <= set(demo.tags())
     titles = {f.title for f in feeds}
     assert {"Harbor Town Gazette", "Kernel & Compiler Notes", "Field Notes in Ecology",
             "Pixel Kitchen", "Orbital Mechanics Weekly", JAPANESE_TITLE} <= titles
@@ -124,6 +124,29 @@ def test_japanese_feed_text_intact(demo, articles):
     assert "文字幅" in tool.content
     assert "ツール" in tool.categories
     assert tool.author == "佐藤 みのり"
+
+
+UKRAINIAN_TITLE = "Дніпровий вісник"
+
+
+def test_ukrainian_feed_carries_a_row_of_tags(demo, articles):
+    """The case this project was drawn from: a Ukrainian agency whose stories carry
+    several <category> tags, some of several words."""
+    feed = next(f for f in demo.feeds() if f.title == UKRAINIAN_TITLE)
+    assert sorted(feed.tags) == ["news", "ukrainian"]
+    mine = [a for a in articles if a.feed_id == feed.id]
+    assert len(mine) >= 6
+    council = next(a for a in mine if a.title.startswith("Рада Європи обговорила"))
+    assert council.categories == ["Рада Європи", "Війна в Україні", "Міжнародне право"]
+    assert council.author == "Андрій Ткаченко"
+    assert "Страсбурзі" in council.content
+    assert sum(len(a.categories) >= 2 for a in mine) >= 4
+    # A quoted tag of several words selects its stories; dates are Kyiv time, stored UTC.
+    war = demo.articles('+"Війна в Україні"')
+    assert {a.feed_id for a in war} == {feed.id} and len(war) == 3
+    assert len(demo.articles("+Суспільство")) == 3
+    newest = max(mine, key=lambda a: a.published)
+    assert newest.published == datetime(2026, 11, 25, 7, 35, tzinfo=UTC)
 
 
 def test_read_unread_and_starred(demo, articles):
@@ -224,3 +247,18 @@ def test_temporary_folder_made_and_removed(tmp_path, monkeypatch, offline):
     assert Path(library.store.path).parent == made[0]
     close_demo_library(library)
     assert not made[0].exists()
+
+
+def test_every_demo_picture_shows_offline(demo, articles):
+    # The demo's <img> addresses are on .example hosts that never resolve: each is drawn
+    # and kept in the demo's image cache, so none shows "not shown: cannot connect".
+    urls = set()
+    for article in articles:
+        rendered = demo.render(article)
+        urls.update(ref.url for ref in demo.article_images(article, rendered.markdown,
+                                                           rendered.links))
+    assert len(urls) >= 6
+    for url in sorted(urls):
+        result = demo.image(url, 400, 300)
+        assert result.status == "ok", (url, result.error)
+        assert result.image.width <= 400 and result.image.height <= 300

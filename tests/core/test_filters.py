@@ -92,6 +92,22 @@ def test_help_text_is_the_language():
         assert term in FILTER_HELP
 
 
+def test_help_text_is_for_users():
+    """It documents quoting a tag with spaces, with examples that parse, and says nothing
+    of the code behind it (it printed "compile_query turns a string into an SQL...")."""
+    assert '+"two words"' in FILTER_HELP and '+"Війна в Україні"' in FILTER_HELP
+    for developer_word in ("compile_query", "SQL", "FTS5", "MATCH", "parameter", "articles a"):
+        assert developer_word not in FILTER_HELP
+    examples = [line.split("reader list ", 1)[1].strip("' ")
+                for line in FILTER_HELP.splitlines() if "reader list '" in line]
+    assert len(examples) >= 4
+    for example in examples:
+        assert parse_filter(example).terms, example
+    assert any(isinstance(t, Tag) and t.name == "Війна в Україні"
+               for t in parse_filter(examples[0]).terms)
+    assert max(map(len, FILTER_HELP.splitlines())) <= 80
+
+
 # -- matches, without a database ------------------------------------------------------------
 
 FACTS = ArticleFacts(
@@ -108,7 +124,11 @@ FACTS = ArticleFacts(
     ("+TECH", True),
     ("+programming", True),           # an article category counts as a tag
     ("+café", True),
-    ("+CAFÉ", False),                 # (case folds ASCII letters only, as SQLite's NOCASE)
+    ("+CAFÉ", True),                  # Unicode case folding (tags.fold), not ASCII only
+    ("+Cafe\u0301", True),            # ... of the NFC form: a decomposed é is é
+    ("+cafe", False),                 # (accents are kept: a tag is a name, not a word)
+    ('+"tech"', True),
+    ("feed:DAILY", True),
     ("-tech", False),
     ("-sport", True),
     ("is:unread", True),
@@ -176,6 +196,7 @@ def lib():
     tech = store.add_feed("http://tech.example/feed", title="Tech Daily", tags=["Tech"])
     world = store.add_feed("http://world.example/rss", title="World News", tags=["news", "world"],
                            user_title="My World")
+    unn = store.add_feed("http://unn.example/rss", title="УНН", tags=["Суспільство"])
     store.add_feed("http://empty.example/rss", title="Empty")
     feeds = {
         tech: [entry("t1", "Rust compiler released", "the borrow checker", 1),
@@ -184,6 +205,10 @@ def lib():
         world: [entry("w1", "Elections held", "voters went to the polls in Zürich", 2),
                 entry("w2", "Storm warning", "heavy rain [@click=app.quit]", 20, cats=["Weather"]),
                 entry("w3", "Rivér floods", "rain and more rain", 0.5)],
+        unn: [entry("u1", "Зеленський у Страсбурзі", "засідання", 1,
+                    cats=["Війна в Україні", "Рада Європи"]),
+              entry("u2", "ВІЙНА І МИР", "роман", 3, cats=["ВІЙНА", "Straße"]),
+              entry("u3", "Погода", "дощ", 5)],
     }
     for fid, entries in feeds.items():
         store.write(lambda c, f=fid, es=entries: store.merge_entries(
@@ -225,6 +250,10 @@ def facts_of(lib) -> dict[int, ArticleFacts]:
     "borrow", "borr", "BORROW", '"went to the polls"', '"polls went"', "rain", "rain -news",
     "river", "rivér", "zurich", "[bold", "[@click=app.quit]", "click quit", "zero-day",
     '"zero day"', "rust is:read +tech @7d", "title markup", "nothing", "r", "w", "ra in",
+    # names in any script match by tags.fold, as the SQL path's folded columns do
+    "+суспільство", "+СУСПІЛЬСТВО", "-суспільство", "+війна", "+Війна", '+"війна в україні"',
+    '+"ВІЙНА В УКРАЇНІ" +"рада європи"', "+strasse", "+STRASSE", "+straße",
+    "feed:унн", "feed:Унн", "feed:УНН", "feed:unn.EXAMPLE", "+Війна в Україні",
 ])
 def test_matches_agrees_with_sql(lib, text):
     facts = facts_of(lib)

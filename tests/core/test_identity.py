@@ -71,7 +71,7 @@ def test_new_entries_are_inserted_in_feed_order():
 def test_unchanged_is_skipped_and_changed_is_edited_in_place():
     one, two = entry(guid="1", title="one"), entry(guid="2", title="two")
     stored = [stored_row(one, 10), stored_row(two, 11)]
-    assert decide([one, two], stored) == ([], [], [], [])
+    assert decide([one, two], stored) == ([], [], [], [], {}, {})
     fixed = entry(guid="1", title="one (fixed)", content="new body")
     intents = decide([fixed, two], stored)
     assert [(aid, v.title, v.content) for aid, v in intents.edits] == [
@@ -202,3 +202,45 @@ def test_categories_are_joined_as_storage_splits_them():
     from reader.core.storage.db import TAG_SEP as STORED_SEP
 
     assert TAG_SEP == STORED_SEP
+
+
+def test_undated_articles_show_no_time_and_sort_by_first_seen(tmp_path):
+    """Undated articles (17 portfolio pages of one real feed) showed the time they were
+    first seen as if it were their date; one stored with a placeholder date of year 1
+    (before dates.py refused it) showed as "1-01-01 00:00". Both show no time now; the
+    undated one sorts by when it was first seen, as documented."""
+    import time as _time
+
+    from reader.core.config import Config
+    from reader.core.library import Library
+
+    lib = Library(tmp_path / "r.db", Config())
+    try:
+        feed_id = lib.store.add_feed("http://127.0.0.1:9/portfolio.rss", title="Портфоліо")
+        dated_at = datetime.now(UTC) - timedelta(days=3)
+        entries = [
+            ParsedEntry(guid="a", link="https://e.org/a", title="Робота без дати", author="",
+                        published=None, updated=None, summary="", content="<p>x</p>",
+                        categories=[]),
+            ParsedEntry(guid="b", link="https://e.org/b", title="Рік один", author="",
+                        published=datetime(1, 1, 1, tzinfo=UTC), updated=None, summary="",
+                        content="<p>y</p>", categories=[]),
+            ParsedEntry(guid="c", link="https://e.org/c", title="Dated", author="",
+                        published=dated_at, updated=None, summary="", content="<p>z</p>",
+                        categories=[]),
+        ]
+        now = _time.time()
+        lib.store.write(lambda c: lib.store.merge_entries(
+            c, feed_id, entries, [e.title for e in entries], now))
+        ids = lib.article_ids()
+        heads = {h.title: h for h in lib.headlines(ids)}
+        assert heads["Робота без дати"].published is None
+        assert heads["Рік один"].published is None
+        assert abs(heads["Dated"].published.timestamp() - dated_at.timestamp()) < 1
+        assert lib.article(heads["Робота без дати"].id).published is None
+        assert lib.article(heads["Рік один"].id).published is None
+        # sorted by when it was first seen (now): above the article dated three days ago
+        order = [h.title for h in lib.headlines(ids)]
+        assert order.index("Робота без дати") < order.index("Dated")
+    finally:
+        lib.close()

@@ -125,6 +125,18 @@ def test_failures_back_off_exponentially_and_retry_after(lib, feed_server):
     assert f.error_count == 0 and f.last_status == "ok" and f.last_error is None
 
 
+def test_the_last_fetch_that_worked_is_kept_through_failures(lib, feed_server):
+    url = feed_server.route("/f.xml", rss([("1", "one", "x")]))
+    feed, _ = lib.add_feed(url)
+    worked = lib.resolve_feed(feed.id).last_ok
+    assert worked is not None
+    feed_server.route("/f.xml", b"oops", status=500)
+    lib.refresh()
+    failed = lib.resolve_feed(feed.id)
+    assert failed.last_status == "error" and failed.last_ok == worked
+    assert failed.last_fetched > worked
+
+
 def test_due_feeds_follow_interval(lib, feed_server):
     url = feed_server.route("/f.xml", rss([("1", "one", "x")]))
     lib.add_feed(url)

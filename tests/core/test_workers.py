@@ -192,3 +192,41 @@ def test_workers_that_cannot_start_fall_back_to_threads(tmp_path):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          timeout=120)
     assert out.stdout.strip() == "[2, 2, 2, 2, 2] True", out.stderr[-2000:]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat") or (os.cpu_count() or 1) < 2,
+                    reason="reads /proc; worker processes need 2 cores")
+def test_a_closed_pool_leaves_no_helper_process_behind():
+    """Once a refresh's pool is shut down, multiprocessing's forkserver and resource
+    tracker have ended too, as this process's children: left running, they outlived each
+    refresh child and were re-parented to PID 1 until they noticed."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os\n"
+        "from reader.core.ingest import workers\n"
+        "def children():\n"
+        "    out = []\n"
+        "    for p in os.listdir('/proc'):\n"
+        "        try:\n"
+        "            stat = open(f'/proc/{p}/stat').read()\n"
+        "        except (OSError, ValueError):\n"
+        "            continue\n"
+        "        if int(stat.rsplit(')', 1)[1].split()[1]) == os.getpid():\n"
+        "            out.append(int(p))\n"
+        "    return sorted(out)\n"
+        "pool = workers.ParsePool(2)\n"
+        "assert pool.submit(workers._pid).result(timeout=60) != os.getpid()\n"
+        "print(*children(), flush=True)\n"
+        "pool.shutdown(wait=True)\n"
+        "print(*children(), flush=True)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                         text=True, timeout=120)
+    lines = out.stdout.splitlines()
+    assert len(lines) >= 2, out.stderr[-2000:]
+    before = [int(p) for p in lines[0].split()]
+    assert len(before) >= 2  # the forkserver and the resource tracker (workers are the forkserver's)
+    assert lines[1].strip() == ""  # none left: each was waited for, not left to exit later
+    assert not [p for p in before if _running(p)]

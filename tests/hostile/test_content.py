@@ -70,7 +70,13 @@ def test_active_content_is_dropped_and_only_web_links_listed(feed_server, cli):
     for leak in LEAKS:
         assert leak not in shown, leak
     links = shown.split("\nLinks:\n", 1)[1].splitlines()
-    assert links == ["[1]: https://ok.invalid/page", "[2]: mailto:someone@e.invalid"]
+    # Embedded frames and objects are shown as a placeholder with their web link (a video
+    # that vanished would be worse); their own text and scripts never are.
+    assert links == [
+        "[1]: http://evil.invalid/frame", "[2]: http://evil.invalid/o.swf",
+        "[3]: http://evil.invalid/e.swf", "[4]: https://ok.invalid/page",
+        "[5]: mailto:someone@e.invalid",
+    ]
     lowered = shown.lower()
     for scheme in ("javascript:", "vbscript:", "data:", "file:", "ftp:"):
         assert scheme not in lowered, scheme

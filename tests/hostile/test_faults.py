@@ -163,7 +163,7 @@ def test_kill_9_during_refresh_repeatedly(kill_server, many_feeds):
     assert killed_mid_write >= 15, (kills, killed_mid_write)
     # The next refresh completes and leaves everything consistent.
     serve_round(kill_server, round_)
-    r = run_reader(db, "refresh", "-q", config=config)
+    r = run_reader(db, "refresh", config=config)  # (-q would print nothing: none failed)
     assert r.returncode == 0 and "30 fetched" in r.stdout, r.stdout + r.stderr
     check, now_starred, now_read, now_count = db_state(db)
     assert check == "ok" and starred <= now_starred and read <= now_read
@@ -371,7 +371,7 @@ def test_read_only_database(feed_server, tmp_path, config_file, immutable):
         ["refresh"],
         ["read", "1"],
         ["add", feed_server.route("/g", simple_rss(2))],
-        ["mark-all-read"],
+        ["mark-all-read", "--yes"],
     ):
         r = run_reader(db, *args, config=config_file)
         assert r.returncode == 1, (args, r.stdout, r.stderr)

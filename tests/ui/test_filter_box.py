@@ -3,11 +3,11 @@ what it holds; saving a view under a name, and its footer."""
 
 from __future__ import annotations
 
-from reader.ui.screens.pickers import Confirm, NamePrompt
+from reader.ui.screens.pickers import Confirm, NamePrompt, TagPicker
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.sidebar import Sidebar
 
-from .conftest import quiet_app, settle, wait_until
+from .conftest import add_feed, entry, quiet_app, settle, wait_until
 
 WIDE = (120, 30)
 
@@ -144,10 +144,10 @@ async def test_saving_moves_the_sidebar_cursor_and_asks_before_replacing(library
         await pilot.press(*"Tech view", "enter")
         await settle(pilot, app)
         assert main.view.label == "Tech view" and main.sidebar.current.label == "Tech view"
-        # an existing name: asked, and no keeps the old one
+        # an existing name, in any case: asked, and no keeps the old one
         await pilot.press("S")
         await pilot.pause()
-        await pilot.press(*"Mine", "enter")
+        await pilot.press(*"MINE", "enter")
         await pilot.pause()
         assert isinstance(app.screen, Confirm)
         assert "Quit" not in footer(app) and "Yes" in footer(app)  # the dialog's keys
@@ -204,8 +204,8 @@ async def test_slash_after_fast_sidebar_moves_edits_the_view_they_stopped_on(
 
 
 async def test_a_filter_applied_on_a_narrow_terminal_shows_the_list(library):
-    """80x24, an article open over the whole screen (or the sidebar over the list): Enter
-    in the filter box shows the list with the results, not the article still."""
+    """80x24, the sidebar over the list: Enter in the filter box shows the list with the
+    results. (With an article open over the list, / searches the article instead.)"""
     app = quiet_app(library)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
@@ -213,9 +213,16 @@ async def test_a_filter_applied_on_a_narrow_terminal_shows_the_list(library):
         await pilot.press("enter")
         await settle(pilot, app)
         assert main.narrow and main.has_class("article-open")
-        await pilot.press("slash", "ctrl+u", *"+tech", "enter")
+        # In the article, / searches the article (issue 14): the filter box is the
+        # list's and the sidebar's. Esc closes the search, Esc again the article.
+        await pilot.press("slash")
+        await wait_until(pilot, app, lambda: main.query_one("#article-search").has_focus)
+        await pilot.press("escape", "escape")
         await wait_until(pilot, app, lambda: isinstance(app.focused, HeadlineList))
-        assert main.view.filter_text == "+tech" and not main.has_class("article-open")
+        assert not main.has_class("article-open")
+        await pilot.press("slash", "ctrl+u", *"+tech", "enter")
+        await wait_until(pilot, app, lambda: main.view.filter_text == "+tech")
+        assert isinstance(app.focused, HeadlineList)
         await pilot.press("h")  # the sidebar, over the list
         await pilot.pause()
         assert main.has_class("show-sidebar")
@@ -237,3 +244,68 @@ async def test_refining_a_feed_view_names_the_feed(library):
         await pilot.press("slash", *"zz", "enter")
         await wait_until(pilot, app, lambda: main.view.filter_text == f"{feed.filter} zz")
         assert main.view.label == f"Filter: feed “{feed.label}” zz"
+
+
+def add_ukrainian_feed(library) -> None:
+    """Stories whose categories have spaces and capitals, on a feed with no tag."""
+    add_feed(library, "http://127.0.0.1:9/unn.xml", "УНН", [], [
+        entry(700, "Засідання Ради Європи", feed="unn", categories=["Війна в Україні", "Рада Європи"]),
+        entry(701, "Новини дня", hours_ago=2, feed="unn", categories=["ВІЙНА"]),
+    ])
+
+
+async def test_the_tag_picker_lists_categories_and_matches_them_in_any_case(library):
+    """t said "No tags yet" on a feed whose items all carry categories: they are listed
+    with their unread counts, and typing matches them as +TAG does (війна finds ВІЙНА)."""
+    add_ukrainian_feed(library)
+    app = quiet_app(library)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, TagPicker)
+        assert dict(picker.tags) == {
+            "news": 5, "tech": 4, "world": 5,
+            "compilers": 1, "ВІЙНА": 1, "Війна в Україні": 1, "Рада Європи": 1,
+        }
+        await pilot.press(*"війна")
+        assert [picker.tags[i][0] for i in picker.shown] == ["ВІЙНА", "Війна в Україні"]
+        await pilot.press(*" в", "enter")
+        await settle(pilot, app)
+        assert app.main.view.filter_text == '+"Війна в Україні"'
+        assert len(app.main.headlines.ids) == 1
+
+
+async def test_an_unquoted_tag_with_spaces_says_how_to_quote_it(library):
+    """`+Війна в Україні` is the tag "Війна" and two words: it found nothing, silently.
+    The view says what was probably meant, with the quoted form; the quoted one works."""
+    add_ukrainian_feed(library)
+    app = quiet_app(library)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        error = app.main.query_one("#filter-error")
+        await pilot.press("slash", "ctrl+u", *"+Війна в Україні", "enter")
+        await wait_until(pilot, app, lambda: error.display)
+        assert not app.main.headlines.ids
+        shown = str(error.render())
+        assert shown.startswith("No articles match: ") and '+"Війна в Україні"' in shown
+        await pilot.press("slash", "ctrl+u", *'+"Війна в Україні"', "enter")
+        await wait_until(pilot, app, lambda: len(app.main.headlines.ids) == 1)
+        assert not error.display
+        await pilot.press("slash", "ctrl+u", *"+tech nothingatall", "enter")
+        await wait_until(pilot, app, lambda: not app.main.headlines.ids
+                         and app.main.view.filter_text == "+tech nothingatall")
+        assert not error.display  # "tech" is a tag: the word was a word
+
+
+async def test_help_explains_quoting_a_tag_with_spaces(library):
+    from textual.widgets import Static
+
+    app = quiet_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-text", Static).render())
+        assert '+"Війна в Україні"' in text and "+війна finds ВІЙНА" in text

@@ -357,7 +357,8 @@ async def test_tag_picker(library):
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, TagPicker)
-        assert [t for t, _ in app.screen.tags] == ["news", "tech", "world"]
+        # the feed tags, then the articles' own categories
+        assert [t for t, _ in app.screen.tags] == ["news", "tech", "world", "compilers"]
         await pilot.press("down", "enter")
         await settle(pilot, app)
         assert app.main.view.filter_text == "+tech"
@@ -400,7 +401,11 @@ async def test_sidebar_selects_views(library):
         assert app.main.view.filter_text.startswith("feedid:")
         assert app.main.view.label == "Feed: World Daily"
         assert len(app.main.headlines.ids) == 5
-        await pilot.press("G")  # the hostile feed, under Untagged
+        await pilot.press("G")  # the last row: an article's own category
+        await settle(pilot, app)
+        assert app.main.view.filter_text == "+compilers"
+        assert len(app.main.headlines.ids) == 1
+        await pilot.press("k", "k")  # over the Categories row: the hostile feed, Untagged
         await settle(pilot, app)
         assert len(app.main.headlines.ids) == 3
 
@@ -452,14 +457,14 @@ async def test_keymap_from_config(library):
 async def test_keymap_clashes_are_named(library):
     """A key given to an action that another keeps (space pages down in the list) would
     silently do one of the two: the warning names both."""
-    library.config.keys = {"next_unread": "space", "star": "z"}
+    library.config.keys = {"next_unread": "space", "star": "Z"}
     app = quiet_app(library)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot, app)
         warnings = [n.message for n in app._notifications if "[keys]" in n.message]
         assert len(warnings) == 1
         assert "space for next_unread is also the key of page_down" in warnings[0]
-        assert "star" not in warnings[0]  # z is nobody else's
+        assert "star" not in warnings[0]  # Z is nobody else's
 
 
 async def test_command_palette_offers_what_can_run_now(library):
@@ -588,8 +593,8 @@ async def test_tag_picker_narrows_as_you_type(library):
         await pilot.pause()
         picker = app.screen
         assert isinstance(picker, TagPicker)
-        await pilot.press("e")  # in news, tech: none starts with it
-        assert [picker.tags[i][0] for i in picker.shown] == ["news", "tech"]
+        await pilot.press("e")  # in news, tech, compilers: none starts with it
+        assert [picker.tags[i][0] for i in picker.shown] == ["news", "tech", "compilers"]
         await pilot.press("c")
         assert [picker.tags[i][0] for i in picker.shown] == ["tech"]
         await pilot.press("x", "enter")  # "ecx": nothing to pick, the picker stays
@@ -671,3 +676,85 @@ async def test_keys_after_enter_in_a_burst_go_to_the_list(library):
         await wait_until(pilot, app, lambda: isinstance(app.focused, HeadlineList))
         await settle(pilot, app)
         assert main.sidebar.current is item and hl.cursor == 2
+
+
+def typed(app, *keys: tuple[str, str | None]) -> None:
+    """Keys as the terminal sends them, one after another without waiting between them."""
+    from textual import events
+
+    for key, character in keys:
+        app.post_message(events.Key(key, character))
+
+
+async def wait_for_exit(pilot, app) -> None:
+    for _ in range(200):  # (each pause lets every queued message run)
+        if not app.is_running:
+            return
+        await pilot.pause()
+
+
+async def test_esc_esc_q_typed_fast_with_an_article_open_quits(library):
+    """Esc closes the article and moves the focus before the next key is looked at: on a
+    narrow terminal the second Esc and the q went to the closing article ("back" twice)
+    and the app stayed."""
+    for size in (WIDE, (80, 24)):
+        app = quiet_app(library)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot, app)
+            await pilot.press("enter")
+            await settle(pilot, app)
+            assert app.main.view.opened_id is not None
+            typed(app, ("escape", "\x1b"), ("escape", "\x1b"), ("q", "q"))
+            await wait_for_exit(pilot, app)
+            assert not app.is_running, size
+
+
+async def test_esc_and_a_key_read_together_as_alt_are_both_keys(library):
+    """The terminal sends Esc as ESC, and Textual reads ESC with a key within 100 ms as
+    Alt+key: "Esc Esc q" typed 50 ms apart came as Esc, Alt+q. Nothing binds Alt+q, so
+    it is Esc and q again."""
+    app = quiet_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        typed(app, ("escape", "\x1b"), ("alt+j", "j"))  # close the article, then j in the list
+        await wait_until(pilot, app, lambda: app.main.headlines.cursor == 1)
+        assert app.main.view.opened_id is None and isinstance(app.focused, HeadlineList)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        typed(app, ("escape", "\x1b"), ("alt+q", "q"))
+        await wait_for_exit(pilot, app)
+        assert not app.is_running
+
+
+async def test_esc_in_a_text_box_is_the_box_s_own(library):
+    """Esc closes the article as the key arrives (a priority binding), but not from the
+    filter box: there it cancels the box and the article stays open."""
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        opened = app.main.view.opened_id
+        await pilot.press("slash", "x")
+        await settle(pilot, app)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.main.view.opened_id == opened
+        assert app.main.query_one("#filter").display is False or not app.main.query_one(
+            "#filter").has_focus
+
+
+async def test_q_q_typed_fast_in_the_article_goes_back_then_quits(library):
+    """q in the article goes back to the list, and q there quits: typed fast, the second
+    q went to the closing article too and the app stayed."""
+    app = quiet_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.focused, ArticleView)
+        typed(app, ("q", "q"), ("q", "q"))
+        await wait_for_exit(pilot, app)
+        assert not app.is_running

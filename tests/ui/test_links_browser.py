@@ -291,3 +291,41 @@ async def test_ctrl_c_still_copies_selected_text(library):
         await pilot.pause()
         assert app.clipboard == "harbor"
         assert messages(app) == []
+
+
+async def test_l_on_an_article_without_links_offers_its_own_link(library):
+    """L on an open article whose text has no links offered nothing ("open an article
+    with links first"): it offers the article's own link and says there are no others."""
+    from reader.ui.screens.pickers import LinkPicker
+
+    opened: list[str] = []
+    app = quiet_app(library)
+    app.url_opener = lambda url: opened.append(url) or True
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main = app.main
+        for _ in range(len(main.headlines.ids)):
+            await pilot.press("enter")
+            await settle(pilot, app)
+            article = main.article.article
+            if not main.article.links and article.link.startswith("https://"):
+                break
+            await pilot.press("escape", "j")
+        assert not main.article.links, "every article of the test library has links"
+        own = main.article.article.link
+        await pilot.press("L")
+        await settle(pilot, app)
+        assert isinstance(app.screen, LinkPicker) and app.screen.links == [own]
+        assert "No links in this article's text: here is its own link." in messages(app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert opened == [own] and app.screen is main
+
+
+def test_links_to_offer():
+    assert links.links_to_offer(["https://a.example/x"], "https://b.example/") == (
+        ["https://a.example/x"], None)
+    assert links.links_to_offer([], "https://новини.example/стаття")[0] == [
+        "https://новини.example/стаття"]
+    assert links.links_to_offer([], "javascript:alert(1)") == ([], "This article has no links.")
+    assert links.links_to_offer([], None) == ([], "This article has no links.")

@@ -118,7 +118,8 @@ async def test_the_tag_picker_is_no_taller_than_its_tags(library):
         await pilot.press("t")
         await pilot.pause()
         options = app.screen.query_one("#tag-options")
-        assert options.region.height == 3 + 2  # three tags and the list's border
+        # three feed tags, an article's own category and the list's border
+        assert options.region.height == 4 + 2
 
 
 async def test_starred_counts_the_rows_it_shows_after_unstarring(library):
@@ -156,3 +157,107 @@ async def test_sidebar_counts_have_thousands_separators(library):
         sidebar.set_items(build_items(library.feeds(), {"unread": 12_345, "starred": 0}, {}))
         await pilot.pause()
         assert "12,345" in sidebar.render_line(0).text
+
+
+def messages(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_n_at_the_bottom_wraps_to_the_first_unread_above(library):
+    """newsboat's habit: n past the last unread goes on from the top, and says so; N
+    past the first goes on from the bottom. Only with none anywhere: "No more unread"."""
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main, hl = app.main, app.main.headlines
+        await pilot.press("G")
+        await settle(pilot, app)
+        bottom = hl.cursor
+        assert bottom == len(hl.ids) - 1 > 3
+        await pilot.press("k", "m", "j")  # the row above the bottom is read: look past it
+        await settle(pilot, app)
+        first_unread = next(i for i in range(len(hl.ids)) if not hl.headline(i).read)
+        last_unread = max(i for i in range(len(hl.ids)) if not hl.headline(i).read)
+        await pilot.press("n")
+        await settle(pilot, app)
+        assert hl.cursor == first_unread < bottom - 1
+        assert main.article.article.id == hl.selected_id
+        assert any("wrapped around to the first unread at the top" in m for m in messages(app))
+        assert "No more unread articles" not in messages(app)
+        await pilot.press("g", "N")  # from the top, N goes on from the bottom
+        await settle(pilot, app)
+        assert hl.cursor == last_unread
+        assert any("wrapped around to the last unread at the bottom" in m
+                   for m in messages(app))
+
+
+async def test_n_with_nothing_unread_anywhere_says_so(library):
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("A")  # every article of the view read
+        await settle(pilot, app)
+        app.wait_for_writes()
+        await pilot.press("n")
+        await settle(pilot, app)
+        assert any(m == "No more unread articles" for m in messages(app))
+        assert not any("wrapped" in m for m in messages(app))
+
+
+async def test_a_resize_keeps_the_focused_pane_on_screen(library):
+    """120x40, Enter, l (the article focused), resized to 80x24: the article was hidden
+    and kept the keys (j/k/Enter did nothing until Tab). It stays shown, over the list,
+    and the keys work; Esc gives the list back."""
+    from reader.ui.widgets.article_view import ArticleView
+
+    app = quiet_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        main = app.main
+        await pilot.press("enter", "l")
+        await settle(pilot, app)
+        assert isinstance(app.focused, ArticleView)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot, app)
+        assert main.narrow and isinstance(app.focused, ArticleView)
+        assert main.article.region.width == 80  # shown, where the keys go
+        await pilot.press("escape", "j")
+        await settle(pilot, app)
+        assert isinstance(app.focused, HeadlineList) and main.headlines.cursor == 1
+        await pilot.press("h")  # the sidebar, over the list; back to wide: beside it
+        await settle(pilot, app)
+        assert isinstance(app.focused, Sidebar) and main.sidebar.region.width > 0
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot, app)
+        assert isinstance(app.focused, Sidebar) and main.sidebar.region.width > 0
+        assert main.headlines.region.width > 0 and not main.has_class("show-sidebar")
+
+
+async def test_opening_an_article_changes_the_header_and_sidebar_counts_together(library):
+    """The header's unread count changed as an article was opened, the sidebar's only
+    once the write and the counts read after it were done (about a second on a big
+    database): they disagreed meanwhile. Here the write is held back: both change at once."""
+    import threading
+
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main, sidebar = app.main, app.main.sidebar
+        before = main.view.unread
+        assert sidebar.current.count == before
+        hl = main.headlines
+        feed_id = hl.headline(hl.cursor).feed_id
+        feed_row = next(i for i in sidebar.all_items if i.kind == "feed" and i.feed.id == feed_id)
+        feed_before = feed_row.count
+        release = threading.Event()
+        app._writer.submit(release.wait, 10)  # the write waits behind this
+        try:
+            await pilot.press("enter")
+            await pilot.pause()
+            assert main.view.unread == before - 1
+            assert sidebar.current.count == main.view.unread
+            assert feed_row.count == feed_before - 1
+        finally:
+            release.set()
+        await settle(pilot, app)
+        assert sidebar.current.count == main.view.unread == before - 1  # as read again

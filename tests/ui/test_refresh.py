@@ -117,6 +117,29 @@ async def test_refresh_on_start_when_due(library, feed_server):
         assert len(feed_server.requests_to("/due.xml")) == 1  # only the due feed was fetched
 
 
+async def test_a_feed_refreshed_more_often_than_the_config_says_is_fetched_on_time(
+        library, feed_server, monkeypatch):
+    import time
+
+    from reader.ui import app as app_module
+
+    url = feed_server.route("/often.xml", rss([(1, "Often", 0.5)]))
+    feed, _ = library.subscribe(url, "Often", [])
+    library.set_feed_settings(feed.id, {"refresh_every": "1m"})
+    assert library.config.refresh_interval == 30  # the config's interval: half an hour
+    # The due check runs every DUE_CHECK_SECONDS (a minute); made short here so the test
+    # needs no minute. Before, the check ran once per refresh_interval, 30 minutes.
+    monkeypatch.setattr(app_module, "DUE_CHECK_SECONDS", 0.2)
+    app = quiet_app(library, background_refresh=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_until(pilot, app, lambda: len(feed_server.requests_to("/often.xml")) == 1
+                         and not refreshing(app))
+        # Two minutes later by its own clock: due under refresh_every=1m, not under 30 min.
+        library.store.write(lambda c: c.execute(
+            "UPDATE feeds SET last_fetched = ? WHERE id = ?", (time.time() - 120, feed.id)))
+        await wait_until(pilot, app, lambda: len(feed_server.requests_to("/often.xml")) == 2)
+
+
 async def test_another_process_write_shows_up(library, tmp_path):
     app = quiet_app(library, watch_db=True)
     async with app.run_test(size=(120, 30)) as pilot:

@@ -168,3 +168,110 @@ async def test_a_tag_counts_what_its_view_shows(library, monkeypatch):
         await settle(pilot, app)
         tech = next(i for i in app.main.sidebar.items if i.kind == "tag" and i.label == "tech")
         assert tech.count == 4  # Tech Weekly's own
+
+
+async def test_the_sidebar_scrolls_to_follow_its_cursor(library):
+    """The sidebar filled after its first layout kept Textual's "nothing to scroll" until a
+    resize: `h`, `G` at 120x24 showed the last feed's view with the cursor off-screen."""
+    for n in range(30):
+        add_feed(library, f"http://127.0.0.1:9/many{n}.xml", f"Feed {n:02}", [f"group{n % 3}"],
+                 [entry(n, f"Story {n}", feed=f"many{n}")])
+    app = quiet_app(library)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(pilot, app)
+        sidebar = app.main.sidebar
+        assert len(sidebar.items) > sidebar.size.height
+        await pilot.press("h", "G")
+        await settle(pilot, app)
+        last = sidebar.items[-1]
+        assert sidebar.current is last
+        top = int(sidebar.scroll_y)
+        assert top <= sidebar.cursor < top + sidebar.size.height
+        bottom = sidebar.render_line(sidebar.size.height - 1).text
+        assert last.label[:12] in bottom  # (a long title is cut to the pane)
+        # and back up with k, a row at a time, past the top of what was shown
+        for _ in range(sidebar.size.height + 2):
+            await pilot.press("k")
+        await settle(pilot, app)
+        top = int(sidebar.scroll_y)
+        assert top <= sidebar.cursor < top + sidebar.size.height
+        assert sidebar.current.label[:12] in sidebar.render_line(sidebar.cursor - top).text
+
+
+def add_ukrainian_feed(library, categories_each: int = 0) -> None:
+    """A news feed whose stories carry categories (in Ukrainian, with spaces) and no feed
+    tag: what the sidebar and the t picker had nothing of."""
+    entries = [
+        entry(700, "Засідання Ради Європи", feed="unn", categories=["Війна в Україні", "Рада Європи"]),
+        entry(701, "Новини дня", hours_ago=2, feed="unn", categories=["ВІЙНА в україні"]),
+        entry(702, "Погода", hours_ago=3, feed="unn",
+              categories=[f"Тема {n:03}" for n in range(categories_each)]),
+    ]
+    add_feed(library, "http://127.0.0.1:9/unn.xml", "УНН", [], entries)
+
+
+async def test_article_categories_are_listed_with_their_counts(library):
+    add_ukrainian_feed(library)
+    app = quiet_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        sidebar = app.main.sidebar
+        kinds = [(i.kind, i.label, i.count) for i in sidebar.items]
+        header = next(n for n, k in enumerate(kinds) if k[0] == "categories")
+        assert kinds[header][1] == "▾ Categories (3)"
+        # one row a name (ВІЙНА в україні is Війна в Україні), with its unread count
+        assert kinds[header + 1:] == [
+            ("category", "compilers", 1),
+            ("category", "Війна в Україні", 2),
+            ("category", "Рада Європи", 1),
+        ]
+        await show_label(pilot, app, "Війна в Україні")
+        assert app.main.view.filter_text == '+"Війна в Україні"'
+        assert len(app.main.headlines.ids) == 2
+
+
+async def show_label(pilot, app, label: str) -> None:
+    """Move the sidebar's cursor onto the item labelled `label` and press Enter."""
+    sidebar = app.main.sidebar
+    await pilot.press("h")
+    await settle(pilot, app)
+    while sidebar.current is None or sidebar.current.label != label:
+        before = sidebar.cursor
+        await pilot.press("j")
+        await settle(pilot, app)
+        assert sidebar.cursor != before, f"no item {label!r}"
+    await pilot.press("enter")
+    await settle(pilot, app)
+
+
+async def test_hundreds_of_categories_wait_behind_their_row(library):
+    add_ukrainian_feed(library, categories_each=300)
+    app = quiet_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        sidebar = app.main.sidebar
+        assert not [i for i in sidebar.items if i.kind == "category"]
+        assert sidebar.items[-1].label == "▸ Categories (303)"
+        assert sum(i.kind == "category" for i in sidebar.all_items) == 303
+        await pilot.press("h", "G")  # the cursor stops on the row; showing nothing new
+        await settle(pilot, app)
+        assert sidebar.current.kind == "categories"
+        shown = app.main.view.filter_text
+        await pilot.press("enter")  # opens them
+        await settle(pilot, app)
+        assert sum(i.kind == "category" for i in sidebar.items) == 303
+        assert sidebar.current.label == "▾ Categories (303)"
+        assert app.main.view.filter_text == shown and isinstance(app.focused, Sidebar)
+        await pilot.press("j", "enter")
+        await settle(pilot, app)
+        assert app.main.view.filter_text == "+compilers"
+        await pilot.press("h")
+        await settle(pilot, app)
+        await pilot.press("k")  # back up to the row, and closed again with Enter
+        await settle(pilot, app)
+        assert sidebar.current.kind == "categories"
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert not [i for i in sidebar.items if i.kind == "category"]
+        top = int(sidebar.scroll_y)
+        assert top <= sidebar.cursor < top + sidebar.size.height

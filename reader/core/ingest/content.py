@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup, Declaration, ProcessingInstruction, Tag
 from markdownify import ATX, BACKSLASH, MarkdownConverter, chomp
 
 from reader.core.sanitize import clean_line, clean_text
+from reader.core.ingest.inline import embed_label, subscript, superscript, watch_url
 from reader.core.ingest.text import html_to_text  # in text.py so that ingest never imports bs4
 
 MAX_RENDER_CHARS = 2_000_000
@@ -38,10 +39,14 @@ class RenderedArticle:
 
 
 _REMOVE_TAGS = frozenset({
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
+    "script", "style", "frame", "frameset", "applet",
     "form", "noscript", "template", "head", "svg", "canvas", "input", "button",
     "select", "textarea", "link", "meta", "base",
 })  # fmt: skip
+# Embedded players and pages: a placeholder with their link (convert_iframe), their
+# contents (fallback markup, <param>s) dropped.
+_EMBED_TAGS = frozenset({"iframe", "embed", "object"})
+_INLINE_PARENTS = frozenset({"p", "span", "a", "li", "td", "th", "em", "strong", "b", "i"})
 _LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _MEDIA_SCHEMES = frozenset({"http", "https"})
 
@@ -131,11 +136,14 @@ def _unwanted(el: Tag) -> bool:
 def _strip_unwanted(soup: BeautifulSoup) -> None:
     """Remove scripts, embeds, forms, tracking pixels and feed ad buttons, in one walk."""
     doomed: list[Tag] = []
+    embeds: list[Tag] = []
     strays = []
     for node in soup.descendants:
         if isinstance(node, Tag):
             if _unwanted(node):
                 doomed.append(node)
+            elif node.name in _EMBED_TAGS:
+                embeds.append(node)
         elif isinstance(node, (ProcessingInstruction, Declaration)):
             strays.append(node)  # markdownify would print these as text
     for node in strays:
@@ -143,6 +151,9 @@ def _strip_unwanted(soup: BeautifulSoup) -> None:
     for el in doomed:
         if not el.decomposed:  # may sit inside one already removed
             el.decompose()
+    for el in embeds:
+        if not el.decomposed:
+            el.clear(decompose=True)
 
 
 def _too_deep(soup: BeautifulSoup) -> bool:
@@ -223,6 +234,7 @@ class _Converter(MarkdownConverter):
         )
         self.links = links
         self._ol_counters: dict[int, int] = {}
+        self._abbrs: set[str] = set()  # abbreviations already expanded
 
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if "_noformat" in parent_tags:
@@ -255,6 +267,67 @@ class _Converter(MarkdownConverter):
         return self._media(f"[{el.name}]", src)
 
     convert_audio = convert_video
+
+    def convert_iframe(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A player (YouTube, Vimeo) or embedded page: a numbered placeholder that says
+        what it is, instead of nothing."""
+        if "_noformat" in parent_tags:
+            return ""
+        src = _attr(el, "src") or _attr(el, "data-src") or _attr(el, "data")
+        url = self.links.resolve(src, _MEDIA_SCHEMES) if src else None
+        if url is None:
+            return ""
+        url = watch_url(url)
+        placeholder = self._media(f"[{embed_label(url, _attr(el, 'title'))}]", url)
+        if el.parent is not None and el.parent.name in _INLINE_PARENTS:
+            return f" {placeholder} "
+        return f"\n\n{placeholder}\n\n"
+
+    convert_embed = convert_object = convert_iframe
+
+    def convert_sup(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        return superscript(text)
+
+    def convert_sub(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        return subscript(text)
+
+    def convert_math(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """MathML: its alttext, else its TeX (or other) annotation, else the text of its
+        parts; as inline code, where no character is Markdown."""
+        formula = _attr(el, "alttext")
+        if not formula:
+            note = el.find("annotation")
+            formula = note.get_text() if isinstance(note, Tag) else el.get_text()
+        formula = " ".join(clean_line(formula).split()).replace("`", "'")
+        if not formula:
+            return ""
+        return f"`{formula}`" if "_noformat" not in parent_tags else formula
+
+    def convert_abbr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """The expansion once, after the abbreviation's first use: "WHO (World Health
+        Organization)"."""
+        title = " ".join(clean_line(_attr(el, "title")).split())
+        key = text.strip()
+        if not title or not key or title == key or key in self._abbrs:
+            return text
+        self._abbrs.add(key)
+        title = title.replace("[", "(").replace("]", ")")
+        return f"{text} ({self.escape(title, parent_tags)})"
+
+    def convert_kbd(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A key as "[Ctrl]"; "<kbd><kbd>Ctrl</kbd>+<kbd>C</kbd></kbd>" as "[Ctrl]+[C]"."""
+        if "_noformat" in parent_tags and "kbd" not in parent_tags:
+            return text  # inside code: as written
+        if el.find("kbd") is not None or not text.strip():
+            return text
+        return f"[{text.strip()}]"
+
+    def convert_ins(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Inserted text marked as such ({+...+}), as <del> is struck (~~...~~)."""
+        if "_noformat" in parent_tags or not text.strip():
+            return text
+        prefix, suffix, text = chomp(text)
+        return f"{prefix}{{+{text}+}}{suffix}"
 
     def convert_li(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         # markdownify numbers ordered items by counting earlier siblings (quadratic);

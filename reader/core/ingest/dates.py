@@ -7,6 +7,23 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+# Before this a date is a placeholder ("0001-01-01", a zero a CMS wrote), not when a
+# story was published: the entry is undated (sorted by when it was first seen, shown
+# without a time). 1 January 1970 is a real date here: feeds' own epoch zero is rare
+# enough, and an old archive may well be dated in the 1970s.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+EARLIEST_TS = EARLIEST.timestamp()
+
+
+def plausible(dt: datetime | None) -> datetime | None:
+    """`dt`, or None for a date no story has (before EARLIEST)."""
+    return dt if dt is not None and dt >= EARLIEST else None
+
+
+def plausible_ts(ts: float | None) -> float | None:
+    """The same for a stored time (epoch seconds)."""
+    return ts if ts is not None and ts >= EARLIEST_TS else None
+
 
 def dt_from_iso(value: Any) -> datetime | None:
     """An ISO 8601 date (fastfeedparser's, Atom's, JSON Feed's) or, failing that, RFC 822."""
@@ -21,9 +38,9 @@ def dt_from_iso(value: Any) -> datetime | None:
         except (TypeError, ValueError, IndexError):
             return None
     if dt.tzinfo is None:
-        return dt.replace(tzinfo=UTC)
+        return plausible(dt.replace(tzinfo=UTC))
     try:
-        return dt.astimezone(UTC)
+        return plausible(dt.astimezone(UTC))
     except OverflowError:  # year 1 with a positive offset, and the like
         return None
 
@@ -33,7 +50,7 @@ def dt_from_struct(value: Any) -> datetime | None:
     if not isinstance(value, time.struct_time):
         return None
     try:
-        return datetime(*value[:6], tzinfo=UTC)  # feedparser normalizes to UTC
+        return plausible(datetime(*value[:6], tzinfo=UTC))  # feedparser normalizes to UTC
     except (ValueError, OverflowError):
         return None
 

@@ -14,6 +14,7 @@ from reader.core.ingest.fields import (
     capped_line,
     capped_text,
     category_names,
+    enclosure_list,
     parsed_entry,
     plain_title,
     safe_link,
@@ -91,6 +92,9 @@ def parse_json_feed(data: bytes, url: str) -> ParsedFeed | None:
                 summary=capped_text(summary),
                 content=capped_text(content),
                 categories=category_names([t for t in tags if isinstance(t, str)]),
+                enclosures=enclosure_list(
+                    item.get("attachments") if isinstance(item.get("attachments"), list) else (),
+                    url),
             )
         )
     return ParsedFeed(

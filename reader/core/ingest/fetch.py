@@ -277,6 +277,8 @@ class Fetcher:
     ) -> _Raw | tuple[int, str]:
         """One GET: a finished _Raw, or (status, Location) for a redirect."""
         headers = {}
+        if req.user_agent:
+            headers["User-Agent"] = req.user_agent
         if req.etag:
             headers["If-None-Match"] = req.etag
         if req.last_modified:

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import partial
 from typing import NamedTuple
 
-from reader.core.models import ParsedEntry
+from reader.core.models import Enclosure, ParsedEntry
 
 TAG_SEP = "\x1f"  # unit separator: cannot occur in sanitized feed text
 FUTURE_SLACK_S = 3600  # a date further ahead than this is taken for now (see sort_time)
@@ -52,6 +52,9 @@ def content_hash(entry: ParsedEntry) -> str:
         h.update(b"\x00")
     h.update(TAG_SEP.join(entry.categories).encode())
     h.update(str(_ts(entry.published)).encode())
+    if entry.enclosures:  # (only then: the hashes of entries without any stay as they were)
+        for x in entry.enclosures:
+            h.update(f"\x00{x.url}\x00{x.type}\x00{x.length}".encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
@@ -104,6 +107,10 @@ class EntryIntents(NamedTuple):
     edits: list[tuple[int, ArticleValues]]  # (article id, values): its content changed
     inserts: list[tuple[str, ArticleValues]]  # (key, values) of new articles, in feed order
     folds: list[tuple[int, str]]  # (another feed's article id, this feed's key for it)
+    # Enclosures of edited articles, by article id (an edit replaces them all), and of
+    # new ones, by their place in `inserts`; entries without any are left out.
+    edit_enclosures: dict[int, list[Enclosure]]
+    insert_enclosures: dict[int, list[Enclosure]]
 
 
 def rekeyed(stored: Sequence[StoredRow], entries: Sequence[ParsedEntry], keys: list[str],
@@ -175,7 +182,7 @@ class EntryDecider:
         content_hash, when the parsing worker made them."""
         existing = dict(self.existing)  # (re-keying moves entries in it)
         rekey, tombstones = self.rekey, self.tombstones
-        intents = EntryIntents([], [], [], [])
+        intents = EntryIntents([], [], [], [], {}, {})
         seen: set[str] = set()
         for i, (entry, text, key) in enumerate(zip(self.entries, texts, self.keys)):
             if key in seen or key in tombstones:
@@ -210,7 +217,11 @@ class EntryDecider:
                               published, updated, when, summary, entry.content, text, cats,
                               chash))
             if stored is None:
+                if entry.enclosures:
+                    intents.insert_enclosures[len(intents.inserts)] = entry.enclosures
                 intents.inserts.append((key, values))
             else:
+                if entry.enclosures:
+                    intents.edit_enclosures[stored[0]] = entry.enclosures
                 intents.edits.append((stored[0], values))
         return intents

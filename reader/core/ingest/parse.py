@@ -64,8 +64,8 @@ NOT_A_FEED = "not a feed: no RSS, Atom, RDF or JSON Feed found"
 def _parse_fast(data: bytes, url: str, all_dated: Callable[[], bool] | bool = True) -> ParsedFeed:
     """`all_dated`: whether every entry has a date element of its own (see
     guards.check_limits); only then can a date be trusted not to come from the guid."""
-    # bytes, never str: a str URL would be fetched. Media and enclosures are not read.
-    r = fastfeedparser.parse(data, include_media=False, include_enclosures=False)
+    # bytes, never str: a str URL would be fetched. Media (thumbnails) are not read.
+    r = fastfeedparser.parse(data, include_media=False, include_enclosures=True)
     feed = r.get("feed") or {}
     raw_entries = r.get("entries") or ()
     dated = all_dated if isinstance(all_dated, bool) else None  # asked only when it matters

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 
+from reader.core.ingest.inline import subscript, superscript
 from reader.core.sanitize import clean_line, clean_text
 
 
@@ -59,6 +60,9 @@ _BLOCK_TAG = re.compile(
     )
     + r")\b[^<>]*>"
 )
+# A short plain <sup>/<sub> (an exponent, a footnote mark, a chemical formula): its meaning
+# kept as content.py keeps it ("17<sup>2</sup>" is "17²", not "172").
+_RAISED = re.compile(r"<(su[pb]|SU[PB])\b[^<>]*>([^<>]{1,40})</\1\s*>")
 # "[^<>]*" rather than "[^>]*" keeps a stray "<" from scanning to the end of the input.
 _ANY_TAG = re.compile(r"<[a-zA-Z/!?][^<>]*>")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -83,6 +87,12 @@ def _unescape(s: str) -> str:
     return _CHARREF.sub(lambda m: _UNESCAPED[m[0]], s)
 
 
+def _raise(m: re.Match[str]) -> str:
+    text = _unescape(m[2]) if "&" in m[2] else m[2]
+    raised = superscript(text) if m[1].lower() == "sup" else subscript(text)
+    return html.escape(raised, quote=False)  # (unescaped again with the rest)
+
+
 def html_to_text(html_text: str, *, paragraphs: bool = False) -> str:
     """Plain text of article HTML: tags and script/style/iframe/object contents dropped,
     entities decoded, control characters and escape sequences removed.
@@ -93,6 +103,8 @@ def html_to_text(html_text: str, *, paragraphs: bool = False) -> str:
     s = html_text or ""
     if "<" in s:
         s = _HIDDEN.sub(" ", s)
+        if "<su" in s or "<SU" in s:
+            s = _RAISED.sub(_raise, s)
         s = _BLOCK_TAG.sub("\n" if paragraphs else " ", s)
         s = _ANY_TAG.sub("", s)
     if "&" in s:

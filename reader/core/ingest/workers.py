@@ -118,6 +118,7 @@ class ParsePool(concurrent.futures.Executor):
         self._old: list[concurrent.futures.Executor] = []
         self._alone: concurrent.futures.ThreadPoolExecutor | None = None  # runs the retries
         self._closed = False
+        self._counted = False  # in _open_pools
         self.fell_back = False  # to threads (see _after_break)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
@@ -130,6 +131,8 @@ class ParsePool(concurrent.futures.Executor):
             if self._pool is None:
                 try:
                     self._pool = _process_pool(self._workers)
+                    self._counted = True
+                    _pool_opened()
                 except (OSError, ValueError, ImportError):  # no usable multiprocessing here
                     self.fell_back = True
                     self._pool = _thread_pool()
@@ -195,12 +198,42 @@ class ParsePool(concurrent.futures.Executor):
                                        else _settle(outer, result=f.result())))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._closed = True
         with self._lock:
+            counted, self._counted, self._closed = self._counted, False, True
             pools = [*self._old, self._pool, self._alone]
         for pool in pools:
             if pool is not None:
                 pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+        if counted:
+            _pool_closed(wait)
+
+
+_open_pools = 0  # ParsePools whose processes may be running (see _pool_closed)
+_open_lock = threading.Lock()
+
+
+def _pool_opened() -> None:
+    global _open_pools
+    with _open_lock:
+        _open_pools += 1
+
+
+def _pool_closed(wait: bool) -> None:
+    """The last pool with processes is done: stop multiprocessing's forkserver and
+    resource tracker and wait for them. Left running, they end only when they see this
+    process gone, so each refresh child's pair outlived it, re-parented to PID 1."""
+    global _open_pools
+    with _open_lock:
+        _open_pools -= 1
+        if _open_pools > 0 or not wait:
+            return
+        import gc
+        from multiprocessing import forkserver, resource_tracker
+
+        gc.collect()  # the pools' queues: their semaphores leave the tracker's list first
+        # The forkserver holds the tracker's pipe too: it goes first.
+        forkserver._forkserver._stop()
+        resource_tracker._resource_tracker._stop()
 
 
 def _run_alone(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:

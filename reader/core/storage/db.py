@@ -214,6 +214,12 @@ class Database:
     def integrity_check(self) -> str:
         return self.execute("PRAGMA integrity_check").fetchone()[0]
 
+    def limit_memory(self, limit_bytes: int) -> int:
+        """Cap what SQLite holds in this process (the page caches of every connection, all
+        threads): past it, a connection reuses its cached pages rather than adding more. A
+        soft limit: no query fails for it. Returns the limit now in force."""
+        return self.execute(f"PRAGMA soft_heap_limit = {int(limit_bytes)}").fetchone()[0]
+
     def _json_rows(self, sql: str, params: Sequence) -> list:
         return json.loads(self.execute(sql, params).fetchone()[0])
 

@@ -6,7 +6,7 @@ import sqlite3
 import time
 from collections.abc import Iterable
 
-from ..models import Feed
+from ..models import Feed, FeedSettings
 from ..tags import fold
 from .db import Database, to_dt, to_ts
 
@@ -16,7 +16,8 @@ class FeedRows(Database):
 
     _FEED_COLS = (
         "f.id, f.url, coalesce(f.user_title, f.title), f.link, f.etag, f.last_modified, "
-        "f.last_fetched, f.last_status, f.last_error, f.error_count, f.next_fetch, f.gone"
+        "f.last_fetched, f.last_status, f.last_error, f.error_count, f.next_fetch, f.gone, "
+        "f.full_text, f.refresh_every, f.keep, f.user_agent, f.last_ok"
     )
 
     def _feed_from_row(self, row, tags: list[str]) -> Feed:
@@ -24,6 +25,9 @@ class FeedRows(Database):
             id=row[0], url=row[1], title=row[2], link=row[3], tags=tags, etag=row[4],
             last_modified=row[5], last_fetched=to_dt(row[6]), last_status=row[7],
             last_error=row[8], error_count=row[9], next_fetch=to_dt(row[10]), gone=bool(row[11]),
+            settings=FeedSettings(full_text=row[12], refresh_every=row[13], keep=row[14],
+                                  user_agent=row[15]),
+            last_ok=to_dt(row[16]),
         )
 
     def feed_tags(self) -> dict[int, list[str]]:
@@ -124,9 +128,11 @@ class FeedRows(Database):
         self.write(self._add_tags, feed_id, list(tags))
 
     def untag_feed(self, feed_id: int, tags: Iterable[str]) -> None:
+        """Remove the tags, named in any case (tags.fold)."""
         self.write(
             lambda c: c.executemany(
-                "DELETE FROM feed_tags WHERE feed_id = ? AND tag = ?", [(feed_id, t) for t in tags]
+                "DELETE FROM feed_tags WHERE feed_id = ? AND folded = ?",
+                [(feed_id, fold(t)) for t in tags],
             )
         )
 
@@ -135,10 +141,29 @@ class FeedRows(Database):
             lambda c: c.execute("UPDATE feeds SET user_title = ? WHERE id = ?", (user_title, feed_id))
         )
 
+    # -- per-feed settings (core/feed_settings.py says what the values mean) ----------------
+
+    def set_feed_settings(self, feed_id: int, settings: FeedSettings) -> None:
+        s = settings
+        self.write(lambda c: c.execute(
+            "UPDATE feeds SET full_text = ?, refresh_every = ?, keep = ?, user_agent = ?"
+            " WHERE id = ?", (s.full_text, s.refresh_every, s.keep, s.user_agent, feed_id)))
+
+    def recent_published(self, feed_ids: Iterable[int], most: int = 20) -> dict[int, list[float]]:
+        """{feed id: the publication times of its newest `most` dated articles, newest
+        first}: what refresh_every=auto reads a feed's rhythm from."""
+        out: dict[int, list[float]] = {}
+        for feed_id in feed_ids:
+            out[feed_id] = [t for (t,) in self.execute(
+                "SELECT published FROM articles WHERE feed_id = ? AND published IS NOT NULL"
+                " ORDER BY published DESC LIMIT ?", (feed_id, most))]
+        return out
+
     def update_feed_fetch(self, conn: sqlite3.Connection, feed_id: int, **fields) -> None:
         """Update fetch bookkeeping columns inside a caller's transaction."""
-        if "last_fetched" in fields:
-            fields["last_fetched"] = to_ts(fields["last_fetched"])
+        for when in ("last_fetched", "last_ok"):
+            if when in fields:
+                fields[when] = to_ts(fields[when])
         if "next_fetch" in fields:
             fields["next_fetch"] = to_ts(fields["next_fetch"])
         cols = ", ".join(f"{k} = ?" for k in fields)
@@ -150,16 +175,25 @@ class FeedRows(Database):
         return dict(self.execute("SELECT name, query FROM saved_filters ORDER BY name").fetchall())
 
     def save_filter(self, name: str, query: str) -> None:
-        self.write(lambda c: c.execute(
-            "INSERT INTO saved_filters (name, query) VALUES (?, ?)"
-            " ON CONFLICT(name) DO UPDATE SET query = excluded.query", (name, query)))
+        """Save under `name`, replacing the filter of the same name in any case (tags.fold:
+        "війна" and "Війна" are one name; the spelling given last is kept)."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            # (saved filters are few: folding each name as it is read costs nothing)
+            conn.execute("DELETE FROM saved_filters WHERE fold(name) = ? AND name != ?",
+                         (fold(name), name))
+            conn.execute("INSERT INTO saved_filters (name, query) VALUES (?, ?)"
+                         " ON CONFLICT(name) DO UPDATE SET query = excluded.query", (name, query))
+
+        self.write(op)
 
     def delete_filter(self, name: str) -> bool:
-        return self.write(
-            lambda c: c.execute("DELETE FROM saved_filters WHERE name = ?", (name,)).rowcount > 0)
+        """Delete the saved filter named `name` in any case (tags.fold)."""
+        return self.write(lambda c: c.execute(
+            "DELETE FROM saved_filters WHERE fold(name) = ?", (fold(name),)).rowcount > 0)
 
     def all_tags(self) -> list[str]:
-        """Feed tags, case-insensitively unique, sorted."""
+        """Feed tags, one spelling of each name (tags.fold), in folded order."""
         return [t for (t,) in self.execute(
-            "SELECT tag FROM feed_tags GROUP BY tag COLLATE NOCASE ORDER BY lower(tag)")]
+            "SELECT min(tag) FROM feed_tags GROUP BY folded ORDER BY folded")]
 

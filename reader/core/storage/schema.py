@@ -140,6 +140,7 @@ MIGRATIONS: list[str] = [
     # - Per-feed settings (`reader feed-set`); NULL means "as the config says".
     #   full_text: 'always' | 'auto' | 'never'; refresh_every: seconds, or -1 for auto;
     #   keep: the newest N articles (starred ones are never deleted); user_agent.
+    # - feeds.last_ok: the last fetch that worked (the feeds view shows it beside a failure).
     # - full_articles: the article's own page, extracted (status 'ok' | 'error' |
     #   'empty'), fetched once and kept; a failure is remembered with its next try.
     # - enclosures: podcasts and other attachments of an article.
@@ -152,6 +153,8 @@ MIGRATIONS: list[str] = [
     ALTER TABLE feeds ADD COLUMN refresh_every REAL;
     ALTER TABLE feeds ADD COLUMN keep INTEGER;
     ALTER TABLE feeds ADD COLUMN user_agent TEXT;
+    ALTER TABLE feeds ADD COLUMN last_ok REAL;
+    UPDATE feeds SET last_ok = last_fetched WHERE last_status IN ('ok', 'not_modified');
     CREATE TABLE IF NOT EXISTS full_articles (
         article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
         url TEXT NOT NULL DEFAULT '',

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..filters import DateRange, FeedId, FeedText, Filter, Since, State, Tag, Words
+from ..tags import fold
 
 if TYPE_CHECKING:
     from .store import Store
@@ -37,10 +38,11 @@ _FTS_SAMPLE = (10, 7)  # probing goes on when this many of the newest rows have 
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9]+")  # a word the index stores as it is, lower-cased
 
 # Unary "+" keeps SQLite from a MULTI-INDEX OR plan that sorts every match:
-# scanning the list-order covering index stops after the first screenful.
+# scanning the list-order covering index stops after the first screenful. Tags match by
+# tags.fold, through the indexes on the folded columns (NOCASE folds ASCII only).
 _TAG = (
-    "(+a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)"
-    " OR +a.id IN (SELECT article_id FROM article_tags WHERE tag = ?))"
+    "(+a.feed_id IN (SELECT feed_id FROM feed_tags WHERE folded = ?)"
+    " OR +a.id IN (SELECT article_id FROM article_tags WHERE folded = ?))"
 )
 _STATES = {
     "unread": "a.read = 0",
@@ -48,9 +50,10 @@ _STATES = {
     "starred": "a.starred = 1",
     "unstarred": "a.starred = 0",
 }
+# Feeds are few: folding each title as it is read (the SQL function fold) costs little.
 _FEED_TEXT = (
     "a.feed_id IN (SELECT id FROM feeds WHERE"
-    " instr(lower(coalesce(user_title, title)), lower(?)) OR instr(lower(url), lower(?)))"
+    " instr(fold(coalesce(user_title, title)), ?) OR instr(fold(url), ?))"
 )
 
 
@@ -80,12 +83,12 @@ def _where(filter: Filter, fts_sql: str, match: str | None) -> tuple[str, list]:
         match term:
             case Tag(name, negated):
                 conds.append(f"NOT {_TAG}" if negated else _TAG)
-                params += [name, name]
+                params += [fold(name)] * 2
             case State(name):
                 conds.append(_STATES[name])
             case FeedText(text):
                 conds.append(_FEED_TEXT)
-                params += [text, text]
+                params += [fold(text)] * 2
             case FeedId(feed_id):
                 conds.append("a.feed_id = ?")
                 params.append(feed_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -74,6 +75,8 @@ def _store_fetch(store: Store, conn: sqlite3.Connection, fetch: FetchToStore, no
         "last_error": result.error,
         "next_fetch": datetime.fromtimestamp(plan.at, UTC) if plan.at is not None else None,
     }
+    if result.status in ("ok", "not_modified"):
+        fields["last_ok"] = fields["last_fetched"]
     if plan.error_count is not None:
         fields["error_count"] = plan.error_count
     if plan.gone:
@@ -142,7 +145,11 @@ def _apply_entries(conn: sqlite3.Connection, feed_id: int, intents: EntryIntents
     if intents.edits:
         conn.executemany(
             "UPDATE articles SET guid=?, link=?, title=?, author=?, published=?, updated=?,"
-            " sort_time=?, summary=?, content=?, text=?, categories=?, content_hash=?"
+            " sort_time=?, summary=?, content=?,"
+            # the extracted page's text stays in the index after the feed's (full_articles.py)
+            " text = ? || coalesce((SELECT char(30) || f.text FROM full_articles f"
+            "  WHERE f.article_id = articles.id AND f.status = 'ok'), ''),"
+            " categories=?, content_hash=?"
             " WHERE id = ?",
             [(*values, aid) for aid, values in intents.edits],
         )
@@ -152,6 +159,7 @@ def _apply_entries(conn: sqlite3.Connection, feed_id: int, intents: EntryIntents
             if values.categories:
                 tag_rows.extend((c, aid) for c in values.categories.split(TAG_SEP))
     indexed: list[tuple[int, str, str]] = []  # new rows for the search index
+    ids = range(0)
     if intents.inserts:
         # New rows get their ids here, so that all of them (and their tags and index
         # entries) are written with a few executemany calls instead of a call per row.
@@ -178,6 +186,7 @@ def _apply_entries(conn: sqlite3.Connection, feed_id: int, intents: EntryIntents
         )
         conn.execute("INSERT OR REPLACE INTO counters (name, value) VALUES ('article_id', ?)",
                      (next_id + len(rows) - 1,))
+    _write_enclosures(conn, intents, ids)
     if tag_rows:  # after the rows they refer to (a foreign key)
         conn.executemany(
             "INSERT OR IGNORE INTO article_tags (tag, article_id, folded) VALUES (?, ?, ?)",
@@ -187,6 +196,20 @@ def _apply_entries(conn: sqlite3.Connection, feed_id: int, intents: EntryIntents
             "INSERT OR IGNORE INTO article_feeds (article_id, feed_id, key) VALUES (?, ?, ?)",
             [(aid, feed_id, key) for aid, key in intents.folds])
     return indexed
+
+def _write_enclosures(conn: sqlite3.Connection, intents: EntryIntents,
+                      insert_ids: Sequence[int]) -> None:
+    """An edited article's enclosures are replaced by what the entry lists now."""
+    if intents.edits:
+        conn.executemany("DELETE FROM enclosures WHERE article_id = ?",
+                         [(aid,) for aid, _ in intents.edits])
+    rows = [(aid, x.url, x.type, x.length)
+            for aid, found in intents.edit_enclosures.items() for x in found]
+    rows += [(insert_ids[i], x.url, x.type, x.length)
+             for i, found in intents.insert_enclosures.items() for x in found]
+    if rows:
+        conn.executemany("INSERT OR IGNORE INTO enclosures (article_id, url, type, length)"
+                         " VALUES (?, ?, ?, ?)", rows)
 
 def index_new(conn: sqlite3.Connection, rows: list[tuple[int, str, str]]) -> None:
     """Add new articles, (rowid, title, text), to the search index, in the caller's

@@ -1,5 +1,5 @@
-"""What the keys do to an article: open it, read/unread, star, mark the view read and undo
-it, open/pick/copy its link, refresh its feed.
+"""What the keys do to an article: open it, the next/previous one (J/K), its full text (f),
+read/unread, star, mark the view read and undo it, open/pick/copy its link, refresh its feed.
 
 The article the keys act on is the open one in the article pane, else the list's
 cursor's. Writes go to the app's one writer thread (ReaderApp.write_db); the list shows
@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
 
 from textual.message import Message
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 from textual.widget import Widget
 
 from reader.core.errors import ReaderError
+from reader.core.models import Article, FullArticle
+from reader.core.sanitize import clean_line
 
 from ..view_state import ViewState
 from ..widgets.article_view import ArticleView, format_when
@@ -24,6 +27,13 @@ from ..widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:
     from textual.app import App
+
+
+def _host(url: str) -> str:
+    try:
+        return clean_line(urlsplit(url).hostname or "").removeprefix("www.")
+    except ValueError:
+        return ""
 
 
 class LinkRead(Message):
@@ -61,6 +71,7 @@ class ArticleActions:
     def __init__(self, screen: ArticleScreen, view: ViewState) -> None:
         self._screen = screen
         self._view = view
+        self._full_failed: int | None = None  # the article whose full text failed last (f)
 
     def open(self, article_id: int) -> None:
         screen = self._screen
@@ -78,7 +89,7 @@ class ArticleActions:
             exit_on_error=False,
         )
 
-    def _load(self, article_id: int) -> None:
+    def _load(self, article_id: int, status: str | None = None) -> None:
         """In a thread: the article, rendered, for the article pane."""
         screen = self._screen
         try:
@@ -87,9 +98,91 @@ class ArticleActions:
         except ReaderError as exc:
             screen.app.call_from_thread(screen.notify, str(exc), severity="error")
             return
+        if get_current_worker().is_cancelled:
+            return  # another article was opened meanwhile
         when = format_when(article, screen.app.clock())
         screen.app.call_from_thread(
-            screen.article.show, article, rendered.markdown, rendered.links, when
+            screen.article.show, article, rendered.markdown, rendered.links, when, status=status
+        )
+
+    def step(self, step: int) -> None:
+        """J/K: open the next (1) or previous (-1) article of the list, read or not."""
+        screen = self._screen
+        hl = screen.headlines
+        opened = self._view.opened_id
+        row = hl.cursor
+        if opened is not None and hl.selected_id != opened:
+            row = hl.find_row(opened)
+            row = hl.cursor if row is None else row
+        target = row + step
+        if not 0 <= target < len(hl.ids):
+            screen.notify("This is the last article" if step > 0 else "This is the first article")
+            return
+        hl.move_cursor(target, step)
+        self.open(hl.ids[target])
+
+    # -- the full article (f) ----------------------------------------------------------------
+
+    def toggle_full(self) -> None:
+        """f: the open article's own page, extracted (fetched in a thread the first time),
+        or the feed's text again. A failure is one line over the feed's text; f again
+        then tries again at once."""
+        screen = self._screen
+        pane = screen.article
+        article = pane.article
+        if article is None or self._view.opened_id != article.id:
+            screen.notify("Open an article first (Enter), then f shows its full text.")
+            return
+        if pane.showing_full:
+            work = lambda: self._load(article.id)  # noqa: E731
+        else:
+            force = self._full_failed == article.id
+            work = lambda: self._load_full(article, force)  # noqa: E731
+        screen.run_worker(
+            work, name="load_full", group="article", exclusive=True, thread=True,
+            exit_on_error=False,
+        )
+
+    def _load_full(self, article: Article, force: bool) -> None:
+        """In a thread: the cached full article, else fetched (saying so meanwhile)."""
+        screen, worker = self._screen, get_current_worker()
+        library = screen.library
+        try:
+            full = library.cached_full_article(article.id)
+            if full.status != "ok" or force:
+                screen.app.call_from_thread(
+                    self._status_for, article.id, "Fetching the full article…"
+                )
+                full = library.fetch_full_article(article.id, force=force)
+            rendered = library.render_full(article, full) if full.status == "ok" else None
+        except ReaderError as exc:
+            full, rendered = FullArticle(article.id, "error", error=str(exc)), None
+        if worker.is_cancelled:
+            return
+        if rendered is None:
+            screen.app.call_from_thread(self._full_failed_for, article.id, full)
+            return
+        when = format_when(article, screen.app.clock())
+        source = _host(full.url or article.link or "")
+        status = f"Full article{' from ' + source if source else ''} · f: the feed's text"
+        screen.app.call_from_thread(
+            screen.article.show, article, rendered.markdown, rendered.links, when,
+            full=True, status=status,
+        )
+
+    def _status_for(self, article_id: int, text: str | None) -> None:
+        pane = self._screen.article
+        if pane.article is not None and pane.article.id == article_id:
+            pane.set_status(text)
+
+    def _full_failed_for(self, article_id: int, full: FullArticle) -> None:
+        self._full_failed = article_id
+        if full.status == "empty":
+            why = "the page has no article text"
+        else:
+            why = full.error or "it could not be fetched"
+        self._status_for(
+            article_id, f"No full article: {why}. The feed's text is shown (f tries again)."
         )
 
     def current_id(self) -> int | None:
@@ -112,7 +205,7 @@ class ArticleActions:
         if view.unread is None:
             return  # (the view's count is still being read)
         hl = self._screen.headlines
-        delta = 0
+        changed = []
         for aid in ids:
             h = hl.cached(aid)
             if (
@@ -120,10 +213,16 @@ class ArticleActions:
                 and h.read != read
                 and (aid == hl.selected_id or hl.find_row(aid) is not None)
             ):
-                delta += -1 if read else 1
-        if delta:
-            view.unread = max(0, view.unread + delta)
+                changed.append(h)
+        if changed:
+            view.unread = max(0, view.unread + (-1 if read else 1) * len(changed))
             self._screen.update_header()
+            # ... and the sidebar's with it (unread_counts.py)
+            from .unread_counts import follow_marks
+
+            sidebar = self._screen.sidebar
+            if follow_marks(sidebar.all_items, changed, read):
+                sidebar.set_items(sidebar.all_items)
 
     def toggle_read(self) -> None:
         screen = self._screen
@@ -226,10 +325,17 @@ class ArticleActions:
         """L: the open article's numbered links, to pick one to open."""
         from .pickers import LinkPicker
 
+        from ..links import links_to_offer
+
         screen = self._screen
-        links = screen.article.links
-        if self._view.opened_id is None or not links:
-            screen.notify("No links: open an article with links first (Enter).")
+        article = screen.article.article
+        if self._view.opened_id is None or article is None:
+            screen.notify("No links: open an article first (Enter).")
+            return
+        links, note = links_to_offer(screen.article.links, article.link)
+        if note:
+            screen.notify(note)
+        if not links:
             return
 
         def chosen(url: str | None) -> None:

@@ -17,7 +17,9 @@ from textual import events
 from textual.widget import Widget
 from textual.widgets import Input
 
+from reader.core.filters import quoted_tag_hint
 from reader.core.sanitize import clean_line
+from reader.core.tags import fold
 
 from ..frames import HeldFrames
 from ..keys import HeldKeys, press_again
@@ -269,12 +271,26 @@ class FilterEditor:
         return self.held_keys.takes_key(event)
 
     def rows_shown(self) -> None:
-        """The view's first rows are in: the box closes in the same frame."""
+        """The view's first rows are in: the box closes in the same frame. (They are shown
+        just after this: whether the view is empty is looked at after that frame.)"""
         if self.closing:
             self.close()
         else:
             self._frames.release()
         self._picked()
+        self._screen.call_after_refresh(self._hint_if_empty, self._view.generation)
+
+    def _hint_if_empty(self, generation: int) -> None:
+        """A view that shows nothing because a tag with spaces was typed without quotes
+        (+Війна в Україні) says so under the box, with the quoted form. The tags known are
+        the last count's (the catalogue): no SQL on the event loop."""
+        screen, view = self._screen, self._view
+        if generation != view.generation or screen.headlines.ids or not view.filter_text:
+            return
+        known = {fold(tag) for tag in screen.catalogue.tags}
+        hint = quoted_tag_hint(view.filter_text, known.intersection)
+        if hint:
+            screen.show_filter_error(f"No articles match: {hint}")
 
     def cancel(self) -> None:
         """Escape in the filter box: cancel the edit. The view shown when / was pressed
@@ -327,11 +343,12 @@ class FilterEditor:
         from .pickers import TagPicker
 
         screen, view = self._screen, self._view
-        counts: dict[str, int] = {}
-        for item in screen.sidebar.items:
-            if item.kind == "tag":
-                counts[item.label] = item.count or 0
-        tags = [(clean_line(t), counts.get(clean_line(t), 0)) for t in screen.catalogue.tags]
+        # Feed tags and the articles' own categories, each with its unread count (the
+        # sidebar's, hidden categories included), as of the last count: no SQL here.
+        counts = {fold(item.label): item.count or 0 for item in screen.sidebar.all_items
+                  if item.kind in ("tag", "category")}
+        tags = [(clean_line(t), counts.get(fold(clean_line(t)), 0))
+                for t in screen.catalogue.tags]
 
         def chosen(tag: str | None) -> None:
             if tag and tag_filter(tag) != view.filter_text:

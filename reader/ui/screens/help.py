@@ -32,6 +32,36 @@ def binding_rows(app, active: dict[str, ActiveBinding]) -> list[tuple[str, str, 
     return rows
 
 
+# What the sidebar's marks after a feed's name mean (Item.mark, feed_status.mark)
+MARKS: list = [
+    "\n",
+    ("Marks after a feed's name", "bold underline"),
+    "\n",
+    ("  !", "bold"),
+    "  its last refresh failed: its view says why at the top; F lists every feed\n",
+    "     with its error, last and next fetch (r on it tries again)\n",
+    ("  ✗", "bold"),
+    "  the feed is gone (its server answered 410): no longer fetched; X removes it\n",
+]
+
+
+# The filter language in brief (`reader help-filters` has it all)
+FILTERS: list = [
+    "\n",
+    ("Filters (/) and tags (t)", "bold underline"),
+    "\n",
+    ("  +tag -tag", "bold"),
+    "      with / without a feed's tag or an article's category, in any case:\n",
+    "                  +війна finds ВІЙНА\n",
+    ("  +\"two words\"", "bold"),
+    "   a tag with spaces needs quotes: +\"Війна в Україні\"\n",
+    ("  more", "bold"),
+    "            is:unread is:starred feed:TEXT @7d word \"a phrase\" (reader help-filters)\n",
+    ("  Categories", "bold"),
+    "      Enter on the sidebar's Categories row shows or hides them\n",
+]
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help", id="close_help")]
 
@@ -53,6 +83,8 @@ class HelpScreen(ModalScreen[None]):
             if binding_id:
                 parts.append((f"  [{binding_id}]", "dim"))
             parts.append("\n")
+        parts += MARKS
+        parts += FILTERS
         with Vertical(id="help-box"):
             with VerticalScroll():
                 yield Static(Content.assemble(*parts), markup=False, id="help-text")

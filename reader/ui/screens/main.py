@@ -31,13 +31,16 @@ from reader.core.filters import Filter
 
 from ..frames import HeldFrames
 from ..view_state import Catalogue, ViewState
+from ..widgets.article_images import connect_images, toggle_images
 from ..widgets.article_view import ArticleView, LinkChosen
 from ..widgets.headline_list import HeadlineList, fit
 from ..widgets.key_hints import KeyHints
 from ..widgets.sidebar import Sidebar
 from .article_actions import ArticleActions, LinkRead
+from .feed_actions import FeedActions
 from .filter_box import FilterBox, FilterEditor
 from .navigation import Navigation, UnreadFound
+from .reading import ReadingLayout
 from .saved_filters import SavedFilters
 from .sidebar_moves import SidebarMoves
 from .views import ViewLoader
@@ -83,8 +86,21 @@ class MainScreen(Screen):
         Binding("u", "undo", "Undo mark read", id="undo", show=False),
         Binding("o", "open_link", "Open link", id="open_link"),
         Binding("L", "pick_link", "Links", id="pick_link", show=False),
+        Binding("e", "app.enclosures", "Play/download enclosure", id="enclosures", show=False),
         Binding("y", "copy_link", "Copy link", id="copy_link", show=False),
         Binding("r", "refresh_feed", "Refresh feed", id="refresh_feed", show=False),
+        Binding("f", "full_text", "Full article / feed text", id="full_text", show=False),
+        Binding("z", "reading('zoom')", "Article full width", id="zoom_article", show=False),
+        Binding("ctrl+b", "reading('toggle_sidebar')", "Hide/show sidebar", id="toggle_sidebar",
+                show=False),
+        Binding("i", "toggle_images", "Images on/off", id="images", show=False),
+        # Feeds from inside (FeedActions); the titles name "subscribe" for the palette
+        Binding("a", "feed('add')", "Add feed (subscribe)", id="add_feed", show=False),
+        Binding("X", "feed('remove')", "Remove feed (unsubscribe)", id="remove_feed", show=False),
+        Binding("E", "feed('rename')", "Rename feed", id="rename_feed", show=False),
+        Binding("T", "feed('tags')", "Tag or untag feed", id="tag_feed", show=False),
+        Binding("I", "feed('import')", "Import feeds (OPML)", id="import_feeds", show=False),
+        Binding("F", "feed('view')", "Feeds and failures", id="feeds_view", show=False),
         Binding("tab", "next_pane", "Next pane", id="next_pane", show=False),
         Binding("shift+tab", "prev_pane", "Previous pane", id="prev_pane", show=False),
         Binding("h,left", "pane_left", "Pane left", id="pane_left", show=False),
@@ -104,7 +120,9 @@ class MainScreen(Screen):
         self.filter_editor = FilterEditor(self, self.view, self.frames)
         self.sidebar_moves = SidebarMoves(self, self.view, self.frames)
         self.articles = ArticleActions(self, self.view)
+        self.reading = ReadingLayout(self, self.view)
         self.saved_filters = SavedFilters(self, self.view, self.filter_editor.filter_to_save)
+        self.feed_actions = FeedActions(self, self.view)
         self._progress_cells = 0
         self._after_frames = 0  # callbacks waiting for the next frame (after_frame)
 
@@ -214,6 +232,8 @@ class MainScreen(Screen):
         # first frame waits for it a little (the loop stays free meanwhile): one frame
         # with the rows costs less than an empty one and then another.
         self.apply_filter("", "All")
+        self.article.set_measure(self.app.config.measure)
+        connect_images(self.article, self.library, self.app.config.images != "off")
         self.headlines.focus()
         await self.views.first_rows_in(FIRST_FRAME_WAIT)
         self.call_after_refresh(self._after_first_paint)
@@ -237,6 +257,7 @@ class MainScreen(Screen):
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < NARROW, "narrow")
         self.set_class(NARROW <= event.size.width < WIDE, "medium")
+        self.navigation.keep_focus_shown()
 
     @property
     def narrow(self) -> bool:
@@ -279,12 +300,19 @@ class MainScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_article":
+            if isinstance(self.focused, Input):
+                return False  # a box's own Esc (the filter box cancels)
+            if self.focused is self.article and self.article.matches:
+                return False  # the article's Esc clears its search first
             if self.navigation.sidebar_over_list():
                 return True
-            return self.view.opened_id is not None and self.focused is not self.query_one("#filter")
+            return self.view.opened_id is not None
         if action in ("edit_filter", "pick_tag"):
-            # Priority bindings: in the box itself these keys are text (feed:example.com/blog)
-            return self.focused is not self.query_one("#filter")
+            # Priority bindings: in a text box these keys are text (feed:example.com/blog);
+            # in the article, / searches the article (ArticleView).
+            if isinstance(self.focused, Input):
+                return False
+            return action == "pick_tag" or self.focused is not self.article
         return True
 
     # -- views (ViewLoader) ------------------------------------------------------------------
@@ -390,7 +418,6 @@ class MainScreen(Screen):
     def action_pane_right(self) -> None:
         self.navigation.step_pane(1, wrap=False)
 
-    @on(ArticleView.Closed)
     def action_close_article(self) -> None:
         """Esc/q in the article, or Esc in the list: the list gets the article's room back."""
         self.navigation.close_article()
@@ -442,3 +469,24 @@ class MainScreen(Screen):
 
     def action_refresh_feed(self) -> None:
         self.articles.refresh_feed()
+
+    def action_full_text(self) -> None:
+        self.articles.toggle_full()
+
+    @on(ArticleView.Step)
+    def _article_step(self, event: ArticleView.Step) -> None:
+        self.articles.step(event.step)
+
+    def action_reading(self, what: str) -> None:
+        """z, Ctrl+B: the article's whole width, the sidebar (ReadingLayout)."""
+        {"zoom": self.reading.zoom, "toggle_sidebar": self.reading.toggle_sidebar}[what]()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.reading.focus_moved(event.widget)
+
+    def action_toggle_images(self) -> None:
+        self.notify(toggle_images(self.article))
+
+    def action_feed(self, what: str) -> None:
+        """a, X, E, T, I, F: feeds managed from here (FeedActions)."""
+        self.feed_actions.run(what)

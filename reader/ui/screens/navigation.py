@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from ..widgets.sidebar import Sidebar
 
 PANES = ("sidebar", "headlines", "article")
+WRAPPED = {  # n at the bottom (N at the top) went on from the other end of the view
+    1: "No more unread below: wrapped around to the first unread at the top",
+    -1: "No more unread above: wrapped around to the last unread at the bottom",
+}
 
 
 def unread_of(query: Filter) -> Filter:
@@ -34,11 +38,12 @@ class UnreadFound(Message):
     """The view's unread ids, read in a thread for n/N, and where to look on from."""
 
     def __init__(
-        self, generation: int, ids: set[int], step: int, row: int, cross_feeds: bool
+        self, generation: int, ids: set[int], step: int, row: int, cross_feeds: bool,
+        wrapped: bool = False,
     ) -> None:
         super().__init__()
         self.generation, self.ids, self.step = generation, ids, step
-        self.row, self.cross_feeds = row, cross_feeds
+        self.row, self.cross_feeds, self.wrapped = row, cross_feeds, wrapped
 
 
 class NavigationScreen(Protocol):
@@ -53,6 +58,7 @@ class NavigationScreen(Protocol):
     def library(self): ...
     def query_one(self, selector: str) -> Widget: ...
     def set_class(self, add: bool, *names: str) -> object: ...
+    def set_focus(self, widget: Widget | None) -> None: ...
     def remove_class(self, *names: str) -> object: ...
     def has_class(self, name: str) -> bool: ...
     def run_worker(self, work: Callable, **options) -> Worker: ...
@@ -73,12 +79,14 @@ class Navigation:
         cross_feeds: bool = True,
         start: int | None = None,
         unread: set[int] | None = None,
+        wrapped: bool = False,
     ) -> None:
         """Move to the next (step 1) or previous (-1) unread article of the view and open it.
 
         The rows at hand are looked through first; rows not read yet or a long run of read
         rows cost one query for the view's unread ids (`unread`), in a thread, after which
-        this goes on from where it stopped."""
+        this goes on from where it stopped. Past the last (first) row it goes on from the
+        other end, as newsboat does, and says so (`wrapped`: it has)."""
         screen, view = self._screen, self._view
         hl = screen.headlines
         if view.query is None:
@@ -90,7 +98,8 @@ class Navigation:
             cached = hl.cached(aid)
             if unread is None:
                 if cached is None or scanned >= 400:
-                    self._find_unread(view.generation, view.query, step, row, cross_feeds)
+                    self._find_unread(view.generation, view.query, step, row, cross_feeds,
+                                      wrapped)
                     return
                 hit = not cached.read
             else:
@@ -100,6 +109,8 @@ class Navigation:
                 screen.open_article(aid)
                 if screen.narrow:
                     self.focus_pane("article")
+                if wrapped:
+                    screen.notify(WRAPPED[step])
                 return
             row += step
             scanned += 1
@@ -108,17 +119,23 @@ class Navigation:
             return
         if cross_feeds and view.filter_text.startswith("feedid:") and self._next_feed(step):
             return
+        if not wrapped and hl.ids:
+            other_end = 0 if step > 0 else len(hl.ids) - 1
+            self.goto_unread(step, False, start=other_end, unread=unread, wrapped=True)
+            return
         screen.notify("No more unread articles")
 
     def _find_unread(
-        self, generation: int, query: Filter, step: int, row: int, cross_feeds: bool
+        self, generation: int, query: Filter, step: int, row: int, cross_feeds: bool,
+        wrapped: bool = False,
     ) -> None:
         screen = self._screen
 
         def find() -> None:
             ids = set(screen.library.article_ids(unread_of(query)))
             if not get_current_worker().is_cancelled:
-                screen.post_message(UnreadFound(generation, ids, step, row, cross_feeds))
+                screen.post_message(UnreadFound(generation, ids, step, row, cross_feeds,
+                                                wrapped))
 
         screen.run_worker(
             find,
@@ -131,7 +148,8 @@ class Navigation:
 
     def unread_found(self, event: UnreadFound) -> None:
         if self._view.is_current(event.generation):
-            self.goto_unread(event.step, event.cross_feeds, start=event.row, unread=event.ids)
+            self.goto_unread(event.step, event.cross_feeds, start=event.row, unread=event.ids,
+                             wrapped=event.wrapped)
 
     def _next_feed(self, step: int) -> bool:
         """n/N at the end of a feed: go on in the next (previous) feed down (up) the sidebar
@@ -162,12 +180,34 @@ class Navigation:
         screen = self._screen
         if pane == "article" and self._view.opened_id is None:
             return
+        self._show_pane(pane)
+        # Now, not after the keys already queued (Widget.focus waits its turn): the key
+        # typed next is bound from the pane that has the focus when it arrives.
+        screen.set_focus(screen.query_one(f"#{pane}"))
+
+    def _show_pane(self, pane: str) -> None:
+        """On a narrow terminal one pane shows at a time: `pane`'s (the list's unless it is
+        the sidebar or the article, shown over it)."""
+        screen = self._screen
         if screen.narrow:
             screen.set_class(pane == "sidebar", "show-sidebar")
             screen.set_class(pane == "article", "article-open")
         else:
             screen.remove_class("show-sidebar", "article-open")
-        screen.query_one(f"#{pane}").focus()
+
+    def keep_focus_shown(self) -> None:
+        """After a resize: the pane with the focus stays on screen. Resized to narrow with
+        the article (or the sidebar) focused, it was hidden and kept the keys (j/k/Enter
+        did nothing until Tab); it is shown over the list now, as l or Enter shows it."""
+        focused = self._screen.focused
+        if focused is None:
+            return
+        for pane in PANES:
+            widget = self._screen.query_one(f"#{pane}")
+            if focused is widget or widget in focused.ancestors:
+                if pane != "article" or self._view.opened_id is not None:
+                    self._show_pane(pane)
+                return
 
     def _pane(self) -> str:
         focused = self._screen.focused

@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from reader.core.sanitize import clean_line
+from reader.core.tags import fold
 
 from ..keys import press_again
 
@@ -69,8 +70,10 @@ class DialogBox(Input):
 
 
 class TagPicker(TypeAhead, ModalScreen[str | None]):
-    """Choose one tag; dismisses with the tag or None. Typing narrows the list to the tags
-    whose name holds the text (those that start with it first); up and down (or Ctrl+P,
+    """Choose one tag (a feed tag or an article's own category, each with its unread count);
+    dismisses with the tag or None. Typing narrows the list to the tags whose name holds
+    the text, matched as +TAG matches (tags.fold: "війна" finds "ВІЙНА"; those that
+    start with it first); up and down (or Ctrl+P,
     Ctrl+N) move, Enter picks, Escape cancels. Keys typed right after t, before the box
     has the focus ("tnews" and Enter in one go), are typed into it all the same (TypeAhead)."""
 
@@ -84,6 +87,7 @@ class TagPicker(TypeAhead, ModalScreen[str | None]):
     def __init__(self, tags: list[tuple[str, int]]) -> None:
         super().__init__()
         self.tags = tags
+        self._folded = [fold(tag) for tag, _ in tags]
         self.shown: list[int] = list(range(len(tags)))  # indexes into tags, as listed
 
     def compose(self) -> ComposeResult:
@@ -96,7 +100,9 @@ class TagPicker(TypeAhead, ModalScreen[str | None]):
                 yield OptionList(*self._options(), id="tag-options")
                 yield Static(Content("No tag holds that text."), id="tag-none")
             else:
-                yield Static(Content("No tags yet: tag a feed with `reader tag FEED TAG`."))
+                yield Static(Content(
+                    "No tags yet: tag a feed with `reader tag FEED TAG`; articles' own"
+                    " categories show here too."))
 
     def on_mount(self) -> None:
         if self.tags:
@@ -121,9 +127,9 @@ class TagPicker(TypeAhead, ModalScreen[str | None]):
         ]
 
     def narrow(self, text: str) -> None:
-        needle = text.strip().casefold()
-        found = [i for i, (tag, _) in enumerate(self.tags) if needle in tag.casefold()]
-        found.sort(key=lambda i: not self.tags[i][0].casefold().startswith(needle))
+        needle = fold(text.strip())  # (the one rule for names, as +TAG matches them)
+        found = [i for i, folded in enumerate(self._folded) if needle in folded]
+        found.sort(key=lambda i: not self._folded[i].startswith(needle))
         if found == self.shown:
             return
         self.shown = found

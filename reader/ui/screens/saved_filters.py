@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from reader.core.errors import ReaderError
 from reader.core.sanitize import clean_line
+from reader.core.tags import fold
 
 from ..view_state import Catalogue, ViewState
 from ..widgets.sidebar import Sidebar
@@ -82,7 +83,10 @@ class SavedFilters:
         def named(name: str | None) -> None:
             if not name:
                 return
-            old = screen.catalogue.saved_filters.get(clean_line(name))
+            # Names match as storage matches them (tags.fold): "Війна" replaces "ВІЙНА".
+            wanted = fold(clean_line(name))
+            old = next((query for saved, query in screen.catalogue.saved_filters.items()
+                        if fold(saved) == wanted), None)
             if old is None or old == text:
                 save(name)
                 return

@@ -34,6 +34,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from reader.core.errors import ReaderError
 from reader.core.filters import Filter
 
+from ..feed_status import feed_of_view, feed_problem
 from ..view_state import Catalogue, ViewState
 from ..widgets.headline_list import AHEAD, HeadlineList, find_index
 from ..widgets.sidebar import Item, Sidebar, build_items
@@ -104,7 +105,7 @@ class ViewLoader:
         except ReaderError as exc:
             screen.show_filter_error(str(exc))
             return False
-        screen.show_filter_error(None)
+        screen.show_filter_error(self.feed_problem(text))
         generation = view.show(text, label or self.label_for(text), query)
         screen.sidebar.set_active(text)
         self.show_in_sidebar()
@@ -388,7 +389,7 @@ class ViewLoader:
             return  # a newer count is on its way (a thread can't be stopped, only told)
         app.call_from_thread(
             self._counts_loaded,
-            build_items(feeds, totals, saved, self._saved_counts, tag_counts),
+            build_items(feeds, totals, saved, self._saved_counts, tag_counts, tags),
             Catalogue(feeds, tags, saved, totals, bool(feeds)),
             unread if generation == self.view.generation else None,
         )
@@ -427,6 +428,8 @@ class ViewLoader:
         )
         self._screen.update_header()
         self.update_empty_text()
+        if feed_of_view(self.view.filter_text, catalogue.feeds) is not None:
+            self._screen.show_filter_error(self.feed_problem(self.view.filter_text))
         if not self.started:
             self.started = True
             self._screen.app.main_ready(has_feeds)
@@ -435,12 +438,16 @@ class ViewLoader:
         self._screen.sidebar.set_items(items)
         self.show_in_sidebar()
 
+    def feed_problem(self, text: str) -> str | None:
+        """Over a failing feed's own view, what went wrong (as of the last count)."""
+        return feed_problem(feed_of_view(text, self.catalogue.feeds), self._screen.app.clock())
+
     def update_empty_text(self) -> None:
         """What the list says when the view is empty."""
         if self.view.filter_text:
             text = "Nothing here: no article matches this view."
         elif self.catalogue.has_feeds is False:
-            text = "No subscriptions yet: `reader add URL` in a shell, then R here to fetch."
+            text = "No subscriptions yet: a adds a feed (`reader add URL` in a shell), I imports."
         else:
             text = "No articles yet: R fetches your feeds."
         self._screen.headlines.set_empty_text(text)

@@ -1,4 +1,5 @@
-"""The sidebar: All, Unread, Starred, saved filters, then tags with their feeds.
+"""The sidebar: All, Unread, Starred, saved filters, tags with their feeds, then the
+articles' own categories (behind a toggle row when there are many).
 
 Every item is just a filter string in the core filter language ("", "is:unread",
 "+tech", "feedid:7" ...); choosing one posts `Sidebar.Selected` and the app applies it.
@@ -17,6 +18,7 @@ from textual.strip import Strip
 
 from reader.core.models import Feed
 from reader.core.sanitize import clean_line
+from reader.core.tags import fold
 
 from .headline_list import fit
 from .line_list import LineList
@@ -26,9 +28,14 @@ def tag_filter(tag: str) -> str:
     return f'+"{tag}"' if any(c.isspace() for c in tag) else f"+{tag}"
 
 
+CATEGORIES_OPEN_MOST = 40  # categories shown open at first up to this many; more: closed
+
+
 @dataclass(slots=True)
 class Item:
-    kind: str  # "all" "unread" "starred" "saved" "tag" "feed" or "section"
+    # "all" "unread" "starred" "saved" "tag" "feed" "category", or "section" and
+    # "categories" (the row that shows or hides the categories: Enter on it)
+    kind: str
     label: str
     filter: str = ""
     count: int | None = None
@@ -38,7 +45,8 @@ class Item:
 
     @property
     def selectable(self) -> bool:
-        return self.kind != "section"
+        """Whether the item shows a view (the cursor also stops on the categories row)."""
+        return self.kind not in ("section", "categories")
 
     @property
     def view_label(self) -> str:
@@ -62,10 +70,13 @@ def build_items(
     saved: dict[str, str],
     saved_counts: dict[str, int] | None = None,
     tag_counts: dict[str, int] | None = None,
+    tags: list[str] | None = None,
 ) -> list[Item]:
     """The sidebar's rows; saved filters show `saved_counts` (their unread counts, read
-    later). A tag shows its count in `tag_counts` (lower-case tags: what its view counts,
-    articles' own categories too), else the sum of its feeds'."""
+    later). A tag shows its count in `tag_counts` (by tags.fold: what its view counts,
+    articles' own categories too), else the sum of its feeds'. `tags`: every name a +TAG
+    selects (Library.tags); those no feed carries are the articles' own categories,
+    listed last under their own row."""
     saved_counts = saved_counts or {}
     items = [
         Item("all", "All", "", totals.get("unread", 0)),
@@ -84,7 +95,7 @@ def build_items(
         if not feed.tags:
             untagged.append(feed)
         for tag in feed.tags:
-            by_tag.setdefault(tag.lower(), (tag, []))[1].append(feed)
+            by_tag.setdefault(fold(tag), (tag, []))[1].append(feed)
     for key in sorted(by_tag):
         tag, members = by_tag[key]
         count = (tag_counts or {}).get(key, sum(f.unread for f in members))
@@ -98,6 +109,13 @@ def build_items(
         items += [
             Item("feed", clean_line(f.display_title), f"feedid:{f.id}", f.unread, 1, f)
             for f in untagged
+        ]
+    categories = [t for t in tags or () if fold(t) not in by_tag]
+    if categories:
+        items.append(Item("categories", "Categories"))
+        items += [
+            Item("category", clean_line(t), tag_filter(t), (tag_counts or {}).get(fold(t)), 1)
+            for t in categories
         ]
     return items
 
@@ -170,12 +188,24 @@ class Sidebar(LineList):
         # `on_choose(item)`: Enter on an item, called at once (Selected comes after the keys
         # typed after Enter have been looked up: "Enter jj" moved the sidebar, not the list).
         self.on_choose = on_choose
-        self.items: list[Item] = []
+        self.items: list[Item] = []  # the rows shown
+        self.all_items: list[Item] = []  # ... and the categories hidden behind their row
+        # The categories shown (True) or hidden behind their row; None: shown when they are
+        # few (CATEGORIES_OPEN_MOST), until the user says otherwise (Enter on their row).
+        self.categories_open: bool | None = None
         self.active_filter: str | None = ""
         # Chosen, its Selected not handled yet (the screen clears it): the cursor is ahead
         self.pending: Item | None = None
         self._thumb_key: tuple = ()
         self._thumb = (0, 0)  # screen lines start..end of the scroll thumb
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        """Whether the rows overflow the pane. Textual answers from its scrollbar state,
+        which only a layout pass updates; new items skip that pass (update_virtual_size),
+        so the sidebar filled after its first layout could not scroll to its cursor until
+        a resize (`h`, `G` on the demo at 120x24 left the cursor off-screen)."""
+        return self.virtual_size.height > self.scrollable_content_region.height
 
     @property
     def row_count(self) -> int:
@@ -186,7 +216,24 @@ class Sidebar(LineList):
         return self.items[self.cursor] if 0 <= self.cursor < len(self.items) else None
 
     def is_selectable(self, row: int) -> bool:
-        return self.items[row].selectable
+        return self.items[row].selectable or self.items[row].kind == "categories"
+
+    def _shown(self, items: list[Item]) -> list[Item]:
+        """The rows of `items` to show: the categories' only while they are open (their
+        row says which, and how many there are)."""
+        count = sum(item.kind == "category" for item in items)
+        is_open = self.categories_open
+        if is_open is None:
+            is_open = count <= CATEGORIES_OPEN_MOST
+        for item in items:
+            if item.kind == "categories":
+                item.label = f"{'▾' if is_open else '▸'} Categories ({count:,})"
+        return items if is_open else [item for item in items if item.kind != "category"]
+
+    def toggle_categories(self) -> None:
+        """Show or hide the articles' own categories (Enter or a click on their row)."""
+        self.categories_open = not any(item.kind == "category" for item in self.items)
+        self.set_items(self.all_items)
 
     def set_items(self, items: list[Item]) -> None:
         """New items (counts changed); the cursor stays on the same item when it can: a
@@ -194,7 +241,8 @@ class Sidebar(LineList):
         old = self.current
         old_place = self.place(self.cursor)
         was_saved = self._on_saved(self.cursor)
-        self.items = items
+        self.all_items = items
+        items = self.items = self._shown(items)
         row = 0
         if old is not None:
             same = [
@@ -305,6 +353,11 @@ class Sidebar(LineList):
         width -= 1  # the edge's
         item = self.items[row]
         st = self.component_style
+        if item.kind == "categories":  # (a section's look, and the cursor's when on it)
+            style = base + st("sidebar--section")
+            if selected:
+                style += st("sidebar--cursor" if self.has_focus else "sidebar--cursor-blurred")
+            return Strip([Segment(fit(" " + item.label, width), style), edge], width + 1)
         if item.kind == "section":
             label = fit(" " + item.label, width)
             return Strip([Segment(label, base + st("sidebar--section")), edge], width + 1)
@@ -365,8 +418,15 @@ class Sidebar(LineList):
             self.pending = item
             self.post_message(self.Selected(item, focus=focus))
 
+    def row_clicked(self, row: int) -> None:
+        if self.items[row].kind == "categories":
+            self.toggle_categories()
+
     def action_choose(self) -> None:
         item = self.current
+        if item is not None and item.kind == "categories":
+            self.toggle_categories()
+            return
         if self.on_choose is not None and item is not None and item.selectable:
             self.on_choose(item)
         self._choose(focus=True)

@@ -1,0 +1,112 @@
+"""Full articles: each article's page, extracted, cached in the table full_articles.
+
+A page is fetched once and kept (offline after; deleted with its article). A failure
+is remembered with its count of tries and the time before which it is not tried
+again (the caller's backoff decides it), so nothing refetches a broken page in a loop.
+
+The search index: articles.text (what articles_fts indexes, through its update
+trigger) holds the feed's own text, then FULL_SEP, then the extracted page's text.
+FULL_SEP is a control character, which sanitized text never holds, so the feed's part
+is always what comes before it; a refresh that edits the article writes the feed's
+new text followed by the full text again (updates.py), so the page stays findable.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from ..models import FullArticle
+from .db import to_dt, to_ts
+
+FULL_SEP = "\x1e"  # between the feed's text and the page's in articles.text
+# articles.text without the full text appended to it: the feed's own.
+FEED_PART_SQL = (
+    "CASE WHEN instr(a.text, char(30)) THEN substr(a.text, 1, instr(a.text, char(30)) - 1)"
+    " ELSE a.text END"
+)
+_COLUMNS = "article_id, url, status, fetched, text, html, error, tries, next_try"
+
+
+def _full(row: tuple) -> FullArticle:
+    aid, url, status, fetched, text, html, error, _tries, next_try = row
+    return FullArticle(article_id=aid, status=status, url=url, html=html, text=text,
+                       error=error, fetched=to_dt(fetched), next_try=to_dt(next_try))
+
+
+def get(store, article_id: int) -> FullArticle | None:
+    """The cached row of an article, or None when its page was never fetched."""
+    row = store.execute(f"SELECT {_COLUMNS} FROM full_articles WHERE article_id = ?",
+                        (article_id,)).fetchone()
+    return _full(row) if row else None
+
+
+def save_ok(store, article_id: int, url: str, html: str, text: str,
+            now: datetime) -> FullArticle | None:
+    """Store an extracted page and put its text into the search index, in one
+    transaction. None when the article is gone meanwhile (nothing is written)."""
+
+    def op(conn: sqlite3.Connection) -> FullArticle | None:
+        if not conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+            return None
+        conn.execute(
+            f"INSERT OR REPLACE INTO full_articles ({_COLUMNS}) VALUES (?,?,'ok',?,?,?,NULL,0,NULL)",
+            (article_id, url, to_ts(now), text, html))
+        conn.execute(
+            f"UPDATE articles AS a SET text = {FEED_PART_SQL} || char(30) || ? WHERE a.id = ?",
+            (text, article_id))
+        return FullArticle(article_id, "ok", url=url, html=html, text=text, fetched=now)
+
+    return store.write(op)
+
+
+def save_failure(store, article_id: int, url: str, status: str, error: str, now: datetime,
+                 next_try: Callable[[int], datetime]) -> FullArticle | None:
+    """Remember a failed fetch ("error") or an empty extraction ("empty"):
+    `next_try(tries)` says when to try again after this many failures in a row. A page
+    already extracted stays as it was (a failed refetch loses nothing); then, and when
+    the article is gone, the stored row (or None) comes back instead."""
+
+    def op(conn: sqlite3.Connection) -> FullArticle | None:
+        if not conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+            return None
+        row = conn.execute(f"SELECT {_COLUMNS} FROM full_articles WHERE article_id = ?",
+                           (article_id,)).fetchone()
+        if row is not None and row[2] == "ok":
+            return _full(row)
+        count = (row[7] if row else 0) + 1
+        when = next_try(count)
+        conn.execute(
+            f"INSERT OR REPLACE INTO full_articles ({_COLUMNS}) VALUES (?,?,?,?,'','',?,?,?)",
+            (article_id, url, status, to_ts(now), error, count, to_ts(when)))
+        return FullArticle(article_id, status, url=url, error=error, fetched=now, next_try=when)
+
+    return store.write(op)
+
+
+def feed_modes(store) -> dict[int, str | None]:
+    """Each feed's own full_text setting ("always", "auto", "never", or None)."""
+    return dict(store.execute("SELECT id, full_text FROM feeds WHERE NOT gone"))
+
+
+def feed_text_lengths(store, feed_id: int, last: int) -> list[int]:
+    """The length of the feed's own text of its newest `last` articles."""
+    return [n for (n,) in store.execute(
+        f"SELECT length({FEED_PART_SQL}) FROM articles a WHERE a.feed_id = ?"
+        " ORDER BY a.sort_time DESC, a.id DESC LIMIT ?", (feed_id, last))]
+
+
+def to_fetch(store, feed_ids: Sequence[int], now: datetime, limit: int) -> list[tuple[int, str, int]]:
+    """(article id, link, feed id) of the articles of `feed_ids` whose page is due:
+    never fetched, or failed and past its next try; newest first."""
+    if not feed_ids:
+        return []
+    marks = ",".join("?" * len(feed_ids))
+    return [tuple(r) for r in store.execute(
+        "SELECT a.id, a.link, a.feed_id FROM articles a"
+        " LEFT JOIN full_articles f ON f.article_id = a.id"
+        f" WHERE a.feed_id IN ({marks}) AND a.link != ''"
+        " AND (f.article_id IS NULL OR (f.status != 'ok' AND coalesce(f.next_try, 0) <= ?))"
+        " ORDER BY a.sort_time DESC, a.id DESC LIMIT ?",
+        (*feed_ids, to_ts(now), int(limit)))]
