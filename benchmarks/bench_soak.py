@@ -1,7 +1,7 @@
 """Soak: the real TUI in a pty for a long while, its feeds changing, keys pressed; memory.
 
     python benchmarks/bench_soak.py --minutes 60 --feeds 100      # an hour; figures each minute
-    python benchmarks/bench_soak.py --smoke                       # ~25 s, 4 feeds; for CI
+    python benchmarks/bench_soak.py --smoke                       # ~10 s, 4 feeds; for CI
 
 A loopback server (http.server in a thread of this script) serves N feeds whose items
 change every --change seconds: each period adds one item to every feed (titles in
@@ -261,11 +261,11 @@ def main() -> None:
     parser.add_argument("--key-every", type=float, default=3.0, help="seconds")
     parser.add_argument("--sample", type=float, default=10.0, help="seconds")
     parser.add_argument("--size", default="120x40")
-    parser.add_argument("--smoke", action="store_true", help="about 25 s, 4 feeds (CI)")
+    parser.add_argument("--smoke", action="store_true", help="about 10 s, 4 feeds (CI)")
     args = parser.parse_args()
     if args.smoke:
-        args.minutes, args.warmup, args.feeds, args.items = 0.3, 0.1, 4, 5
-        args.change, args.refresh, args.key_every, args.sample = 5.0, 0.1, 0.3, 1.0
+        args.minutes, args.warmup, args.feeds, args.items = 0.12, 0.04, 4, 5
+        args.change, args.refresh, args.key_every, args.sample = 3.0, 0.05, 0.3, 1.0
     if not Path(READER).exists():
         sys.exit(f"needs the reader script beside this Python ({READER})")
     # kill (SIGTERM) ends the soak as Ctrl+C does: the TUI is stopped, not left behind

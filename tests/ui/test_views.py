@@ -265,7 +265,8 @@ async def test_slash_and_words_typed_in_one_go_all_go_into_the_box(gated):
     reaches the list (where r refreshes, u undoes, s stars and t picks a tag)."""
     from textual import events
 
-    lib, _gate = gated
+    lib, gate = gated
+    gate.set()  # no read is held here (settle would wait out the gate's 10 s otherwise)
     app = quiet_app(lib)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot, app)
