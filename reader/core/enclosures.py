@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import ConfigError, FetchError, ReaderError
 from .sanitize import clean_line
+from .urls import is_web_url
 
 if TYPE_CHECKING:
     from .ingest.fetch import FetchSettings
@@ -27,17 +28,6 @@ if TYPE_CHECKING:
 MAX_NAME_BYTES = 200  # under every file system's 255, with room for " (99)"
 _UNSAFE_IN_NAME = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
 _CHUNK = 256 * 1024
-
-
-def is_web_url(url: str) -> bool:
-    """An http(s) URL with a host and nothing a terminal or argv could misread."""
-    if not url or len(url) > 8192 or any(c.isspace() or not c.isprintable() for c in url):
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def _checked(url: str) -> str:

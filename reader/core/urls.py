@@ -64,3 +64,16 @@ def _canonical(scheme: str, parts) -> str:
     if "/." in path:  # (urljoin resolves dot segments as a browser does)
         path = urlsplit(urljoin(f"{scheme}://x/", path)).path
     return urlunsplit((scheme, netloc, path, parts.query, ""))
+
+
+def is_web_url(url: str) -> bool:
+    """An http(s) URL with a host and nothing a terminal or an argument list could misread
+    (no spaces, no control or invisible characters): what the reader hands to a browser or
+    a player. One rule for the TUI's links and the enclosures."""
+    if not url or len(url) > 8192 or any(c.isspace() or not c.isprintable() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)

@@ -26,17 +26,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
-
-def is_web_url(url: str) -> bool:
-    if not url or len(url) > 8192 or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+from reader.core.urls import is_web_url
 
 
 def has_graphical_browser() -> bool:
