@@ -11,7 +11,7 @@ import sqlite3
 
 from ..errors import StorageError
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Forward migrations: MIGRATIONS[n] takes a database from user_version n to n+1.
 MIGRATIONS: list[str] = [
@@ -182,6 +182,37 @@ MIGRATIONS: list[str] = [
     ALTER TABLE feed_tags ADD COLUMN folded TEXT NOT NULL DEFAULT '';
     UPDATE feed_tags SET folded = fold(tag);
     CREATE INDEX IF NOT EXISTS feed_tags_folded ON feed_tags(folded);
+    """,
+    # 7 -> 8: sync with a server (issue 12), and validators for full articles' pages.
+    # - feeds.remote_id / articles.remote_id: the server's id of a synced feed or entry
+    #   (NULL: a local feed, fetched from its site as always).
+    # - sync_queue: every local change to a synced article or feed, written in the same
+    #   transaction as the change, until the server has it. One row per (kind, target):
+    #   a newer change to the same thing replaces the older (a new seq), so a push that
+    #   started before it never deletes it.
+    # - sync_state: small key/value facts of the last sync (cursors, last success/error).
+    # - full_articles.etag / last_modified: a page fetched again asks conditionally.
+    """
+    ALTER TABLE feeds ADD COLUMN remote_id TEXT;
+    CREATE UNIQUE INDEX IF NOT EXISTS feeds_remote ON feeds(remote_id)
+        WHERE remote_id IS NOT NULL;
+    ALTER TABLE articles ADD COLUMN remote_id TEXT;
+    CREATE UNIQUE INDEX IF NOT EXISTS articles_remote ON articles(remote_id)
+        WHERE remote_id IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS sync_queue (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        value TEXT NOT NULL DEFAULT '',
+        created REAL NOT NULL,
+        tries INTEGER NOT NULL DEFAULT 0,
+        next_try REAL,
+        error TEXT,
+        UNIQUE (kind, target)
+    );
+    CREATE TABLE IF NOT EXISTS sync_state (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+    ALTER TABLE full_articles ADD COLUMN etag TEXT;
+    ALTER TABLE full_articles ADD COLUMN last_modified TEXT;
     """,
 ]
 
