@@ -9,19 +9,25 @@ Warm: everything already fetched, so every feed answers 304 Not Modified. newsbo
 stores a feed's ETag/Last-Modified only on its second reload, so its warm runs come
 after one extra reload. Runs alternate between the two programs, so a busy machine
 slows both alike; each figure is the median of --runs runs.
+
+Each run is also measured as its processes pay it (proc_sample.py): CPU seconds (user +
+system of the command and all its descendants) and the peak of the process tree's
+summed resident memory (RSS, and PSS, which splits shared pages): on a shared machine
+those move far less than wall time.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+import proc_sample
 from common import (
     READER,
     corpus_files,
@@ -29,6 +35,7 @@ from common import (
     machine,
     median,
     newsboat,
+    newsboat_env,
     newsboat_files,
     newsboat_reload,
     ratio,
@@ -38,16 +45,24 @@ from common import (
 from serve import serve
 
 
-def reader_refresh(db: Path, expect: str) -> float:
-    start = time.perf_counter()
+def reader_refresh(db: Path, expect: str, source: Path | None = None) -> proc_sample.Cost:
+    """`source`: run the reader of that source tree (PYTHONPATH) instead of this one."""
+    env = {**os.environ, "PYTHONPATH": str(source)} if source else None
     # (no -q: it prints nothing unless a feed failed; stderr is no terminal: no progress bar)
-    out = subprocess.run([READER, "--db", str(db), "refresh"], capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if out.returncode or expect not in out.stdout:
+    cost = proc_sample.run([READER, "--db", str(db), "refresh"], env=env)
+    if cost.returncode or expect not in cost.stdout:
         raise RuntimeError(
-            f"reader refresh: expected '{expect}', got: {out.stdout}{out.stderr[-1500:]}"
+            f"reader refresh: expected '{expect}', got: {cost.stdout}{cost.stderr[-1500:]}"
         )
-    return wall
+    return cost
+
+
+def newsboat_measured(urls: Path, config: Path, cache: Path) -> proc_sample.Cost:
+    cmd = [newsboat(), "-u", str(urls), "-c", str(cache), "-C", str(config), "-x", "reload"]
+    cost = proc_sample.run(cmd, env=newsboat_env(cache), stdin=subprocess.DEVNULL)
+    if cost.returncode:
+        raise RuntimeError(f"newsboat exited {cost.returncode}: {cost.stderr[-1500:]}")
+    return cost
 
 
 def fresh_copy(template: Path, db: Path) -> Path:
@@ -88,6 +103,13 @@ def main() -> None:
     )
     parser.add_argument("--python-server", action="store_true", help="not nginx, even if installed")
     parser.add_argument("--no-newsboat", action="store_true")
+    parser.add_argument(
+        "--baseline",
+        metavar="SRC",
+        type=Path,
+        help="also run another build's reader, alternating: its source tree (e.g. "
+        "`git archive HEAD | tar -x -C /tmp/base`), put first on PYTHONPATH",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny generated corpus, one run")
     args = parser.parse_args()
     if args.smoke:
@@ -115,15 +137,19 @@ def main() -> None:
             db = work / "reader.db"
             nb_urls, nb_config = newsboat_files(served.urls, work / "newsboat")
             nb_cache = work / "newsboat" / "cache.db"
-            cold: dict[str, list[float]] = {"reader": [], "newsboat": []}
-            warm: dict[str, list[float]] = {"reader": [], "newsboat": []}
+            base_db = work / "baseline.db"
+            cold: dict[str, list[proc_sample.Cost]] = {"reader": [], "baseline": [], "newsboat": []}
+            warm: dict[str, list[proc_sample.Cost]] = {"reader": [], "baseline": [], "newsboat": []}
             for _ in range(args.runs):
                 cold["reader"].append(
                     reader_refresh(fresh_copy(template, db), f"{n_files} fetched")
                 )
+                if args.baseline:
+                    cold["baseline"].append(reader_refresh(
+                        fresh_copy(template, base_db), f"{n_files} fetched", args.baseline))
                 if use_newsboat:
                     nb_cache.unlink(missing_ok=True)
-                    cold["newsboat"].append(newsboat_reload(nb_urls, nb_config, nb_cache))
+                    cold["newsboat"].append(newsboat_measured(nb_urls, nb_config, nb_cache))
             stored = articles(db)
             if use_newsboat:
                 newsboat_reload(nb_urls, nb_config, nb_cache)  # now it has the validators
@@ -131,27 +157,49 @@ def main() -> None:
                 print(f"newsboat: {n} feeds with validators for the warm runs")
             for _ in range(args.runs):
                 warm["reader"].append(reader_refresh(db, f"{n_files} not modified"))
+                if args.baseline:
+                    warm["baseline"].append(
+                        reader_refresh(base_db, f"{n_files} not modified", args.baseline))
                 if use_newsboat:
-                    warm["newsboat"].append(newsboat_reload(nb_urls, nb_config, nb_cache))
+                    warm["newsboat"].append(newsboat_measured(nb_urls, nb_config, nb_cache))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"reader stored {stored:,} articles from {n_files} feeds")
-    print(f"{'median of ' + str(args.runs):22} {'reader':>9} {'newsboat':>9} {'ratio':>7}")
-    for name, runs in (("cold refresh", cold), ("warm refresh (all 304)", warm)):
-        r = median(runs["reader"])
-        nb = median(runs["newsboat"]) if runs["newsboat"] else None
-        nb_text = f"{nb:8.2f}s" if nb else f"{'-':>9}"
-        print(f"{name:22} {r:8.2f}s {nb_text} {ratio(r, nb):>7}")
-    print(
-        "runs (s): "
-        + "; ".join(
-            f"{k} {p}: " + " ".join(f"{v:.2f}" for v in d[p])
-            for k, d in (("cold", cold), ("warm", warm))
-            for p in d
-            if d[p]
-        )
-    )
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    report("cold refresh", cold, args.runs)
+    report("warm refresh (all 304)", warm, args.runs)
+
+
+FIGURES = (
+    ("wall (under load)", "s", lambda c: c.wall),
+    ("CPU user+sys", "s", lambda c: c.cpu),
+    ("peak RSS, all procs", "MB", lambda c: c.peak_rss_mb),
+    ("peak PSS, all procs", "MB", lambda c: c.peak_pss_mb),
+)
+
+
+def report(name: str, runs: dict[str, list[proc_sample.Cost]], n: int) -> None:
+    """Medians of each figure, reader against newsboat, then every run's figures."""
+    print(f"{name} (median of {n}; ratios to newsboat)")
+    base = bool(runs["baseline"])
+    print(f"  {'':22} {'reader':>9} {'ratio':>7}" + (f" {'baseline':>9} {'ratio':>7}" if base else "")
+          + f" {'newsboat':>9}")
+    for label, unit, get in FIGURES:
+        nb = median([get(c) for c in runs["newsboat"]]) if runs["newsboat"] else None
+        cells = []
+        for prog in ("reader", "baseline") if base else ("reader",):
+            value = median([get(c) for c in runs[prog]])
+            cells.append(f"{value:6.2f} {unit:<2} {ratio(value, nb):>7}")
+        nb_text = f"{nb:6.2f} {unit:<2}" if nb else f"{'-':>9}"
+        print(f"  {label:22} {' '.join(cells)} {nb_text}")
+    for prog, costs in runs.items():
+        for c in costs:
+            parts = ", ".join(f"{k} x{n} {r:.0f}/{p:.0f}"
+                              for k, (r, p, n) in c.peaks_by_name.items())
+            print(f"  {prog}: wall {c.wall:.2f} s, CPU {c.user:.2f}+{c.system:.2f} s, "
+                  f"peak RSS {c.peak_rss_mb:.0f} MB, PSS {c.peak_pss_mb:.0f} MB "
+                  f"(RSS/PSS at the RSS peak: {parts})")
 
 
 if __name__ == "__main__":

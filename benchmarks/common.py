@@ -182,16 +182,20 @@ def newsboat_files(urls: list[str], folder: Path, threads: int = 8) -> tuple[Pat
     return urls_file, config
 
 
-def newsboat_reload(urls_file: Path, config: Path, cache: Path) -> float:
-    """Wall seconds of `newsboat -x reload` (its own HOME, so no user files are touched)."""
-    env = {
+def newsboat_env(cache: Path) -> dict[str, str]:
+    """newsboat's environment: its own HOME, so no user files are touched."""
+    return {
         **os.environ,
         "HOME": str(cache.parent),
         "XDG_CONFIG_HOME": str(cache.parent),
         "XDG_DATA_HOME": str(cache.parent),
     }
+
+
+def newsboat_reload(urls_file: Path, config: Path, cache: Path) -> float:
+    """Wall seconds of `newsboat -x reload`."""
     return timed(
         [newsboat(), "-u", str(urls_file), "-c", str(cache), "-C", str(config), "-x", "reload"],
-        env=env,
+        env=newsboat_env(cache),
         stdin=subprocess.DEVNULL,
     )

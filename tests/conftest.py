@@ -16,6 +16,25 @@ DATA_DIR = Path(__file__).parent / "data"
 FEEDS_DIR = DATA_DIR / "feeds"
 
 
+# The README's command runs the suite on two workers (`-n 2 --dist loadgroup`): tests that
+# share an expensive session or module fixture go to one worker, which starts it once.
+SHARED_FIXTURES = {
+    "miniflux_postgres": "miniflux",
+    "miniflux_server": "miniflux",
+    "ttrss": "ttrss",
+    "template_db": "kill-template",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # (before xdist reads the groups)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        needs = getattr(item, "fixturenames", ())
+        group = next((g for name, g in SHARED_FIXTURES.items() if name in needs), None)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture
 def feeds_dir() -> Path:
     """tests/data/feeds: golden feed files and their *.expected.json."""
@@ -41,6 +60,9 @@ class Route:
     etag: str | None = None
     last_modified: str | None = None
     delay: float = 0.0  # seconds before the status line is sent
+    # The status line waits until the test sets this (a state, where a delay would be
+    # a guess at how long the test needs on a busy machine)
+    gate: threading.Event | None = None
     content_length: int | None = None  # lie about the length (None: the true one)
 
 
@@ -141,6 +163,9 @@ class FeedServer:
                     return
                 if route.delay and server._stopping.wait(route.delay):
                     return
+                while route.gate is not None and not route.gate.wait(0.05):
+                    if server._stopping.is_set():
+                        return
                 headers = dict(route.headers)
                 if route.content_type:
                     headers.setdefault("Content-Type", route.content_type)

@@ -53,6 +53,19 @@ def test_bench_stall_smoke():
     assert "headless " in out and "headless, child " in out and "longest stall" in out
 
 
+def test_bench_full_open_smoke():
+    """Opening cached full articles (f), timed headless and in a pty."""
+    out = run("bench_full_open.py")
+    assert "headless   key -> full article on screen" in out
+    assert "pty        key -> full article on screen" in out
+
+
+def test_bench_prefetch_stall_smoke():
+    """The TUI's stalls while its refresh child prefetches pages."""
+    out = run("bench_prefetch_stall.py")
+    assert "headless  longest stall" in out and "20 pages in" in out
+
+
 def test_pty_term_drives_the_tui_in_a_pty():
     """The pty terminal of bench_scale.py: the TUI (the demo) starts in a real pty, a key
     gives a frame, q quits."""

@@ -98,20 +98,26 @@ def _show_json(library, a, page) -> None:
 @click.option("--mark-read/--no-mark-read", default=False, help="Mark the article read.")
 @click.option("--full", is_flag=True,
               help="The article's own web page, extracted (fetched once, then kept).")
+@click.option("--refetch", is_flag=True,
+              help="With --full: fetch the page again now (asking the site whether it changed).")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object: the article with its text, links, images, enclosures.")
-def show_cmd(state: State, article_id: str, mark_read: bool, full: bool, as_json: bool) -> None:
+def show_cmd(state: State, article_id: str, mark_read: bool, full: bool, refetch: bool,
+             as_json: bool) -> None:
     """Print an article as readable text, with its numbered links.
 
     --full fetches the article's web page (unless it was fetched before) and prints its
     main text instead of the feed's. When the page cannot be had, the feed's text is
     printed, the reason goes to stderr and the exit status is 1; a failed page is tried
-    again only after a while (an hour, growing with each failure).
+    again only after a while (an hour, growing with each failure), or at once with
+    --refetch. --refetch asks the site for the page again (implies --full): if it has
+    not changed since (HTTP 304) the kept copy is printed.
     """
     library = state.library
     (aid,) = checked_ids(library, (article_id,))
     a = library.article(aid)
-    page = library.fetch_full_article(aid) if full else None
+    full = full or refetch
+    page = library.fetch_full_article(aid, force=refetch) if full else None
     failed = page is not None and page.status != "ok"
     if as_json:
         _show_json(library, a, page)

@@ -17,18 +17,26 @@ from .state import State
 @click.argument("url")
 @click.option("--tag", "-t", "tags", multiple=True, help="Tag the feed (repeatable).")
 @click.option("--title", help="Use this title instead of the feed's own.")
-def add_cmd(state: State, url: str, tags: tuple[str, ...], title: str | None) -> None:
-    """Subscribe to a feed (or to the feed an HTML page links) and fetch it."""
+@click.option("--local", is_flag=True,
+              help="Keep the feed here only, not on the sync server ([sync] in config.toml).")
+def add_cmd(state: State, url: str, tags: tuple[str, ...], title: str | None,
+            local: bool) -> None:
+    """Subscribe to a feed (or to the feed an HTML page links) and fetch it; with sync
+    configured, subscribe on the server too (unless --local)."""
     checked = check_tags(tags)
     library = state.library
     try:
-        feed, new = library.add_feed(url, tags=checked, title=check_title(title))
+        feed, new = library.add_feed(url, tags=checked, title=check_title(title), local=local)
     except ReaderError:
         library.discard_if_new()  # a first add that failed leaves no empty database
         raise
     tag_text = f" [{', '.join(feed.tags)}]" if feed.tags else ""
     click.echo(f"added {feed.id}: {feed.display_title}{tag_text} ({plural(new, 'article')})"
                f" {feed.url}")
+    if library.syncs_new_feeds(local, feed.url):
+        from .sync import push_now
+
+        push_now(state, "subscribed")
 
 
 @command("remove")
@@ -38,6 +46,10 @@ def remove_cmd(state: State, feed: str) -> None:
     removed, moved = state.library.remove_feed(feed)
     kept = f" ({plural(moved, 'article')} kept: another feed carries them)" if moved else ""
     click.echo(f"removed {removed.id}: {removed.display_title}{kept}")
+    if removed.remote_id is not None and state.library.sync_configured:
+        from .sync import push_now
+
+        push_now(state, "unsubscribed")
 
 
 @command("feeds")
@@ -48,6 +60,7 @@ def feeds_cmd(state: State, as_json: bool, failed: bool) -> None:
     """List subscriptions with unread/total counts and the last fetch status."""
     library = state.library
     feeds = library.failing_feeds() if failed else library.feeds()
+    pending = library.pending_subscriptions() if library.sync_configured else set()
     if as_json:
         import json
 
@@ -58,7 +71,8 @@ def feeds_cmd(state: State, as_json: bool, failed: bool) -> None:
                 "last_error": f.last_error, "last_fetched": iso(f.last_fetched),
                 "last_ok": iso(f.last_ok),
                 "error_count": f.error_count, "next_fetch": iso(f.next_fetch),
-                "gone": f.gone,
+                "gone": f.gone, "synced": f.remote_id is not None or f.url in pending,
+                "remote_id": f.remote_id,
                 "settings": {v.key: v.value for v in library.describe_feed_settings(f)},
             }
             for f in feeds
@@ -70,9 +84,11 @@ def feeds_cmd(state: State, as_json: bool, failed: bool) -> None:
     if not feeds:
         click.echo("no feeds yet: add one with `reader add URL` or `reader import FILE.opml`")
         return
+    # With a sync server, each feed says which it is: synced, or kept here only.
     for f in feeds:
         # ("not_modified" stays as it is in --json, for scripts)
-        status = f.last_status.replace("_", " ") if f.last_status else "never fetched"
+        status = f.last_status.replace("_", " ") if f.last_status else (
+            "from the sync server" if f.remote_id else "never fetched")
         if f.last_error:
             status += f": {f.last_error}"
         if f.error_count > 1:
@@ -80,7 +96,9 @@ def feeds_cmd(state: State, as_json: bool, failed: bool) -> None:
         if failed and f.next_fetch and not f.gone:
             status += f"; next try {local_time(f.next_fetch)}"
         tags = f" [{', '.join(f.tags)}]" if f.tags else ""
-        click.echo(f"{f.id:>4}  {f.unread:>4}/{f.total:<5} {f.display_title}{tags}")
+        where = "" if not library.sync_configured else "  (synced)" if f.remote_id else (
+            "  (to subscribe on the server)" if f.url in pending else "  (local)")
+        click.echo(f"{f.id:>4}  {f.unread:>4}/{f.total:<5} {f.display_title}{tags}{where}")
         click.echo(f"      {f.url}  ({status})")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import articles, enclosures, feed_set, feeds, filters, opml, refresh, settings
+from . import articles, enclosures, feed_set, feeds, filters, opml, refresh, settings, sync
 from .arguments import CONTEXT, db_option
 from .errors import handle_errors
 from .state import State
@@ -32,6 +32,6 @@ def main(ctx: click.Context, demo: bool) -> None:
         handle_errors(open_tui)(ctx.obj, demo)
 
 
-for _topic in (feeds, feed_set, opml, refresh, articles, enclosures, filters, settings):
+for _topic in (feeds, feed_set, opml, refresh, sync, articles, enclosures, filters, settings):
     for _command in _topic.COMMANDS:
         main.add_command(_command)

@@ -18,13 +18,22 @@ from .state import State
 @click.option("--quiet", "-q", is_flag=True,
               help="Print nothing unless a feed failed (for cron).")
 def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool) -> None:
-    """Fetch FEEDS (default: all) now and store new articles.
+    """Fetch FEEDS (default: all) now and store new articles. With [sync] in
+    config.toml and no FEEDS, sync with the server first (`reader sync`).
 
-    Exits 0 when at least one feed was fetched (or there was nothing to fetch).
+    Exits 0 when at least one feed was fetched (or there was nothing to fetch) and the
+    sync, if any, succeeded.
     """
     library = state.library
+    synced = None
+    if library.sync_configured and not feeds:
+        from .sync import sync_before_refresh
+
+        synced = sync_before_refresh(state, quiet)
     targets = library.refresh_targets(list(feeds), due_only=due)
     if not targets:
+        if synced is not None:  # (every feed is a synced one: the sync was the refresh)
+            sys.exit(0 if synced else 1)
         if quiet:
             return
         click.echo("nothing to refresh" + ("" if library.feeds() else
@@ -55,7 +64,7 @@ def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool) ->
         click.echo(f"refreshed {plural(len(targets), 'feed')}: " + ", ".join(parts))
     for title, reason in summary.failed:
         click.echo(f"  failed: {clean_line(title)}: {clean_line(reason)}", err=True)
-    if summary.succeeded == 0:
+    if summary.succeeded == 0 or synced is False:
         sys.exit(1)
 
 

@@ -97,13 +97,17 @@ class Config:
     max_download_mb: float = _setting(
         2048.0, "enclosures", "larger downloads are refused", positive=True)
     keys: dict[str, str] = field(default_factory=dict)  # action -> key(s), for the TUI
+    # [sync] as the file has it; sync_config.py reads it when sync is used (a bad one
+    # must not stop reading offline)
+    sync: dict[str, object] = field(default_factory=dict)
     path: Path | None = None
     warnings: list[str] = field(default_factory=list)
 
     def settings(self) -> dict[str, object]:
         """What the file set (the defaults for the rest), keys included: Config(**this)
         makes the same settings (a refresh's child process is given them so)."""
-        return {s.name: getattr(self, s.name) for s in SETTINGS} | {"keys": dict(self.keys)}
+        return {s.name: getattr(self, s.name) for s in SETTINGS} | {
+            "keys": dict(self.keys), "sync": dict(self.sync)}
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ SETTINGS = tuple(
 )
 # (section, key in the file) -> the setting
 _BY_KEY = {(section, s.name): s for s in SETTINGS for section in (s.section, *s.also)}
-_SECTIONS = {s.section for s in SETTINGS if s.section} | {"keys"}
+_SECTIONS = {s.section for s in SETTINGS if s.section} | {"keys", "sync"}
 _CHOICES = {"images": ("auto", "off")}  # string settings with a fixed set of values
 _SECTION_NOTES = {
     "retention": "off by default, as in newsboat; starred articles are never deleted",
@@ -153,6 +157,10 @@ def _example() -> str:
             lines += ["", _noted(f"[{section}]", _SECTION_NOTES.get(section, ""))]
         lines.append(_noted(f"{s.name} = {_toml(s.default)}", s.help))
     lines += ["", _noted("[keys]", _SECTION_NOTES["keys"]), '# next_unread = "n"']
+    lines += ["", "# [sync]                   # a server to sync with (see README: Sync)",
+              '# service = "miniflux"      # or "greader", "ttrss"',
+              '# url = "https://rss.example.org"', '# username = "me"',
+              '# password_command = ["pass", "show", "rss"]   # or $READER_SYNC_PASSWORD']
     return "\n".join(lines) + "\n"
 
 
@@ -180,6 +188,9 @@ def load_config(path: str | Path | None = None) -> Config:
         if isinstance(value, dict):
             if key not in _SECTIONS:
                 cfg.warnings.append(f"{p}: unknown section [{key}] ignored")
+                continue
+            if key == "sync":
+                cfg.sync = dict(value)
                 continue
             if key == "keys":
                 for action, keys in value.items():

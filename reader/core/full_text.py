@@ -17,6 +17,10 @@ a typical item text under 600 characters: news agencies' leads.)
 
 A failure (network, HTTP status, not a page, no article text) is remembered, with a
 next try after a backoff that grows with each failure in a row (retry_at).
+
+Fetched again (forced, or a page without article text tried again), a page is asked
+for with the validators it came with (If-None-Match, If-Modified-Since); a 304 keeps
+the cached copy and moves its fetched time.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from .storage import full_articles as rows
 
 if TYPE_CHECKING:
     from .ingest.fetch import FetchSettings
-    from .sources.article_pages import PageResult
+    from .sources.article_pages import PageJob, PageResult
     from .storage.store import Store
 
 DEFAULT_MODE = "never"  # a feed without full_text set: fetched on demand only
@@ -81,11 +85,16 @@ def store_result(store: Store, result: PageResult, now: datetime | None = None) 
     caller gets back is what happened, even when an earlier good copy stays stored."""
     now = now or datetime.now(UTC)
     if result.status == "ok":
-        saved = rows.save_ok(store, result.article_id, result.url, result.html, result.text, now)
+        saved = rows.save_ok(store, result.article_id, result.url, result.html, result.text, now,
+                             result.etag, result.last_modified)
+    elif result.status == "not_modified":
+        saved = rows.save_not_modified(store, result.article_id, now, result.etag,
+                                       result.last_modified, lambda tries: retry_at(now, tries))
     else:
         error = result.error or "no article text found on the page"
         saved = rows.save_failure(store, result.article_id, result.url, result.status, error,
-                                  now, lambda tries: retry_at(now, tries, result.retry_after))
+                                  now, lambda tries: retry_at(now, tries, result.retry_after),
+                                  result.etag, result.last_modified)
         if saved is not None and saved.status == "ok":  # a refetch failed; the copy stays
             return FullArticle(result.article_id, result.status, url=result.url, error=error,
                                fetched=now)
@@ -93,6 +102,17 @@ def store_result(store: Store, result: PageResult, now: datetime | None = None) 
         return FullArticle(result.article_id, "error", url=result.url,
                            error="the article was deleted meanwhile")
     return saved
+
+
+def page_job(article_id: int, link: str, user_agent: str | None,
+             have: FullArticle | None) -> PageJob:
+    """The fetch of an article's page: conditional when a copy of it is cached (a page
+    extracted, or one found to have no article text)."""
+    from .sources.article_pages import PageJob
+
+    if have is None or have.status not in ("ok", "empty"):
+        return PageJob(article_id, link, user_agent)
+    return PageJob(article_id, link, user_agent, have.etag, have.last_modified)
 
 
 def cached(store: Store, article_id: int) -> FullArticle:
@@ -103,7 +123,7 @@ def fetch_one(store: Store, settings: FetchSettings, article: Article, force: bo
               user_agent: str | None = None) -> FullArticle:
     """The article's page: from the cache unless forced or a failure is due again;
     else fetched (blocking), stored and returned. Never raises for a page's problems."""
-    from .sources.article_pages import PageJob, fetch_pages_sync
+    from .sources.article_pages import fetch_pages_sync
 
     now = datetime.now(UTC)
     have = rows.get(store, article.id)
@@ -113,7 +133,8 @@ def fetch_one(store: Store, settings: FetchSettings, article: Article, force: bo
     if not article.link:
         return FullArticle(article.id, "error", error="the article has no link to fetch")
     got: list[PageResult] = []
-    fetch_pages_sync([PageJob(article.id, article.link, user_agent)], settings, got.append)
+    fetch_pages_sync([page_job(article.id, article.link, user_agent, have)], settings,
+                     got.append)
     return store_result(store, got[0])
 
 
@@ -129,7 +150,9 @@ def prefetch(store: Store, settings: FetchSettings, limit: int = PREFETCH_LIMIT,
     if not due:
         return 0
     agent = user_agents or (lambda _feed_id: None)
-    jobs = [PageJob(aid, link, agent(fid)) for aid, link, fid in due]
+    # (only a page found empty before has validators here: an extracted one is not due)
+    jobs = [PageJob(aid, link, agent(fid), etag, modified)
+            for aid, link, fid, etag, modified in due]
     done = 0
 
     def stored(result: PageResult) -> None:

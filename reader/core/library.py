@@ -30,6 +30,7 @@ from .storage.store import Store
 from .library_enclosures import EnclosureMethods
 from .library_full import FullArticleMethods
 from .library_settings import FeedSettingMethods
+from .library_sync import SyncMethods
 from .tags import clean_tag, fold
 from .urls import normalize_url
 
@@ -59,8 +60,8 @@ class ImportReport:
 TAG_COUNT_MOST = 20_000  # unread articles up to which tags are counted as their views are
 
 
-# (library_full.py, library_settings.py, library_enclosures.py)
-class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods):
+# (library_full.py, library_settings.py, library_enclosures.py, library_sync.py)
+class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods, SyncMethods):
     def __init__(self, db_path: str | Path | None = None, config: Config | None = None,
                  create: bool = True) -> None:
         """`create`: False for a caller that only reads: no database there is an error
@@ -110,8 +111,10 @@ class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods):
         """The feed subscribed at `url` (spelled as normalize_url spells it), or None."""
         return self.store.feed_by_url(url)
 
-    def add_feed(self, url: str, tags: Iterable[str] = (), title: str | None = None) -> tuple[Feed, int]:
-        """Subscribe: fetch the URL (finding the feed an HTML page links), store it and its articles.
+    def add_feed(self, url: str, tags: Iterable[str] = (), title: str | None = None,
+                 local: bool = False) -> tuple[Feed, int]:
+        """Subscribe: fetch the URL (finding the feed an HTML page links), store it and its
+        articles; on the sync server too (queued) when there is one, unless `local`.
 
         Returns (feed, number of articles stored). Nothing is stored when anything fails.
         """
@@ -132,13 +135,13 @@ class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods):
         parsed = result.parsed
         feed_id = self.store.add_feed(
             feed_url, title=parsed.title, link=parsed.link, tags=tags,
-            user_title=clean_line(title) if title else None,
+            user_title=clean_line(title) if title else None, subscribe=self.syncs_new_feeds(local, feed_url),
         )
         new = self._refresher().store_results([(self.store.feed(feed_id), result)])[0]
         return self.store.feed(feed_id), new
 
-    def subscribe(self, url: str, title: str = "", tags: Iterable[str] = (),
-                  link: str = "", user_title: str = "") -> tuple[Feed, bool]:
+    def subscribe(self, url: str, title: str = "", tags: Iterable[str] = (), link: str = "",
+                  user_title: str = "", local: bool = False) -> tuple[Feed, bool]:
         """Store a subscription without fetching it (the next refresh does).
 
         Returns (feed, created); an existing subscription only gains the tags.
@@ -150,7 +153,8 @@ class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods):
             self.store.tag_feed(existing.id, tags)
             return self.store.feed(existing.id), False
         feed_id = self.store.add_feed(url, title=clean_line(title), link=clean_line(link), tags=tags,
-                                      user_title=clean_line(user_title) or None)
+                                      user_title=clean_line(user_title) or None,
+                                      subscribe=self.syncs_new_feeds(local, url))
         return self.store.feed(feed_id), True
 
     def remove_feed(self, ref: str | int) -> tuple[Feed, int]:
@@ -246,7 +250,8 @@ class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods):
             return list({f.id: f for f in feeds}.values())
         if due_only:
             return self.due_feeds()
-        return [f for f in self.store.feeds(with_counts=False) if not f.gone]
+        # (a synced feed's articles come from the sync server: sync(), not fetched here)
+        return [f for f in self.store.feeds(with_counts=False) if not f.gone and not f.remote_id]
 
     def _refresher(self):
         from .refresh import Refresher

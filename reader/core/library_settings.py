@@ -58,7 +58,8 @@ class FeedSettingMethods:
         (ingest/schedule.py)."""
         from .feed_schedule import due_feeds
 
-        return due_feeds(self.store, self.config, now)
+        # (synced feeds are not fetched from their sites: their articles come from sync())
+        return [f for f in due_feeds(self.store, self.config, now) if not f.remote_id]
 
     def _scheduled(self, feeds: list[Feed]) -> list[Feed]:
         """`feeds`, next_fetch as the intervals in force now make it."""

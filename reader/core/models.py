@@ -103,6 +103,7 @@ class Feed:
     unread: int = 0
     total: int = 0
     settings: FeedSettings = field(default_factory=FeedSettings)
+    remote_id: str | None = None  # the sync server's id of a synced feed; None: a local one
 
     @property
     def display_title(self) -> str:
@@ -181,6 +182,9 @@ class FullArticle:
     error: str | None = None
     fetched: datetime | None = None
     next_try: datetime | None = None  # after a failure: not fetched again before this
+    # The page's validators, sent when it is fetched again (a 304 keeps the copy)
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(slots=True)
@@ -197,12 +201,53 @@ class RefreshSummary:
 
 
 @dataclass(slots=True)
+class SyncSummary:
+    """One `reader sync` (or the TUI's background sync): what came and went."""
+
+    service: str = ""
+    feeds_added: int = 0        # subscriptions new from the server
+    feeds_removed: int = 0      # synced feeds the server no longer has
+    new_articles: int = 0
+    state_changes: int = 0      # local articles whose read/starred the server changed
+    pushed: int = 0             # queued local changes the server accepted
+    pending: int = 0            # local changes still waiting (server down, refused, ...)
+    error: str | None = None    # one line when the sync failed (nothing lost either way)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(slots=True)
+class SyncStatus:
+    """`reader sync --status`: the configured service and how the last sync went.
+    Never holds the password."""
+
+    configured: bool
+    service: str = ""
+    url: str = ""
+    username: str = ""
+    last_success: datetime | None = None
+    last_attempt: datetime | None = None
+    last_error: str | None = None
+    pending: int = 0
+    synced_feeds: int = 0
+    local_feeds: int = 0
+    notes: list[str] = field(default_factory=list)   # changes the service could not make
+
+
+@dataclass(slots=True)
 class ImageRef:
     """An image of an article: its http(s) URL and its alt text ("" when none), in the
     order the article shows them (the lead image first)."""
 
     url: str
     alt: str = ""
+    # Where the text names it, so the pane draws it there (not part of its identity):
+    line: int | None = field(default=None, compare=False)  # Markdown line; None: not in it
+    alone: bool = field(default=False, compare=False)  # that line names only images shown
+    number: int = field(default=0, compare=False)  # its [n] in the article's links; 0: none
 
 
 @dataclass(slots=True)

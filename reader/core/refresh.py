@@ -9,9 +9,9 @@ decided by ingest/identity.py (which article each entry is) and ingest/schedule.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -31,11 +31,56 @@ ProgressFn = Callable[[int, int, Feed, FetchResult], None]
 # entries: big enough that the FTS index is built in few segments, small enough that
 # the write lock is never held long (a click in the TUI waits for it).
 WRITE_BATCH_ENTRIES = 3000
+# Entries waiting for the writer, at most (beyond one feed): a writer that falls behind
+# holds the source back instead of parsed feeds piling up in memory (a refresh of 100k
+# articles held them all: 0.6 GB). Each is ~7 KB in memory; this also bounds a batch.
+WAITING_ENTRIES = 1000
 log = logging.getLogger(__name__)
 
 
 def _entry_count(result: FetchResult) -> int:
     return len(result.parsed.entries) if result.parsed is not None else 1
+
+
+class _Handoff:
+    """Results from the source to the writer thread, at most `limit` entries waiting:
+    put() blocks past it (in the source's thread: back-pressure), unless nothing is
+    waiting (one feed bigger than the limit still goes) or the writer has ended."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._items: deque[FetchResult | None] = deque()
+        self._entries = 0
+        self._closed = False  # the writer is gone: nothing blocks, nothing is kept
+        self._cond = threading.Condition()
+
+    def put(self, item: FetchResult | None) -> None:
+        size = 0 if item is None else _entry_count(item)
+        with self._cond:
+            while (item is not None and not self._closed and self._items
+                   and self._entries + size > self.limit):
+                self._cond.wait()
+            if self._closed:
+                return
+            self._items.append(item)
+            self._entries += size
+            self._cond.notify_all()
+
+    def get(self, wait: bool = True) -> FetchResult | None:
+        """The next item; with wait=False, IndexError when none is waiting."""
+        with self._cond:
+            while wait and not self._items:
+                self._cond.wait()
+            item = self._items.popleft()
+            self._entries -= 0 if item is None else _entry_count(item)
+            self._cond.notify_all()
+            return item
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._items.clear()
+            self._cond.notify_all()
 
 
 class _AnySet:
@@ -78,7 +123,7 @@ class Refresher:
         # result that has arrived into one transaction (a savepoint per feed): a commit
         # per feed cost more than the rows, mostly in merging the many small FTS
         # segments it made.
-        results: queue.Queue[FetchResult | None] = queue.Queue()
+        results = _Handoff(WAITING_ENTRIES)
         done = 0
         # A database that cannot be written (read-only, full, corrupt, locked too long)
         # fails every feed the same way: stop at the first such error and raise it.
@@ -86,12 +131,13 @@ class Refresher:
         stop = threading.Event()
 
         def batches() -> Iterator[list[FetchResult]]:
+            item = None
             while (first := results.get()) is not None:
                 batch, size = [first], _entry_count(first)
                 while size < WRITE_BATCH_ENTRIES:
                     try:
-                        item = results.get_nowait()
-                    except queue.Empty:
+                        item = results.get(wait=False)
+                    except IndexError:
                         break
                     if item is None:
                         yield batch
@@ -99,8 +145,9 @@ class Refresher:
                     batch.append(item)
                     size += _entry_count(item)
                 yield batch
+                batch = first = item = None  # not held while waiting for the next
 
-        def writer() -> None:
+        def write_all() -> None:
             nonlocal done
             for batch in batches():
                 if fatal:
@@ -121,6 +168,15 @@ class Refresher:
                             on_progress(done, len(feeds), feed, result)
                         except Exception:  # a broken progress display must not stop the writes
                             log.exception("on_progress failed")
+                del batch  # before waiting for the next: a batch is megabytes
+
+        def writer() -> None:
+            try:
+                write_all()
+            finally:
+                # However the writer ends, the source must never wait for it again.
+                stop.set()
+                results.close()
 
         thread = threading.Thread(target=writer, name="reader-writer", daemon=True)
         thread.start()

@@ -25,8 +25,9 @@ from reader.core.models import RefreshSummary
 from .keymap import binding_ids, key_label, keymap_clashes
 from . import memory
 from .keys import typed_apart
-from .messages import DatabaseChecked, FeedsDue, RefreshProgress, WriteDone
+from .messages import DatabaseChecked, FeedsDue, RefreshProgress, SyncDone, SyncProgress, WriteDone
 from .screens.main import MainScreen
+from .sync_runner import SyncRunner
 
 # Imported where they are used, not before the first frame: the command palette's
 # providers, the help screen, links, the pickers and the welcome screen.
@@ -84,12 +85,13 @@ class ReaderApp(App[None]):
         # None: $BROWSER or the system's browser (links.py); tests put a recorder here.
         self.url_opener: Callable[[str], bool] | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-ui-write")
-        self._cancel = Event()
+        self.cancelled = Event()  # set as the app ends: background work stops
         self._seen_version: int | None = None  # (read and written on the writer thread only)
         self._writes_pending = 0  # writes queued whose WriteDone is not handled yet
         self._polling = False  # a look for outside writes is on the writer thread
         self._failures = 0
         self._last_key = 0.0  # (time.monotonic) when the last key came from the terminal
+        self.syncer = SyncRunner(self)  # [sync]: the server's feeds, in the background
 
     def get_default_screen(self) -> Screen:
         return MainScreen()
@@ -155,16 +157,21 @@ class ReaderApp(App[None]):
             # Look every minute (one cheap query, in a thread) and let the schedule say who
             # is due: a feed's own refresh_every may be shorter than the config's interval.
             tick = min(DUE_CHECK_SECONDS, self.config.refresh_interval * 60)
-            self.set_interval(tick, self.refresh_due)
-        if not has_feeds:
+            self.set_interval(tick, self._tick)
+        if not has_feeds and not self.syncer.configured:  # (else the server has feeds)
             from .screens.welcome import WelcomeScreen
 
             self.push_screen(WelcomeScreen(), self._welcome_done)
         elif self.background_refresh:
             self.refresh_due()
+            self.syncer.start()  # (in the background: start-up never waits for a server)
+
+    def _tick(self) -> None:
+        self.refresh_due()
+        self.syncer.start_if_due()
 
     def on_unmount(self) -> None:
-        self._cancel.set()
+        self.cancelled.set()
         self._writer.shutdown(wait=True)
 
     def notify(
@@ -249,6 +256,8 @@ class ReaderApp(App[None]):
             for title, help_text, callback in binding_commands(self, screen):
                 if title not in titles:  # (Textual's own Quit)
                     yield SystemCommand(title, help_text, callback)
+            yield SystemCommand("Sync now", "Push local changes, pull from the sync server",
+                                lambda: self.syncer.start(asked=True))
 
     def go_to_feed(self, feed_id: int) -> None:
         self.main.go_to_feed(feed_id)
@@ -385,7 +394,7 @@ class ReaderApp(App[None]):
         # A child process: the refresh's parsing threads would otherwise take the GIL
         # from the event loop for tens of milliseconds at a time (see benchmarks/).
         return self.library.refresh(
-            refs, due_only=due_only, on_progress=progress, cancel=self._cancel, in_child=True
+            refs, due_only=due_only, on_progress=progress, cancel=self.cancelled, in_child=True
         )
 
     def on_refresh_progress(self, event: RefreshProgress) -> None:
@@ -412,10 +421,17 @@ class ReaderApp(App[None]):
                     )
             main.set_progress(text)
             main.reload()
+            self.syncer.start()  # (after the feeds of this machine: the server's)
         elif event.state == WorkerState.ERROR:
             main.set_progress("Refresh failed")
             self.notify(f"Refresh failed: {event.worker.error}", severity="error")
             main.reload()
+
+    def on_sync_progress(self, event: SyncProgress) -> None:
+        self.syncer.show_progress(event)
+
+    def on_sync_done(self, event: SyncDone) -> None:
+        self.syncer.done(event)
 
     # -- first run ---------------------------------------------------------------------------
 
@@ -449,6 +465,7 @@ SWITCH_INTERVAL = 0.001  # seconds a thread that wants the GIL waits for a busy 
 
 
 def run_app(library: Library, config: Config, demo: bool = False) -> None:
+    memory.limit_arenas()  # before the first thread (Textual's, the writer's): see memory.py
     # No garbage collection until the first headlines are up (see tune_gc); then less of it.
     gc.disable()
     # The event loop, the thread that writes each frame to the terminal and the threads

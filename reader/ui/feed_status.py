@@ -45,7 +45,8 @@ def status_text(feed: Feed) -> str:
     if feed.last_status == "not_modified":
         return "ok (unchanged)"
     if feed.last_status is None:
-        return "not fetched yet"
+        # A synced feed is fetched by the sync server: its articles come with each sync.
+        return "synced" if feed.remote_id else "not fetched yet"
     return clean_line(feed.last_status)
 
 

@@ -5,6 +5,13 @@ were 40-100 ms hitches while scrolling), so between them the cycles Textual leav
 (messages, widgets, workers, frames) piled up, and the memory they had stayed with the
 process: a soak (benchmarks/bench_soak.py) saw the TUI's resident memory grow for half
 an hour. tidy() collects them and asks the C library to return the free memory.
+
+glibc gives each new thread (the writer, the view readers, every Textual thread worker,
+asyncio's executor) an arena of its own, up to 8 per core, each keeping its own free
+fragments: after an hour's soak 12 arenas held 22-35 MB beside the main heap's 8 MB.
+limit_arenas() caps them before the first thread starts (glibc fixes its limit for good
+when the ninth arena is made, so later is too late). What else grew was bounded caches
+filling (benchmarks/README.md, "Soak").
 """
 
 from __future__ import annotations
@@ -15,21 +22,36 @@ import sys
 TIDY_SECONDS = 60.0  # how often the app tidies (when no key came for IDLE_SECONDS)
 IDLE_SECONDS = 1.0
 
-_trim = None  # libc's malloc_trim, False where there is none (not glibc)
+MALLOC_ARENAS = 2  # the process's malloc arenas: the main one and one the threads share
+_M_ARENA_MAX = -8  # mallopt's parameter (glibc's malloc.h)
+
+_libc_functions: dict[str, object] = {}  # glibc's functions by name; None where absent
 
 
-def _malloc_trim():
-    global _trim
-    if _trim is None:
-        _trim = False
+def _glibc(name: str):
+    """One of glibc's malloc functions, or None (not Linux, or not glibc: musl has neither)."""
+    if name not in _libc_functions:
+        _libc_functions[name] = None
         if sys.platform.startswith("linux"):
             try:
                 import ctypes
 
-                _trim = ctypes.CDLL("libc.so.6").malloc_trim
-            except (OSError, AttributeError):  # musl, or no such library
+                _libc_functions[name] = getattr(ctypes.CDLL("libc.so.6"), name)
+            except (OSError, AttributeError):
                 pass
-    return _trim or None
+    return _libc_functions[name]
+
+
+def _malloc_trim():
+    return _glibc("malloc_trim")
+
+
+def limit_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas for this process (MALLOC_ARENA_MAX in the environment
+    does the same). Python's GIL lets one thread allocate at a time anyway, so threads
+    sharing arenas cost little. Call it before the first thread. True if it was set."""
+    mallopt = _glibc("mallopt")
+    return bool(mallopt and mallopt(_M_ARENA_MAX, arenas))
 
 
 def tidy() -> int:

@@ -43,3 +43,19 @@ class RefreshProgress(Message):
             status,
             error,
         )
+
+
+class SyncProgress(Message):
+    """Posted from the sync thread at each step (pushing, feeds, entries, states)."""
+
+    def __init__(self, step: str, done: int, total: int) -> None:
+        super().__init__()
+        self.step, self.done, self.total = step, done, total
+
+
+class SyncDone(Message):
+    """Posted from the sync thread at its end, with its summary and the status after it."""
+
+    def __init__(self, summary, status) -> None:
+        super().__init__()
+        self.summary, self.status = summary, status

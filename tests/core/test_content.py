@@ -222,9 +222,11 @@ def test_format_links():
 
 
 def _timed(html: str) -> tuple[RenderedArticle, float]:
-    start = time.perf_counter()
+    """The result and the CPU seconds it cost this thread: the bound is on the work done,
+    which a busy machine does not change (wall time there is a guess at the load)."""
+    start = time.thread_time()
     result = render_article(html, BASE)
-    return result, time.perf_counter() - start
+    return result, time.thread_time() - start
 
 
 def test_huge_text_node_is_truncated_quickly():
@@ -323,10 +325,10 @@ def test_html_to_text_plain_input_and_paragraphs():
 
 
 def test_html_to_text_is_linear_on_pathological_input():
-    start = time.perf_counter()
+    start = time.thread_time()  # (CPU seconds: a busy machine does not change them)
     for html in ("<" * 2_000_000, "<script" * 300_000, "<!--" * 500_000, "<a " * 700_000):
         html_to_text(html)
-    assert time.perf_counter() - start < 4
+    assert time.thread_time() - start < 4
 
 
 # ---------------------------------------------------------------- meaning kept

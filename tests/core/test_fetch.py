@@ -270,8 +270,10 @@ async def test_slow_feed_times_out_without_delaying_others(feed_server):
     results = await fetch_all([req(u, i) for i, u in enumerate([slow, *fast])], settings, on_result)
     assert results[0].status == "error" and results[0].error == "timed out after 0.5 s"
     assert [r.status for r in results[1:]] == ["ok"] * 3
-    assert all(finished[u] < 0.45 for u in fast), finished
-    assert 0.45 <= finished[slow] < 2
+    # The fast ones are done before the slow one's timeout ends it (an order, which a busy
+    # machine keeps), and the timeout ends it long before the server's 5 s delay would.
+    assert max(finished[u] for u in fast) < finished[slow], finished
+    assert 0.45 <= finished[slow] < 4
 
 
 async def test_connection_refused():

@@ -220,11 +220,15 @@ def test_broken_servers_in_one_refresh(server, tmp_path):
         assert "\n" not in f.last_error and len(f.last_error) < 300
         assert_no_controls(f.last_error, name)
         assert f.total == 0
+    # Healthy feeds finish before the slow ones time out (an order, which a busy machine
+    # keeps where a fixed number of seconds would not).
+    first_timeout = min(
+        finished[ids[name]] for name, (_, _, why) in BROKEN.items() if "timed out" in why
+    )
     for name in FINE:
         f = feeds[ids[name]]
         assert f.last_status == "ok" and f.total > 0, (name, f.last_error)
-        # Healthy feeds finish long before the slow ones time out.
-        assert finished[ids[name]] < 1.5, (name, finished[ids[name]])
+        assert finished[ids[name]] < first_timeout, (name, finished[ids[name]], first_timeout)
     assert summary.ok == len(FINE) and len(summary.failed) == len(BROKEN)
     # 503 and 500 do not retry at once: the next try is backed off.
     assert feeds[ids["500"]].next_fetch is not None

@@ -77,6 +77,14 @@ async def _settle(pilot, app) -> None:
     await pilot.pause()
 
 
+async def _until(pilot, app, predicate, timeout: float = 20.0) -> None:
+    """Pause until `predicate()` holds: a state, never a fixed time."""
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "condition not met in time"
+        await pilot.pause(0.02)
+
+
 async def test_every_article_renders_clean_and_literal(feed_server, tmp_path, monkeypatch):
     lib = await asyncio.to_thread(hostile_library, feed_server, tmp_path / "t.db", monkeypatch)
     opened: list[str] = []
@@ -166,10 +174,11 @@ def _run_tui_on_a_pty(db: Path, keys: list[bytes], config: Path) -> tuple[int | 
         pump_until(b"\x1b[?1049l", 10)  # the app left the alternate screen: it quit
         code = proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
         code = None
     finally:
+        if proc.poll() is None:  # (never leave the app running after a failure)
+            proc.kill()
+            proc.wait()
         os.close(master)
     return code, bytes(out)
 
@@ -402,12 +411,13 @@ async def test_tui_open_during_a_cli_refresh(feed_server, tmp_path):
             assert proc.returncode == 0, err
             assert "locked" not in err
             await _settle(pilot, app)
-            await pilot.pause(1.2)  # the app polls the database for outside writes
-            await _settle(pilot, app)
             assert app.is_running
             assert set(lib.article_ids("is:starred")) == {i for i, n in toggles.items() if n % 2}
             assert lib.count() == 10 * 205  # the refresh's new articles are all there
-            rows = [app.main.headlines.render_line(y).text for y in range(5)]
-            assert any("item 204" in row for row in rows) or app.main.headlines.selected
+            # The app's own poll for outside writes (every POLL_SECONDS) reloads the view:
+            # waited for as a state, the view holding every new article.
+            await _until(pilot, app, lambda: len(app.main.headlines.ids) == 10 * 205)
+            await _settle(pilot, app)
+            assert app.main.headlines.selected
     finally:
         lib.close()

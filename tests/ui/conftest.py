@@ -155,7 +155,7 @@ def quiet_app(library: Library, **options) -> ReaderApp:
     return make_app(library, library.config, **options)
 
 
-async def settle(pilot, app: ReaderApp, timeout: float = 15.0) -> None:
+async def settle(pilot, app: ReaderApp, timeout: float = 30.0) -> None:
     """Wait until the app is idle: no writes or database checks on the writer thread, no
     workers, nothing pending on the main screen (a coalesced sidebar move, held keys, a
     reload, first rows, callbacks waiting for a frame: ReaderApp.busy), its message
@@ -176,25 +176,29 @@ async def settle(pilot, app: ReaderApp, timeout: float = 15.0) -> None:
             quiet += 1
 
 
-async def wait_until(pilot, app: ReaderApp, predicate, timeout: float = 8.0) -> None:
-    """Pause until `predicate()` holds (fails the test after `timeout` seconds), then settle."""
+async def wait_until(pilot, app: ReaderApp, predicate, timeout: float = 30.0) -> None:
+    """Pause until `predicate()` holds (fails the test after `timeout` seconds: a cap for a
+    broken app, never waited out by a working one, so generous for a loaded machine where a
+    refresh in a child process can take 10 s), then settle."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while not predicate():
         if loop.time() > end:
             raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
+        await pilot.pause(0.01)
     await settle(pilot, app)
 
 
 async def palette_pick(pilot, app: ReaderApp, typed: str, first: str) -> None:
     """Open the command palette, type `typed`, wait until the first result shows `first`,
-    and choose it."""
-    from textual.widgets import OptionList
+    and choose it. The query goes in as one change: typed a key at a time, each key would
+    start a search of its own (and wait out Pilot's idle check twice), for the same answer."""
+    from textual.command import CommandPalette
+    from textual.widgets import Input, OptionList
 
     await pilot.press("ctrl+p")
-    await pilot.pause()
-    await pilot.press(*typed)
+    await wait_until(pilot, app, lambda: isinstance(app.screen, CommandPalette))
+    app.screen.query_one(Input).value = typed
     results = app.screen.query_one(OptionList)
     await wait_until(
         pilot,

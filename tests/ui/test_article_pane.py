@@ -5,6 +5,7 @@ each article, J/K, searching the article (/), and a refresh that moves nothing."
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
 
 from reader.core.library import Library
@@ -474,7 +475,8 @@ async def test_f_from_the_list_acts_on_the_open_article(library: Library, feed_s
 
 
 async def test_f_shows_fetching_then_the_article(library: Library, feed_server):
-    title = with_page_article(library, feed_server, "/slow.html", delay=3.0)
+    page_held = threading.Event()
+    title = with_page_article(library, feed_server, "/slow.html", gate=page_held)
     app = quiet_app(library)
     async with app.run_test(size=WIDE) as pilot:
         await open_first(pilot, app, title)
@@ -486,10 +488,11 @@ async def test_f_shows_fetching_then_the_article(library: Library, feed_server):
         while "Fetching the full article" not in status_text(app):
             assert loop.time() < end, "no fetching state shown"
             await pilot.pause(0.02)
-        # The page is still on its way (the server waits 3 s): the keys work meanwhile.
+        # The page is still on its way (the server holds it): the keys work meanwhile.
         await pilot.press("m")
         assert hl.cached(view.article.id).read != read_before
         assert "Fetching the full article" in status_text(app) and not view.showing_full
+        page_held.set()
         await wait_until(pilot, app, lambda: view.showing_full)
         assert PAGE_SENTENCE in body_text(app)
         assert not [m for m in app._notifications if m.severity == "error"]

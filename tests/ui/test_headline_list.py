@@ -68,12 +68,12 @@ async def test_rows_show_tags_after_the_title(library):
         text = {hl.headline(y).title: hl.render_line(y).text for y in range(len(hl.ids))}
         # feed tags, then the article's own categories, dim after the title
         harbor = text["Harbor reopens after the storm"]
-        assert "+news +world" in harbor
-        assert harbor.index("+news") > harbor.index("Harbor reopens")
-        assert "+tech +compilers" in text["Compiler release brings faster builds"]
+        assert "[news] [world]" in harbor  # in brackets, as the article header shows them
+        assert harbor.index("[news]") > harbor.index("Harbor reopens")
+        assert "[tech] [compilers]" in text["Compiler release brings faster builds"]
         # wide (CJK) titles keep their tags in the same column
-        assert "+tech" in text["東京で新しいロケットの打ち上げに成功しました、記録的な速さ"]
-        assert "+" not in text["[bold red]not bold[/] and [/]"].split("[/]")[-1]  # untagged feed
+        assert "[tech]" in text["東京で新しいロケットの打ち上げに成功しました、記録的な速さ"]
+        assert "[" not in text["[bold red]not bold[/] and [/]"].split("[/]")[-1]  # untagged feed
 
 
 def test_tag_column_only_when_there_is_room():
@@ -106,9 +106,9 @@ async def test_long_titles_take_the_tags_room(tmp_path):
         width = hl.scrollable_content_region.width
         cols = columns_for(width)
         long_row, short_row = hl.render_line(0).text, hl.render_line(1).text
-        assert "+longtag" in short_row
+        assert "[longtag]" in short_row
         # the long title takes the tags' room (they go first), and is cut at the edge
-        assert "+longtag" not in long_row and long_row.rstrip().endswith("…")
+        assert "[longtag]" not in long_row and long_row.rstrip().endswith("…")
         assert cols.title < cols.rest
     lib.close()
 

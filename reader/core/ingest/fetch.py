@@ -20,7 +20,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -151,6 +151,7 @@ class _Raw:
     body: bytes | None = None
     content_type: str | None = None
     final_url: str = ""
+    parse_turn: bool = False  # holds one of Fetcher.parse_turns (see _wait_parse_turn)
 
 
 def _failed(req: FetchRequest, why: str, http_status: int | None = None) -> _Raw:
@@ -166,7 +167,11 @@ class Fetcher:
         settings: FetchSettings,
         executor: concurrent.futures.Executor,
         parse_fn: Callable[[bytes, str, str | None], ParsedFeed] | None = None,
+        parse_turns: int | None = None,
     ) -> None:
+        """`parse_turns`: at most this many feeds at once from their body's end to the
+        end of fetch(hand_over): being parsed, or parsed and waiting to be handed over.
+        None: no limit."""
         self.client = client
         self.settings = settings
         self.executor = executor
@@ -174,6 +179,7 @@ class Fetcher:
         self.slots = asyncio.Semaphore(max(1, settings.concurrency))
         self.hosts: dict[str, asyncio.Semaphore] = {}
         self.large_bodies = asyncio.Semaphore(LARGE_AT_ONCE)
+        self.parse_turns = asyncio.Semaphore(parse_turns) if parse_turns else None
 
     def _host_slots(self, url: str) -> asyncio.Semaphore:
         parts = urlsplit(url)
@@ -182,21 +188,40 @@ class Fetcher:
             self.hosts[key] = asyncio.Semaphore(max(1, self.settings.per_host))
         return self.hosts[key]
 
-    async def fetch(self, req: FetchRequest) -> FetchResult:
+    async def fetch(self, req: FetchRequest,
+                    hand_over: Callable[[FetchResult], Awaitable[None]] | None = None
+                    ) -> FetchResult:
+        """One feed fetched and parsed; then `hand_over(result)` is awaited (if given)
+        before its parse turn is given back, so a consumer that falls behind holds back
+        the parsing, and the parsing the fetching: memory stays bounded."""
         large = LargeBody(self.large_bodies)
+        raw: _Raw | None = None
         try:
             try:
                 raw = await self.fetch_raw(req, large)
             except Exception as exc:
-                why = describe_failure(exc, req.url, self.settings)
-                return FetchResult(req.feed_id, req.url, "error", error=why)
-            result = raw.result if raw.body is None else await self.parse(raw)
+                raw = _failed(req, describe_failure(exc, req.url, self.settings))
+            if raw.body is not None:
+                await self._wait_parse_turn(raw)  # (a file:// body: its turn comes here)
+                result = await self.parse(raw)
+                raw.body = None  # not kept while the result waits to be handed over
+            else:
+                result = raw.result
+            if result.error:
+                # It may quote server text, and it gets printed: one line, no controls.
+                result.error = clean_text(result.error).replace("\n", " ").replace("\t", " ")
+            if hand_over is not None:
+                await hand_over(result)
         finally:
             large.release()
-        if result.error:
-            # It may quote server text, and it gets printed: one line, no controls.
-            result.error = clean_text(result.error).replace("\n", " ").replace("\t", " ")
+            if raw is not None and raw.parse_turn and self.parse_turns is not None:
+                self.parse_turns.release()
         return result
+
+    async def _wait_parse_turn(self, raw: _Raw) -> None:
+        if self.parse_turns is not None and not raw.parse_turn:
+            await self.parse_turns.acquire()
+            raw.parse_turn = True
 
     async def parse(self, raw: _Raw) -> FetchResult:
         """Parse a fetched body in the executor: parsing never blocks the event loop."""
@@ -245,9 +270,14 @@ class Fetcher:
                     started = loop.time()  # waiting for a slot is not the feed's fault
                     async with asyncio.timeout(budget):
                         raw = await self._exchange(req, url, large)
+                    budget -= loop.time() - started
+                    if isinstance(raw, _Raw) and raw.body is not None:
+                        # Its fetch slot is held until the body's parse turn comes, so
+                        # the bodies waiting to be parsed are never more than the
+                        # fetches at once (on a fast network, fetching outruns parsing).
+                        await self._wait_parse_turn(raw)
             except Exception as exc:
                 return _failed(req, describe_failure(exc, url, self.settings))
-            budget -= loop.time() - started
             if isinstance(raw, _Raw):
                 # Move the feed only when the new place answers with a feed (or 304).
                 fine = raw.body is not None or raw.result.status == "not_modified"
@@ -369,13 +399,14 @@ async def open_fetcher(
     settings: FetchSettings,
     parse_executor: concurrent.futures.Executor | None = None,
     parse_fn: Callable[[bytes, str, str | None], ParsedFeed] | None = None,
+    parse_turns: int | None = None,
 ) -> AsyncIterator[Fetcher]:
     """A Fetcher with its client; without `parse_executor`, parses in threads of its own
     that end with it."""
     executor = parse_executor or _default_executor()
     try:
         async with _client(settings) as client:
-            yield Fetcher(client, settings, executor, parse_fn)
+            yield Fetcher(client, settings, executor, parse_fn, parse_turns)
     finally:
         if parse_executor is None:
             executor.shutdown(wait=False, cancel_futures=True)

@@ -34,7 +34,9 @@ class Source(Protocol):
               cancel: CancelFlag | None = None) -> None:
         """Fetch every request; call on_result once per request, from any thread, as
         each result is ready (the results of requests not fetched when cancel is set
-        may never come). Returns when all are done or, soon after cancel is set, when
-        the rest are abandoned. A request's failure is a result (status "error"), never
+        may never come). on_result may block while the writer catches up (Refresher
+        keeps a bounded number of results waiting): hold back, do not pile up.
+        Returns when all are done or, soon after cancel is set, when the rest are
+        abandoned. A request's failure is a result (status "error"), never
         an exception."""
         ...

@@ -34,11 +34,15 @@ class PageJob:
     article_id: int
     url: str
     user_agent: str | None = None  # the feed's own (feed-set user_agent=), else ours
+    # The cached copy's validators: set, the page is asked for conditionally
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(slots=True)
 class PageResult:
     """status: "ok" (html and text set), "empty" (a page without article text),
+    "not_modified" (a 304 to a conditional request: the cached copy stands),
     "error" (error says why in one line)."""
 
     article_id: int
@@ -49,6 +53,8 @@ class PageResult:
     error: str | None = None
     http_status: int | None = None
     retry_after: float | None = None  # seconds, from a 429/503
+    etag: str | None = None  # the page's validators (ok, empty, not_modified)
+    last_modified: str | None = None
 
 
 def page_settings(settings: FetchSettings) -> FetchSettings:
@@ -78,15 +84,20 @@ async def fetch_page(fetcher: Fetcher, job: PageJob,
     if why:
         return PageResult(job.article_id, job.url, "error", error=why)
     try:
-        raw = await fetcher.fetch_raw(FetchRequest(job.article_id, job.url.strip(),
-                                                   user_agent=job.user_agent))
+        raw = await fetcher.fetch_raw(FetchRequest(
+            job.article_id, job.url.strip(), etag=job.etag, last_modified=job.last_modified,
+            user_agent=job.user_agent))
     except Exception as exc:  # fetch_raw makes results of the expected ones
         return PageResult(job.article_id, job.url, "error",
                           error=describe_failure(exc, job.url, fetcher.settings))
     res = raw.result
     if raw.body is None:
+        conditional = bool(job.etag or job.last_modified)
+        if res.status == "not_modified" and conditional:
+            return PageResult(job.article_id, job.url, "not_modified", http_status=304,
+                              etag=res.etag, last_modified=res.last_modified)
         error = res.error or f"no page ({res.status})"
-        if res.status == "not_modified":  # we send no validators; a server may anyway
+        if res.status == "not_modified":  # unasked: there is no copy it could mean
             error = "the server sent no page (304)"
         return PageResult(job.article_id, job.url, "error", error=clean_line(error),
                           http_status=res.http_status, retry_after=res.retry_after)
@@ -96,14 +107,18 @@ async def fetch_page(fetcher: Fetcher, job: PageJob,
         found = await loop.run_in_executor(executor, extract_page, raw.body,
                                            raw.content_type, final)
     except ExtractionFailed as exc:
-        status = "empty" if "no article text" in str(exc) else "error"
-        return PageResult(job.article_id, final, status, error=clean_line(str(exc)),
+        if "no article text" in str(exc):  # this very page has none: keep its validators
+            return PageResult(job.article_id, final, "empty", error=clean_line(str(exc)),
+                              http_status=res.http_status, etag=res.etag,
+                              last_modified=res.last_modified)
+        return PageResult(job.article_id, final, "error", error=clean_line(str(exc)),
                           http_status=res.http_status)
     except Exception as exc:  # a page the extractor chokes on is that page's failure
         return PageResult(job.article_id, final, "error", http_status=res.http_status,
                           error=clean_line(f"could not extract the article: {exc}")[:200])
     return PageResult(job.article_id, final, "ok", html=found.html, text=found.text,
-                      http_status=res.http_status)
+                      http_status=res.http_status, etag=res.etag,
+                      last_modified=res.last_modified)
 
 
 async def fetch_pages(jobs: Sequence[PageJob], settings: FetchSettings,

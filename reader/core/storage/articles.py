@@ -12,6 +12,7 @@ from ..ingest.dates import plausible_ts
 from ..models import Article, Enclosure, Headline
 from ..tags import fold
 from .db import Database, split_tags, to_dt, wrap_error
+from .sync import enqueue_flags
 
 
 class ArticleRows(Database):
@@ -152,6 +153,9 @@ class ArticleRows(Database):
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 marks = ",".join("?" * len(chunk))
+                # (synced articles: the change is queued for the server, same transaction)
+                enqueue_flags(conn, flag, value, f"a.id IN ({marks}) AND a.{flag} != ?",
+                              (*chunk, int(value)))
                 n += conn.execute(
                     f"UPDATE articles SET {flag} = ? WHERE id IN ({marks}) AND {flag} != ?",
                     (int(value), *chunk, int(value)),
@@ -170,6 +174,7 @@ class ArticleRows(Database):
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 marks = ",".join("?" * len(chunk))
+                enqueue_flags(conn, "read", True, f"a.id IN ({marks})", chunk)
                 conn.execute(f"UPDATE articles SET read = 1 WHERE id IN ({marks})", chunk)
             if ids:  # (marking nothing leaves the last one to undo)
                 conn.execute("DELETE FROM last_mark_all_read")
@@ -186,6 +191,8 @@ class ArticleRows(Database):
         def op(conn: sqlite3.Connection) -> int | None:
             if conn.execute("SELECT 1 FROM last_mark_all_read LIMIT 1").fetchone() is None:
                 return None
+            enqueue_flags(conn, "read", False, "a.read = 1 AND a.id IN"
+                          " (SELECT article_id FROM last_mark_all_read)")
             n = conn.execute(
                 "UPDATE articles SET read = 0 WHERE read = 1"
                 " AND id IN (SELECT article_id FROM last_mark_all_read)").rowcount

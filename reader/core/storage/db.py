@@ -21,7 +21,10 @@ from .schema import migrate
 
 BUSY_TIMEOUT_S = 15.0
 READ_CACHE_KB = 4_000  # SQLite page cache of a connection that only reads
-WRITE_CACHE_KB = 32_000  # ... and of one that has written
+# ... and of one that has written: a refresh of 30 feeds x 1,000 items took the same CPU
+# with 8 MB as with 32 MB, 26 MB less resident (the pages it misses come from the OS's
+# cache of the file).
+WRITE_CACHE_KB = 8_000
 # Between an article's categories in articles.categories: the unit separator, which
 # cannot occur in sanitized feed text. ingest/identity.py joins them with the same.
 TAG_SEP = "\x1f"

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from ..models import Feed, FeedSettings
 from ..tags import fold
 from .db import Database, to_dt, to_ts
+from .sync import enqueue_categories, enqueue_subscribe, enqueue_unsubscribe, forget_feed
 
 
 class FeedRows(Database):
@@ -17,7 +18,7 @@ class FeedRows(Database):
     _FEED_COLS = (
         "f.id, f.url, coalesce(f.user_title, f.title), f.link, f.etag, f.last_modified, "
         "f.last_fetched, f.last_status, f.last_error, f.error_count, f.next_fetch, f.gone, "
-        "f.full_text, f.refresh_every, f.keep, f.user_agent, f.last_ok"
+        "f.full_text, f.refresh_every, f.keep, f.user_agent, f.last_ok, f.remote_id"
     )
 
     def _feed_from_row(self, row, tags: list[str]) -> Feed:
@@ -27,7 +28,7 @@ class FeedRows(Database):
             last_error=row[8], error_count=row[9], next_fetch=to_dt(row[10]), gone=bool(row[11]),
             settings=FeedSettings(full_text=row[12], refresh_every=row[13], keep=row[14],
                                   user_agent=row[15]),
-            last_ok=to_dt(row[16]),
+            last_ok=to_dt(row[16]), remote_id=row[17],
         )
 
     def feed_tags(self) -> dict[int, list[str]]:
@@ -78,7 +79,10 @@ class FeedRows(Database):
         return {fid: (unread or 0, total) for fid, unread, total in self.execute(sql, params)}
 
     def add_feed(self, url: str, title: str = "", link: str = "", tags: Iterable[str] = (),
-                 user_title: str | None = None) -> int:
+                 user_title: str | None = None, subscribe: bool = False) -> int:
+        """`subscribe`: queue a subscription on the sync server too (sync.py)."""
+        tags = list(tags)
+
         def op(conn: sqlite3.Connection) -> int:
             cur = conn.execute(
                 "INSERT INTO feeds (url, title, link, user_title, added) VALUES (?, ?, ?, ?, ?)",
@@ -86,6 +90,8 @@ class FeedRows(Database):
             )
             feed_id = cur.lastrowid
             self._add_tags(conn, feed_id, tags)
+            if subscribe:
+                enqueue_subscribe(conn, url, user_title or title, tags)
             return feed_id
 
         return self.write(op)
@@ -97,12 +103,16 @@ class FeedRows(Database):
             [(feed_id, t, fold(t)) for t in tags if t],
         )
 
-    def remove_feed(self, feed_id: int) -> int:
+    def remove_feed(self, feed_id: int, unsubscribe: bool = True) -> int:
         """Delete a feed and its articles, but for those another feed carries too (listed
         once, under this one: article_feeds): they move to that feed, read and star state
-        and all. Returns how many moved."""
+        and all. Returns how many moved. A synced feed is unsubscribed on the server
+        (queued), unless `unsubscribe` is False (the server removed it)."""
 
         def op(conn: sqlite3.Connection) -> int:
+            if unsubscribe:
+                enqueue_unsubscribe(conn, feed_id)
+            forget_feed(conn, feed_id)
             moved: set[int] = set()
             for aid, other, key in conn.execute(
                 "SELECT af.article_id, af.feed_id, af.key FROM article_feeds af"
@@ -125,16 +135,28 @@ class FeedRows(Database):
         return self.write(op)
 
     def tag_feed(self, feed_id: int, tags: Iterable[str]) -> None:
-        self.write(self._add_tags, feed_id, list(tags))
+        tags = list(tags)
+
+        def op(conn: sqlite3.Connection) -> None:
+            before = conn.total_changes
+            self._add_tags(conn, feed_id, tags)
+            if conn.total_changes != before:  # (a synced feed's categories, queued)
+                enqueue_categories(conn, feed_id)
+
+        self.write(op)
 
     def untag_feed(self, feed_id: int, tags: Iterable[str]) -> None:
         """Remove the tags, named in any case (tags.fold)."""
-        self.write(
-            lambda c: c.executemany(
-                "DELETE FROM feed_tags WHERE feed_id = ? AND folded = ?",
-                [(feed_id, fold(t)) for t in tags],
-            )
-        )
+        tags = list(tags)
+
+        def op(conn: sqlite3.Connection) -> None:
+            before = conn.total_changes
+            conn.executemany("DELETE FROM feed_tags WHERE feed_id = ? AND folded = ?",
+                             [(feed_id, fold(t)) for t in tags])
+            if conn.total_changes != before:
+                enqueue_categories(conn, feed_id)
+
+        self.write(op)
 
     def set_feed_title(self, feed_id: int, user_title: str | None) -> None:
         self.write(

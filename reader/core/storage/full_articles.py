@@ -3,6 +3,8 @@
 A page is fetched once and kept (offline after; deleted with its article). A failure
 is remembered with its count of tries and the time before which it is not tried
 again (the caller's backoff decides it), so nothing refetches a broken page in a loop.
+A page's ETag and Last-Modified are kept with it: fetched again, it is asked for
+conditionally, and a 304 only moves its fetched time (save_not_modified).
 
 The search index: articles.text (what articles_fts indexes, through its update
 trigger) holds the feed's own text, then FULL_SEP, then the extracted page's text.
@@ -26,13 +28,15 @@ FEED_PART_SQL = (
     "CASE WHEN instr(a.text, char(30)) THEN substr(a.text, 1, instr(a.text, char(30)) - 1)"
     " ELSE a.text END"
 )
-_COLUMNS = "article_id, url, status, fetched, text, html, error, tries, next_try"
+_COLUMNS = ("article_id, url, status, fetched, text, html, error, tries, next_try,"
+            " etag, last_modified")
 
 
 def _full(row: tuple) -> FullArticle:
-    aid, url, status, fetched, text, html, error, _tries, next_try = row
+    aid, url, status, fetched, text, html, error, _tries, next_try, etag, modified = row
     return FullArticle(article_id=aid, status=status, url=url, html=html, text=text,
-                       error=error, fetched=to_dt(fetched), next_try=to_dt(next_try))
+                       error=error, fetched=to_dt(fetched), next_try=to_dt(next_try),
+                       etag=etag, last_modified=modified)
 
 
 def get(store, article_id: int) -> FullArticle | None:
@@ -42,28 +46,58 @@ def get(store, article_id: int) -> FullArticle | None:
     return _full(row) if row else None
 
 
-def save_ok(store, article_id: int, url: str, html: str, text: str,
-            now: datetime) -> FullArticle | None:
-    """Store an extracted page and put its text into the search index, in one
-    transaction. None when the article is gone meanwhile (nothing is written)."""
+def save_ok(store, article_id: int, url: str, html: str, text: str, now: datetime,
+            etag: str | None = None, last_modified: str | None = None) -> FullArticle | None:
+    """Store an extracted page (with the validators it came with) and put its text
+    into the search index, in one transaction. None when the article is gone meanwhile
+    (nothing is written)."""
 
     def op(conn: sqlite3.Connection) -> FullArticle | None:
         if not conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
             return None
         conn.execute(
-            f"INSERT OR REPLACE INTO full_articles ({_COLUMNS}) VALUES (?,?,'ok',?,?,?,NULL,0,NULL)",
-            (article_id, url, to_ts(now), text, html))
+            f"INSERT OR REPLACE INTO full_articles ({_COLUMNS})"
+            " VALUES (?,?,'ok',?,?,?,NULL,0,NULL,?,?)",
+            (article_id, url, to_ts(now), text, html, etag, last_modified))
         conn.execute(
             f"UPDATE articles AS a SET text = {FEED_PART_SQL} || char(30) || ? WHERE a.id = ?",
             (text, article_id))
-        return FullArticle(article_id, "ok", url=url, html=html, text=text, fetched=now)
+        return FullArticle(article_id, "ok", url=url, html=html, text=text, fetched=now,
+                           etag=etag, last_modified=last_modified)
+
+    return store.write(op)
+
+
+def save_not_modified(store, article_id: int, now: datetime, etag: str | None,
+                      last_modified: str | None,
+                      next_try: Callable[[int], datetime]) -> FullArticle | None:
+    """The server answered 304 to a conditional refetch: the cached copy stays, its
+    fetched time (and any new validators) change. A page that had no article text
+    ("empty") still has none: it counts as one more try and waits `next_try(tries)`.
+    None when there is no cached copy to keep (the article or its row is gone)."""
+
+    def op(conn: sqlite3.Connection) -> FullArticle | None:
+        row = conn.execute(f"SELECT {_COLUMNS} FROM full_articles WHERE article_id = ?",
+                           (article_id,)).fetchone()
+        if row is None or row[2] not in ("ok", "empty"):
+            return None
+        tries, when = (0, None) if row[2] == "ok" else (row[7] + 1, next_try(row[7] + 1))
+        conn.execute(
+            "UPDATE full_articles SET fetched = ?, tries = ?, next_try = ?,"
+            " etag = coalesce(?, etag), last_modified = coalesce(?, last_modified)"
+            " WHERE article_id = ?",
+            (to_ts(now), tries, to_ts(when) if when else None, etag, last_modified, article_id))
+        return _full(conn.execute(f"SELECT {_COLUMNS} FROM full_articles WHERE article_id = ?",
+                                  (article_id,)).fetchone())
 
     return store.write(op)
 
 
 def save_failure(store, article_id: int, url: str, status: str, error: str, now: datetime,
-                 next_try: Callable[[int], datetime]) -> FullArticle | None:
-    """Remember a failed fetch ("error") or an empty extraction ("empty"):
+                 next_try: Callable[[int], datetime], etag: str | None = None,
+                 last_modified: str | None = None) -> FullArticle | None:
+    """Remember a failed fetch ("error") or an empty extraction ("empty", with the
+    page's validators: the same page has no text either, so a retry asks conditionally):
     `next_try(tries)` says when to try again after this many failures in a row. A page
     already extracted stays as it was (a failed refetch loses nothing); then, and when
     the article is gone, the stored row (or None) comes back instead."""
@@ -78,9 +112,10 @@ def save_failure(store, article_id: int, url: str, status: str, error: str, now:
         count = (row[7] if row else 0) + 1
         when = next_try(count)
         conn.execute(
-            f"INSERT OR REPLACE INTO full_articles ({_COLUMNS}) VALUES (?,?,?,?,'','',?,?,?)",
-            (article_id, url, status, to_ts(now), error, count, to_ts(when)))
-        return FullArticle(article_id, status, url=url, error=error, fetched=now, next_try=when)
+            f"INSERT OR REPLACE INTO full_articles ({_COLUMNS}) VALUES (?,?,?,?,'','',?,?,?,?,?)",
+            (article_id, url, status, to_ts(now), error, count, to_ts(when), etag, last_modified))
+        return FullArticle(article_id, status, url=url, error=error, fetched=now, next_try=when,
+                           etag=etag, last_modified=last_modified)
 
     return store.write(op)
 
@@ -97,14 +132,15 @@ def feed_text_lengths(store, feed_id: int, last: int) -> list[int]:
         " ORDER BY a.sort_time DESC, a.id DESC LIMIT ?", (feed_id, last))]
 
 
-def to_fetch(store, feed_ids: Sequence[int], now: datetime, limit: int) -> list[tuple[int, str, int]]:
-    """(article id, link, feed id) of the articles of `feed_ids` whose page is due:
-    never fetched, or failed and past its next try; newest first."""
+def to_fetch(store, feed_ids: Sequence[int], now: datetime,
+             limit: int) -> list[tuple[int, str, int, str | None, str | None]]:
+    """(article id, link, feed id, etag, last_modified) of the articles of `feed_ids`
+    whose page is due: never fetched, or failed and past its next try; newest first."""
     if not feed_ids:
         return []
     marks = ",".join("?" * len(feed_ids))
     return [tuple(r) for r in store.execute(
-        "SELECT a.id, a.link, a.feed_id FROM articles a"
+        "SELECT a.id, a.link, a.feed_id, f.etag, f.last_modified FROM articles a"
         " LEFT JOIN full_articles f ON f.article_id = a.id"
         f" WHERE a.feed_id IN ({marks}) AND a.link != ''"
         " AND (f.article_id IS NULL OR (f.status != 'ok' AND coalesce(f.next_try, 0) <= ?))"

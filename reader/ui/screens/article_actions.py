@@ -10,30 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urlsplit
 
 from textual.message import Message
 from textual.worker import Worker, get_current_worker
 from textual.widget import Widget
 
 from reader.core.errors import ReaderError
-from reader.core.models import Article, FullArticle
-from reader.core.sanitize import clean_line
+from reader.core.models import Article
 
 from ..view_state import ViewState
+from .full_article import FullArticleToggle
 from ..widgets.article_view import ArticleView, format_when
 from ..widgets.headline_list import HeadlineList
 from ..widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:
     from textual.app import App
-
-
-def _host(url: str) -> str:
-    try:
-        return clean_line(urlsplit(url).hostname or "").removeprefix("www.")
-    except ValueError:
-        return ""
 
 
 class LinkRead(Message):
@@ -71,7 +63,7 @@ class ArticleActions:
     def __init__(self, screen: ArticleScreen, view: ViewState) -> None:
         self._screen = screen
         self._view = view
-        self._full_failed: int | None = None  # the article whose full text failed last (f)
+        self.full = FullArticleToggle(screen, view, self._show, self._load)
 
     def open(self, article_id: int) -> None:
         screen = self._screen
@@ -102,8 +94,17 @@ class ArticleActions:
             return  # another article was opened meanwhile
         when = format_when(article, screen.app.clock())
         screen.app.call_from_thread(
-            screen.article.show, article, rendered.markdown, rendered.links, when, status=status
+            self._show, article, rendered.markdown, rendered.links, when, status=status
         )
+        self.full.prepare(article)  # its cached page ready for f (full_article.py)
+
+    async def _show(self, article: Article, markdown: str, links: list[str], when: str,
+                    **options) -> None:
+        """The article pane's show, drawn as one frame: without the batch, the loop drew
+        a frame while the body was parsed (the new header over the old body), and laying
+        out the screen twice cost a second repaint (bench_full_open.py)."""
+        with self._screen.app.batch_update():
+            await self._screen.article.show(article, markdown, links, when, **options)
 
     def step(self, step: int) -> None:
         """J/K: open the next (1) or previous (-1) article of the list, read or not."""
@@ -121,69 +122,10 @@ class ArticleActions:
         hl.move_cursor(target, step)
         self.open(hl.ids[target])
 
-    # -- the full article (f) ----------------------------------------------------------------
+    # -- the full article (f): full_article.py ------------------------------------------------
 
     def toggle_full(self) -> None:
-        """f: the open article's own page, extracted (fetched in a thread the first time),
-        or the feed's text again. A failure is one line over the feed's text; f again
-        then tries again at once."""
-        screen = self._screen
-        pane = screen.article
-        article = pane.article
-        if article is None or self._view.opened_id != article.id:
-            screen.notify("Open an article first (Enter), then f shows its full text.")
-            return
-        if pane.showing_full:
-            work = lambda: self._load(article.id)  # noqa: E731
-        else:
-            force = self._full_failed == article.id
-            work = lambda: self._load_full(article, force)  # noqa: E731
-        screen.run_worker(
-            work, name="load_full", group="article", exclusive=True, thread=True,
-            exit_on_error=False,
-        )
-
-    def _load_full(self, article: Article, force: bool) -> None:
-        """In a thread: the cached full article, else fetched (saying so meanwhile)."""
-        screen, worker = self._screen, get_current_worker()
-        library = screen.library
-        try:
-            full = library.cached_full_article(article.id)
-            if full.status != "ok" or force:
-                screen.app.call_from_thread(
-                    self._status_for, article.id, "Fetching the full article…"
-                )
-                full = library.fetch_full_article(article.id, force=force)
-            rendered = library.render_full(article, full) if full.status == "ok" else None
-        except ReaderError as exc:
-            full, rendered = FullArticle(article.id, "error", error=str(exc)), None
-        if worker.is_cancelled:
-            return
-        if rendered is None:
-            screen.app.call_from_thread(self._full_failed_for, article.id, full)
-            return
-        when = format_when(article, screen.app.clock())
-        source = _host(full.url or article.link or "")
-        status = f"Full article{' from ' + source if source else ''} · f: the feed's text"
-        screen.app.call_from_thread(
-            screen.article.show, article, rendered.markdown, rendered.links, when,
-            full=True, status=status,
-        )
-
-    def _status_for(self, article_id: int, text: str | None) -> None:
-        pane = self._screen.article
-        if pane.article is not None and pane.article.id == article_id:
-            pane.set_status(text)
-
-    def _full_failed_for(self, article_id: int, full: FullArticle) -> None:
-        self._full_failed = article_id
-        if full.status == "empty":
-            why = "the page has no article text"
-        else:
-            why = full.error or "it could not be fetched"
-        self._status_for(
-            article_id, f"No full article: {why}. The feed's text is shown (f tries again)."
-        )
+        self.full.toggle()
 
     def current_id(self) -> int | None:
         """The article the keys act on: the open one in the article pane, else the cursor's."""

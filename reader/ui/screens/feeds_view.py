@@ -18,10 +18,11 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from reader.core.models import Feed
+from reader.core.models import Feed, SyncStatus
 from reader.core.sanitize import clean_line
 
 from ..feed_status import failing, feed_problem, mark, status_text, when
+from ..sync_runner import status_line
 
 SORTS = ("failures", "title", "unread")
 COLUMNS = ("", "Feed", "Status", "Last tried", "Last success", "Next fetch", "Articles", "Unread", "Error")
@@ -38,6 +39,14 @@ def sort_feeds(feeds: list[Feed], by: str) -> list[Feed]:
     if by == "unread":
         return sorted(feeds, key=lambda f: (-f.unread, title(f)))
     return sorted(feeds, key=title)
+
+
+def next_fetch(feed: Feed, now) -> str:
+    if feed.gone:
+        return "never (gone)"
+    if feed.remote_id:
+        return "by the server"  # (its articles come with each sync)
+    return when(feed.next_fetch, now)
 
 
 def _cut(text: str, cells: int) -> str:
@@ -66,6 +75,7 @@ class FeedsScreen(Screen[None]):
 
     DEFAULT_CSS = """
     FeedsScreen #feeds-summary { height: 1; padding: 0 1; background: $panel; }
+    FeedsScreen #feeds-sync { height: auto; padding: 0 1; background: $panel; }
     FeedsScreen #feeds-table { height: 1fr; }
     FeedsScreen #feeds-detail { height: auto; max-height: 6; padding: 0 1; background: $panel; }
     FeedsScreen #feeds-hint { height: auto; padding: 0 1; color: $text-muted; }
@@ -78,6 +88,7 @@ class FeedsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="feeds-summary", markup=False)
+        yield Static(id="feeds-sync", markup=False)
         yield DataTable(id="feeds-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="feeds-detail", markup=False)
         yield Static(
@@ -92,6 +103,7 @@ class FeedsScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.add_columns(*COLUMNS)
         self._catalogue = self.app.main.catalogue
+        self.query_one("#feeds-sync").display = self.app.syncer.configured
         self.show(self._catalogue.feeds)
         table.focus()
         self.reload()
@@ -109,7 +121,10 @@ class FeedsScreen(Screen[None]):
     def reload(self) -> None:
         """Read the feeds again (after a refresh or a change made here)."""
         feeds = self.app.library.feeds()
+        status = self.app.library.sync_status() if self.app.syncer.configured else None
         try:
+            if status is not None:
+                self.app.call_from_thread(self.show_sync, status)
             self.app.call_from_thread(self.show, feeds)
         except RuntimeError:
             pass  # the app has gone
@@ -129,7 +144,7 @@ class FeedsScreen(Screen[None]):
                 Text(status_text(feed), style=style),
                 Text(when(feed.last_fetched, now)),
                 Text(when(feed.last_ok, now)),
-                Text("never (gone)" if feed.gone else when(feed.next_fetch, now)),
+                Text(next_fetch(feed, now)),
                 Text(f"{feed.total:,}", justify="right"),
                 Text(f"{feed.unread:,}", justify="right"),
                 Text(_cut(clean_line(feed.last_error or ""), ERROR_CELLS) if bad else ""),
@@ -145,6 +160,9 @@ class FeedsScreen(Screen[None]):
         )
         self.show_detail()
 
+    def show_sync(self, status: SyncStatus) -> None:
+        self.query_one("#feeds-sync", Static).update(Content(status_line(status, self.app.clock())))
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_detail()
 
@@ -159,6 +177,9 @@ class FeedsScreen(Screen[None]):
         parts: list = [(clean_line(feed.display_title), "bold"), "  ", clean_line(feed.url)]
         if feed.tags:
             parts.append(("  tags: " + " · ".join(clean_line(t) for t in feed.tags), "dim"))
+        if self.app.syncer.configured:
+            parts.append(("  synced" if feed.remote_id else "  local (not on the sync server)",
+                          "dim"))
         problem = feed_problem(feed, self.app.clock())
         if problem:
             parts += ["\n", (problem, "red")]

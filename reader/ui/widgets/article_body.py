@@ -1,4 +1,5 @@
-"""The article's body: Textual's Markdown, with code and tables that wrap visibly.
+"""The article's body: Textual's Markdown, with code and tables that wrap visibly, and
+the blocks its pictures are placed after (article_images.py).
 
 Textual draws a code block as one long line per line of code, cut at the pane's edge
 with its scroll bar hidden: the end of a line was lost without a sign. Here a code
@@ -12,7 +13,9 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownFence
+from textual.widgets.markdown import MarkdownBlock, MarkdownFence
+
+from .staged_markdown import StagedMarkdown
 
 WRAP_MARK = "↪"
 
@@ -74,9 +77,16 @@ class WrappedFence(MarkdownFence):
     WrappedFence { overflow: hidden hidden; }
     """
 
+    @classmethod
+    def highlight(cls, code: str, language: str, ansi: bool = False,
+                  dark: bool = False) -> Content:
+        # A block that names no language is plain text: Textual would guess one by
+        # running every Pygments lexer over it, on the event loop (~60 ms a block, and
+        # importing them all the first time: an article with code took 0.3 s to show).
+        return super().highlight(code, language or "text", ansi, dark)
+
     def compose(self):
-        yield WrappedCode(self.highlight(self.code, self.lexer, ansi=self.app.native_ansi_color,
-                                         dark=self.app.current_theme.dark))
+        yield WrappedCode(self._highlighted_code)  # (made by MarkdownFence's __init__)
 
     def set_content(self, content: Content) -> None:
         super().set_content(content)  # (finds no Label of its own to update: fine)
@@ -84,12 +94,26 @@ class WrappedFence(MarkdownFence):
             code.set_code(content)
 
 
-class ArticleMarkdown(Markdown):
+class ArticleMarkdown(StagedMarkdown):
+    """The body: the first screen is mounted with the key, the rest after it
+    (staged_markdown.py)."""
+
     # A table cell's word longer than its column is folded onto the next line, not cut
     # with an ellipsis: nothing of a table is lost in a narrow pane.
+    # A paragraph that only names pictures ("[image: alt][n]") gives way to them while
+    # they are shown (article_images.py places them after it, and marks it -pictured).
     DEFAULT_CSS = """
     ArticleMarkdown MarkdownTableContent > .cell,
     ArticleMarkdown MarkdownTableContent > .header { text-overflow: fold; }
+    ArticleMarkdown > .-pictured { display: none; }
     """
 
     BLOCKS = {**Markdown.BLOCKS, "fence": WrappedFence, "code_block": WrappedFence}
+
+    def block_at(self, line: int) -> MarkdownBlock | None:
+        """The top-level block (paragraph, list, table...) made of Markdown line `line`."""
+        for block in self.query_children(MarkdownBlock):
+            start, end = block.source_range
+            if start <= line < end:
+                return block
+        return None

@@ -223,8 +223,10 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         self.scroll_home(animate=False, immediate=True)
         place = self.positions.get((article.id, full))
         if place:
-            # Once the new body is laid out: before, there is nothing to scroll to.
-            self.call_after_refresh(self._restore_place, article.id, full, place)
+            # Once the new body is mounted whole (staged_markdown.py) and laid out:
+            # before, there is nothing to scroll to.
+            body.when_whole(lambda: self.call_after_refresh(
+                self._restore_place, article.id, full, place))
 
     def _restore_place(self, article_id: int, full: bool, place: float) -> None:
         if self.article is not None and (self.article.id, self.showing_full) == (article_id, full):
@@ -296,8 +298,10 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         return True
 
     def _searchable(self) -> list:
-        """The body's text widgets (paragraphs, items, cells, code), in reading order."""
-        return list(self.query("#article-body Static, #article-body WrappedCode"))
+        """The body's text widgets (paragraphs, items, cells, code), in reading order;
+        not those hidden (a paragraph that only names pictures, drawn as the pictures)."""
+        return [w for w in self.query("#article-body Static, #article-body WrappedCode")
+                if all(node.display for node in w.ancestors_with_self)]
 
     def action_search(self) -> None:
         box = self.query_one(SearchBox)

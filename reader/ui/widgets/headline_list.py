@@ -30,6 +30,7 @@ from .line_list import LineList
 WINDOW = 200  # rows read from SQLite at once
 AHEAD = 100  # rows beyond the screen read in a thread before they are needed
 MAX_CACHED = 4000  # headlines kept in memory
+MIN_CUT_TAG = 5  # cells a cut last tag must have to be shown ("[Рад…"), else only "…"
 
 
 def fit(text: str, width: int) -> str:
@@ -43,6 +44,24 @@ def fit(text: str, width: int) -> str:
     # right after the text and the space after it, not "理 …".
     cut = set_cell_size(text, width - 1).rstrip()
     return cut + "…" + " " * (width - 1 - cell_len(cut))
+
+
+def tag_label(tags: Sequence[str], width: int) -> str:
+    """The tags as the article header shows them, each in brackets so that a tag with
+    spaces shows where it ends ("[Війна в Україні] [Рада Європи]"), in exactly `width`
+    cells: whole tags while they fit, then the next one cut with "…" (or only "…" when
+    too little of it would show)."""
+    out = ""
+    for tag in tags:
+        chip = f"[{clean_line(tag)}]"
+        joined = f"{out} {chip}" if out else chip
+        if cell_len(joined) <= width:
+            out = joined
+            continue
+        if not out or width - cell_len(out) - 1 >= MIN_CUT_TAG:
+            return fit(joined, width)  # (fit cuts it, ending in "…")
+        return fit(f"{out} …", width)
+    return fit(out, width)
 
 
 def format_time(when: datetime | None, now: datetime, short: bool = False) -> str:
@@ -398,7 +417,7 @@ class HeadlineList(LineList):
             segments.append(Segment(feed, base + st("feed")))
         # Core strips control characters before storing; this is the second line of defence.
         title = clean_line(h.title)
-        tags = clean_line(" ".join("+" + t for t in h.tags))
+        tags = bool(h.tags)
         rest = cols.rest
         # Tags go in their column after the title; a title too long for its column takes
         # the tags' room too: tags are dropped before a title is cut.
@@ -406,7 +425,7 @@ class HeadlineList(LineList):
             segments += [
                 Segment(fit(title, cols.title), text_style),
                 Segment(" ", base),
-                Segment(fit(tags, rest - cols.title - 1), base + st("tags")),
+                Segment(tag_label(h.tags, rest - cols.title - 1), base + st("tags")),
             ]
         else:
             segments.append(Segment(fit(title, rest), text_style))

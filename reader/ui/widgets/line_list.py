@@ -17,7 +17,10 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-STRIP_CACHE_SIZE = 512  # rendered rows kept (a few screens' worth, each look of a row)
+# Rendered rows kept: a few screens' worth, each look of a row. A row's key holds its counts
+# and flags, so every refresh leaves the old looks behind (dead keys): at 512 the sidebar's
+# cache filled for half an hour (~5 KB a row, with the crops Textual caches on each strip).
+STRIP_CACHE_SIZE = 160
 
 
 class LineList(ScrollView, can_focus=True, inherit_bindings=False):

@@ -29,8 +29,10 @@ class SyncClient:
             base_url=self.base_url, timeout=timeout, follow_redirects=False, trust_env=False,
             headers={"User-Agent": USER_AGENT, **(headers or {})}, auth=auth)
 
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """Send and read the answer (capped); a 2xx comes back, anything else raises."""
+    def request(self, method: str, path: str, *, accept: tuple[int, ...] = (),
+                **kwargs: Any) -> httpx.Response:
+        """Send and read the answer (capped); a 2xx comes back, anything else raises,
+        except the statuses in accept (e.g. 404 for "already gone"), which come back."""
         try:
             with self._http.stream(method, path, **kwargs) as response:
                 body = bytearray()
@@ -50,6 +52,8 @@ class SyncClient:
             raise SyncError(f"{self.base_url}: cannot connect ({type(exc).__name__})",
                             "unreachable") from None
         status = response.status_code
+        if status in accept:
+            return response
         if status in (401, 403):
             raise SyncError(f"{self.base_url}: login refused (HTTP {status}): check the "
                             "username and password", "auth")
@@ -61,6 +65,8 @@ class SyncClient:
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.request(method, path, **kwargs)
+        if not 200 <= response.status_code < 300:
+            return None   # an accepted non-2xx: the caller reads the status
         if not response.content:
             return None
         try:

@@ -1,0 +1,137 @@
+"""A command's cost as its processes pay it: CPU seconds and peak memory of the whole tree.
+
+Wall time on a shared machine moves with the load; CPU seconds (user + system of the
+command and every descendant it waited for, from wait4) and memory move much less.
+Memory is sampled from /proc every 50 ms over the command's process tree (the refresh,
+its forkserver, its parsing workers): the peak of the summed resident sets (RSS, what
+`ps` shows; pages shared between forked processes count in each) and of the summed
+proportional sets (PSS: a shared page split between its sharers, so the tree's real
+share of RAM).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SAMPLE_S = 0.05
+
+
+@dataclass
+class Cost:
+    wall: float
+    user: float
+    system: float
+    peak_rss_mb: float  # the tree's summed VmRSS at its highest
+    peak_pss_mb: float  # the tree's summed Pss at its highest
+    peak_processes: int
+    returncode: int
+    stdout: str = ""
+    stderr: str = ""
+    # (RSS MB, PSS MB, processes) of each kind of process, at the tree's RSS peak
+    peaks_by_name: dict[str, tuple[float, float, int]] = field(default_factory=dict)
+
+    @property
+    def cpu(self) -> float:
+        return self.user + self.system
+
+
+def _children() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        kids.setdefault(ppid, []).append(int(entry.name))
+    return kids
+
+
+def _tree(root: int) -> list[int]:
+    kids, out, todo = _children(), [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(kids.get(pid, ()))
+    return out
+
+
+def _memory(pid: int) -> tuple[float, float, str] | None:
+    """(RSS kB, PSS kB, name) of a process, None when it is gone."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    rss = pss = 0.0
+    for line in rollup.splitlines():
+        if line.startswith("Rss:"):
+            rss = float(line.split()[1])
+        elif line.startswith("Pss:"):
+            pss = float(line.split()[1])
+    return rss, pss, _name(cmdline)
+
+
+def _name(cmdline: list[bytes]) -> str:
+    text = b" ".join(cmdline).decode(errors="replace")
+    if "forkserver" in text:
+        return "forkserver+workers"  # workers are forks of it: the same command line
+    if "resource_tracker" in text:
+        return "resource tracker"
+    if "multiprocessing" in text or "spawn_main" in text:
+        return "worker"
+    return os.path.basename(cmdline[0].decode(errors="replace")) if cmdline[0] else "?"
+
+
+def run(cmd: list[str], **popen) -> Cost:
+    """Run `cmd` to its end, sampling its process tree; stdout/stderr are captured."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            **popen)
+    peak = {"rss": 0.0, "pss": 0.0, "n": 0, "names": {}}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            rss = pss = 0.0
+            names: dict[str, tuple[float, float, int]] = {}
+            pids = _tree(proc.pid)
+            for pid in pids:
+                got = _memory(pid)
+                if got is not None:
+                    rss += got[0]
+                    pss += got[1]
+                    r, p, n = names.get(got[2], (0.0, 0.0, 0))
+                    names[got[2]] = (r + got[0] / 1024, p + got[1] / 1024, n + 1)
+            if rss > peak["rss"]:
+                peak.update(rss=rss, n=len(pids), names=names)
+            peak["pss"] = max(peak["pss"], pss)
+            done.wait(SAMPLE_S)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    # Read the pipes beside the sampler (a full pipe would stall the command), then reap
+    # the command with wait4: its rusage counts every descendant it waited for.
+    out: dict[str, str] = {}
+    readers = [threading.Thread(target=lambda k=k, f=f: out.__setitem__(k, f.read()))
+               for k, f in (("stdout", proc.stdout), ("stderr", proc.stderr))]
+    for t in readers:
+        t.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    for t in readers:
+        t.join()
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Cost(wall, usage.ru_utime, usage.ru_stime, peak["rss"] / 1024, peak["pss"] / 1024,
+                peak["n"], proc.returncode, out.get("stdout", ""), out.get("stderr", ""),
+                dict(sorted(peak["names"].items())))

@@ -1,0 +1,87 @@
+"""Library's sync methods (a part of Library): what the CLI and the TUI call to sync
+with a server and to see how the last sync went. The engine is sync.py; the queue and
+the sync tables are storage/sync.py; [sync] is read by sync_config.py."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .models import SyncStatus, SyncSummary
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .storage.store import Store
+    from .sync_config import SyncSettings
+
+
+class SyncMethods:
+    store: Store
+    config: Config
+
+    # -- sync ----------------------------------------------------------------------------------
+
+    @property
+    def sync_configured(self) -> bool:
+        """[sync] names a service (checked only when used: sync_settings)."""
+        from .sync_config import sync_configured
+
+        return sync_configured(self.config.sync)
+
+    def syncs_new_feeds(self, local: bool, url: str) -> bool:
+        """Whether a feed added now at `url` is subscribed on the server too (queued):
+        with [sync], unless `local`, and for web addresses (a server cannot fetch a file)."""
+        return not local and self.sync_configured and url.startswith(("http://", "https://"))
+
+    def sync_settings(self) -> SyncSettings | None:
+        """The [sync] section checked, or None when there is none; ConfigError (one line
+        naming the key) for a bad one."""
+        from .sync_config import sync_configured, sync_settings
+
+        if not sync_configured(self.config.sync):
+            return None
+        return sync_settings(self.config.sync, str(self.config.path or "config.toml"))
+
+    def sync(self, progress: Callable[[str, int, int], None] | None = None,
+             cancel: threading.Event | None = None, *, push_only: bool = False,
+             in_child: bool = False) -> SyncSummary:
+        """Push the queued changes, pull feeds, entries and read/starred, push again
+        (push_only: the first step alone). Blocking: call it from a thread. Never raises
+        for the server or the network (SyncSummary.error, one line); ConfigError for a
+        bad [sync] or a password_command that fails. `in_child`: run by a child process
+        (sync_child.py), for a UI whose event loop must keep the GIL."""
+        from .errors import ConfigError
+
+        settings = self.sync_settings()
+        if settings is None:
+            raise ConfigError("no [sync] section with a service in the config file"
+                              " (see README: Sync)")
+        if in_child and self.store.path != ":memory:":
+            from .sync_child import sync_in_child
+
+            return sync_in_child(self.store.path, self.config, on_progress=progress,
+                                 cancel=cancel)
+        from .sync import run_sync
+
+        return run_sync(self.store, settings, progress, cancel, push_only=push_only)
+
+    def sync_status(self) -> SyncStatus:
+        """How the last sync went and what waits to be pushed (no network; one query).
+        Never the password."""
+        from .sync import status
+
+        settings = self.sync_settings() if self.sync_configured else None
+        return status(self.store, settings)
+
+    def pending_subscriptions(self) -> set[str]:
+        """URLs of feeds added here whose subscribe the server has not had yet."""
+        from .storage.sync import pending_subscribe_urls
+
+        return pending_subscribe_urls(self.store)
+
+    def sync_pending(self) -> int:
+        """Local changes waiting for the server."""
+        from .storage.sync import pending_count
+
+        return pending_count(self.store)
