@@ -37,7 +37,7 @@ SyncProgress = Callable[[str, int, int], None]   # (step, done, total)
 STORE_BATCH = 1_000       # pulled entries stored in one transaction
 STORE_SECONDS = 1.0
 PUSH_BATCH = 200          # ids in one call that marks entries read or starred
-MISSING_MOST = 5_000      # unread/starred entries not held here fetched in one sync
+MISSING_MOST = 20_000     # unread/starred entries not held here fetched in one sync
 UNHELD_MOST = 20_000      # ids remembered as not storable (so they are not asked again)
 log = logging.getLogger(__name__)
 
