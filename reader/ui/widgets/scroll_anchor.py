@@ -14,6 +14,7 @@ from weakref import WeakKeyDictionary
 
 from textual.widget import Widget
 
+FOLLOW_FRAMES = 3  # frames after a change in which the place is checked again
 SLOT = "image-slot"  # the class of the widgets whose insides change (article_images.py)
 _keepers: WeakKeyDictionary[Widget, PlaceKeeper] = WeakKeyDictionary()
 
@@ -58,15 +59,21 @@ class PlaceKeeper:
 
         widget.call_later(settled)
 
-    def _restore(self) -> None:
+    def _restore(self, frames: int = FOLLOW_FRAMES) -> None:
         if self._held is None:
             return
         pane, anchor, line = self._held
-        if self._changes == 0:
-            self._held = None
         y = _content_y(pane, anchor) if pane.is_attached and anchor.is_attached else None
         if y is not None and y - line != pane.scroll_y:
             pane.scroll_to(y=y - line, animate=False, immediate=True)
+        if self._changes:
+            return  # (the last change's release restores again)
+        if frames > 0 and y is not None:
+            # A picture may take its height a layout pass after it is mounted (a busy
+            # machine showed it): look again for a few frames before letting go.
+            pane.call_after_refresh(self._restore, frames - 1)
+        else:
+            self._held = None
 
 
 def _content_y(pane: Widget, widget: Widget) -> int | None:
