@@ -17,10 +17,10 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 from typing import TYPE_CHECKING
 
+from .child_process import end_on_cancel, spawn
 from .config import Config
 from .errors import ReaderError
 from .models import Feed, FetchResult, RefreshSummary
@@ -44,27 +44,8 @@ def refresh_in_child(
     cancel ends the child. `feed_of`: a feed by id, read as each one is reported (for
     on_progress, with what the child stored)."""
     job = {"db": db_path, "config": config.settings(), "feed_ids": list(feed_ids)}
-    errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # a pipe could fill and block
-    child = subprocess.Popen(
-        [sys.executable, "-m", "reader.core.refresh_child"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=errors,
-        text=True,
-        encoding="utf-8",
-    )
-    child.stdin.write(json.dumps(job))
-    child.stdin.close()
-    stop = threading.Event()
-    if cancel is not None:
-
-        def watch() -> None:
-            while not stop.wait(0.1):
-                if cancel.is_set():
-                    child.terminate()
-                    return
-
-        threading.Thread(target=watch, name="reader-refresh-cancel", daemon=True).start()
+    child, errors = spawn("reader.core.refresh_child", job)
+    stop = end_on_cancel(child, cancel, "reader-refresh-cancel")
     summary: RefreshSummary | None = None
     handed_off = False
     try:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
 
+from .child_process import end_on_cancel, spawn
 from .config import Config
 from .models import SyncSummary
 
@@ -29,21 +28,8 @@ def sync_in_child(db_path: str, config: Config, *, on_progress: SyncProgress | N
                   cancel: threading.Event | None = None) -> SyncSummary:
     """Library.sync in a child process; cancel ends it (nothing is lost: see above)."""
     job = {"db": db_path, "config": config.settings()}
-    errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # a pipe could fill and block
-    child = subprocess.Popen([sys.executable, "-m", "reader.core.sync_child"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-                             text=True, encoding="utf-8")
-    child.stdin.write(json.dumps(job))
-    child.stdin.close()
-    stop = threading.Event()
-    if cancel is not None:
-        def watch() -> None:
-            while not stop.wait(0.1):
-                if cancel.is_set():
-                    child.terminate()
-                    return
-
-        threading.Thread(target=watch, name="reader-sync-cancel", daemon=True).start()
+    child, errors = spawn("reader.core.sync_child", job)
+    stop = end_on_cancel(child, cancel, "reader-sync-cancel")
     summary: SyncSummary | None = None
     try:
         for line in child.stdout:
