@@ -284,6 +284,13 @@ class MinifluxUser:
             body["category_id"] = self.category_id(category)
         return self.api("POST", "/v1/feeds", json=body)["feed_id"]
 
+    def publish_feed(self, name: str, titles: Sequence[str],
+                     category: str | None = None) -> tuple[int, str]:
+        """A feed of these titles on the feed server, subscribed: (its id here, its URL)."""
+        url = self.feed_server.publish(f"{self.username}-{name}", f"Feed {name}",
+                                       [Item(f"{name}-{i}", t) for i, t in enumerate(titles)])
+        return self.add_feed(url, category), url
+
     def refresh_feed(self, feed_id: int, expect: int | None = None) -> list[dict]:
         """Fetch the feed now; with expect, wait until the feed holds that many entries."""
         self.api("PUT", f"/v1/feeds/{feed_id}/refresh")

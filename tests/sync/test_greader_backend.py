@@ -23,9 +23,7 @@ def backend(miniflux):
 
 
 def _feed(miniflux, name, titles, category=None):
-    url = miniflux.feed_server.publish(f"{miniflux.username}-{name}", f"Feed {name}",
-                                       [Item(f"{name}-{i}", t) for i, t in enumerate(titles)])
-    return miniflux.add_feed(url, category), url
+    return miniflux.publish_feed(name, titles, category)
 
 
 def _all(batches):
