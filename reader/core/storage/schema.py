@@ -11,7 +11,7 @@ import sqlite3
 
 from ..errors import StorageError
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Forward migrations: MIGRATIONS[n] takes a database from user_version n to n+1.
 MIGRATIONS: list[str] = [
@@ -213,6 +213,12 @@ MIGRATIONS: list[str] = [
     CREATE TABLE IF NOT EXISTS sync_state (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
     ALTER TABLE full_articles ADD COLUMN etag TEXT;
     ALTER TABLE full_articles ADD COLUMN last_modified TEXT;
+    """,
+    # 9: articles.shared is Tiny Tiny RSS's "published" mark (the article is in the
+    #   user's public feed there), synced both ways like starred. Not named "published":
+    #   that column is the article's date.
+    """
+    ALTER TABLE articles ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
     """,
 ]
 
