@@ -54,6 +54,35 @@ def limit_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     return bool(mallopt and mallopt(_M_ARENA_MAX, arenas))
 
 
+def unpin_styles_caches() -> bool:
+    """Stop Textual keeping every widget's drawn lines after the widget is gone.
+
+    Textual 8's StylesCache.get_inner_outer is an lru_cache on a method (textual#6665): its
+    1,024 keys hold the StylesCache of each widget drawn since, with the lines it drew and
+    every crop of them, long after the widget was removed (each article opened mounts
+    its blocks anew). In a soak that was the TUI's slow climb. The same answer is cached
+    here on the colours alone. True if patched; a Textual without the flaw is left alone."""
+    from functools import lru_cache
+
+    try:
+        from textual._styles_cache import StylesCache
+    except ImportError:
+        return False
+    method = StylesCache.__dict__.get("get_inner_outer")
+    colours_only = getattr(method, "__wrapped__", None)
+    if colours_only is None or not hasattr(method, "cache_clear"):
+        return False  # (already patched, or no longer a cached method)
+    method.cache_clear()
+
+    @lru_cache(1024)
+    def inner_outer(base_background, background):
+        return colours_only(None, base_background, background)  # (its self goes unused)
+
+    StylesCache.get_inner_outer = lambda self, base_background, background: inner_outer(
+        base_background, background)
+    return True
+
+
 def tidy() -> int:
     """Collect every generation, then return free heap memory to the system (glibc).
     Returns how many unreachable objects were found."""

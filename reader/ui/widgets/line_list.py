@@ -218,6 +218,12 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips.clear()
         self.refresh()
 
+    def forget_drawn_rows(self) -> None:
+        """Drop the rows kept drawn, without a repaint (the app does this when idle). Each
+        kept row grows a tree of derived strips (filtered, cropped, each with caches of its
+        own) over its life: a soak's memory crept up with them while the cache was full."""
+        self._strips.clear()
+
     # -- cursor ------------------------------------------------------------------------------
 
     @property
