@@ -187,6 +187,15 @@ def stall_app(db: Path, pages: int, idle: float = 0.0):
         def stop(self) -> None:
             self.ended = time.perf_counter()
 
+        def on_database_checked(self, event) -> None:
+            # what the database watch saw: "views" reloads the view, "pages" (pages
+            # stored, no headline changed) does not
+            # (an older build's `changed` is a bool: True reloaded the view)
+            kind = "views" if event.changed is True else (event.changed or "nothing")
+            looks = self.__dict__.setdefault("looks", {})
+            looks[kind] = looks.get(kind, 0) + 1
+            super().on_database_checked(event)
+
         def tick(self) -> None:
             now = time.perf_counter()
             self.gaps.append(now - self.last)
@@ -240,6 +249,8 @@ def stall_app(db: Path, pages: int, idle: float = 0.0):
                 "pages_per_s": self.stored / took if took > 0 else 0.0,
                 "child_cpu_s": (cpu.ru_utime + cpu.ru_stime)
                 - (self.cpu_before.ru_utime + self.cpu_before.ru_stime),
+                "reloads": self.__dict__.get("looks", {}).get("views", 0),
+                "pages_only": self.__dict__.get("looks", {}).get("pages", 0),
             }
 
     config = Config(refresh_interval=0)  # no timer refreshes: only the ones started here
@@ -297,6 +308,9 @@ def show(name: str, f: dict) -> None:
           f"   >16 ms: {f['stalls_over_16ms']:3d}   >50 ms: {f['stalls_over_50ms']:2d}   "
           f"{f['pages']} pages in {f['seconds']:.1f} s ({f['pages_per_s']:.1f}/s,"
           f" {f['refreshes']} refreshes), children's CPU {f['child_cpu_s']:.1f} s")
+    if "reloads" in f:
+        print(f"{'':9} database watch: {f['reloads']} view reloads, {f['pages_only']} looks that"
+              " saw only pages stored (no reload)")
 
 
 def main() -> None:

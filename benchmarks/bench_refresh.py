@@ -14,6 +14,11 @@ Each run is also measured as its processes pay it (proc_sample.py): CPU seconds 
 system of the command and all its descendants) and the peak of the process tree's
 summed resident memory (RSS, and PSS, which splits shared pages): on a shared machine
 those move far less than wall time.
+
+`reader refresh` exits once the headlines are stored and leaves the search index to a
+detached process: its runs also report the wall time until that index is complete
+("index done", the database polled every 10 ms). `reader refresh --wait-index` runs
+("reader+index") do both in the command: their CPU and memory are the whole cost.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import proc_sample
@@ -41,20 +47,46 @@ from common import (
     ratio,
     resolve_corpus,
     subscribed_db,
+    write_opml,
 )
 from serve import serve
 
 
-def reader_refresh(db: Path, expect: str, source: Path | None = None) -> proc_sample.Cost:
-    """`source`: run the reader of that source tree (PYTHONPATH) instead of this one."""
+def reader_refresh(db: Path, expect: str, source: Path | None = None,
+                   wait_index: bool = False) -> proc_sample.Cost:
+    """`source`: run the reader of that source tree (PYTHONPATH) instead of this one.
+    This one's runs without `wait_index` wait for the detached indexer afterwards, and
+    record when it was done (cost.index_wall, from the command's start)."""
     env = {**os.environ, "PYTHONPATH": str(source)} if source else None
     # (no -q: it prints nothing unless a feed failed; stderr is no terminal: no progress bar)
-    cost = proc_sample.run([READER, "--db", str(db), "refresh"], env=env)
+    started = time.monotonic()
+    cmd = [READER, "--db", str(db), "refresh", *(["--wait-index"] if wait_index else [])]
+    cost = proc_sample.run(cmd, env=env)
     if cost.returncode or expect not in cost.stdout:
         raise RuntimeError(
             f"reader refresh: expected '{expect}', got: {cost.stdout}{cost.stderr[-1500:]}"
         )
+    cost.index_wall = cost.wall
+    cost.load = os.getloadavg()[0]  # (others' tests share the machine: noted with each run)
+    if source is None and not wait_index:
+        while index_lacking(db):
+            time.sleep(0.01)
+        cost.index_wall = time.monotonic() - started
     return cost
+
+
+def index_lacking(db: Path) -> int:
+    """Articles the search index lacks (0 for a reader without a deferred index)."""
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'index_queue'").fetchone():
+            return 0
+        return conn.execute(
+            "SELECT (SELECT count(*) FROM articles WHERE id >"
+            " coalesce((SELECT value FROM counters WHERE name = 'indexed_id'), 0))"
+            " + (SELECT count(*) FROM index_queue)").fetchone()[0]
+    finally:
+        conn.close()
 
 
 def newsboat_measured(urls: Path, config: Path, cache: Path) -> proc_sample.Cost:
@@ -134,19 +166,31 @@ def main() -> None:
                 f"(gzip, ETag, Last-Modified) on {args.hosts} loopback address(es)"
             )
             template = subscribed_db(served.urls, work / "template.db")
+            base_template = None
+            if args.baseline:  # (its own: an older reader refuses a newer schema)
+                base_template = work / "base-template.db"
+                subprocess.run(
+                    [READER, "--db", str(base_template), "import",
+                     str(write_opml(served.urls, work / "base.opml"))],
+                    check=True, capture_output=True,
+                    env={**os.environ, "PYTHONPATH": str(args.baseline)})
             db = work / "reader.db"
             nb_urls, nb_config = newsboat_files(served.urls, work / "newsboat")
             nb_cache = work / "newsboat" / "cache.db"
             base_db = work / "baseline.db"
-            cold: dict[str, list[proc_sample.Cost]] = {"reader": [], "baseline": [], "newsboat": []}
-            warm: dict[str, list[proc_sample.Cost]] = {"reader": [], "baseline": [], "newsboat": []}
+            programs = ("reader", "reader+index", "baseline", "newsboat")
+            cold: dict[str, list[proc_sample.Cost]] = {p: [] for p in programs}
+            warm: dict[str, list[proc_sample.Cost]] = {p: [] for p in programs}
+            indexed_db = work / "indexed.db"
             for _ in range(args.runs):
                 cold["reader"].append(
                     reader_refresh(fresh_copy(template, db), f"{n_files} fetched")
                 )
+                cold["reader+index"].append(reader_refresh(
+                    fresh_copy(template, indexed_db), f"{n_files} fetched", wait_index=True))
                 if args.baseline:
                     cold["baseline"].append(reader_refresh(
-                        fresh_copy(template, base_db), f"{n_files} fetched", args.baseline))
+                        fresh_copy(base_template, base_db), f"{n_files} fetched", args.baseline))
                 if use_newsboat:
                     nb_cache.unlink(missing_ok=True)
                     cold["newsboat"].append(newsboat_measured(nb_urls, nb_config, nb_cache))
@@ -173,6 +217,7 @@ def main() -> None:
 
 FIGURES = (
     ("wall (under load)", "s", lambda c: c.wall),
+    ("... index done", "s", lambda c: getattr(c, "index_wall", c.wall)),
     ("CPU user+sys", "s", lambda c: c.cpu),
     ("peak RSS, all procs", "MB", lambda c: c.peak_rss_mb),
     ("peak PSS, all procs", "MB", lambda c: c.peak_pss_mb),
@@ -182,22 +227,23 @@ FIGURES = (
 def report(name: str, runs: dict[str, list[proc_sample.Cost]], n: int) -> None:
     """Medians of each figure, reader against newsboat, then every run's figures."""
     print(f"{name} (median of {n}; ratios to newsboat)")
-    base = bool(runs["baseline"])
-    print(f"  {'':22} {'reader':>9} {'ratio':>7}" + (f" {'baseline':>9} {'ratio':>7}" if base else "")
-          + f" {'newsboat':>9}")
+    shown = [p for p in ("reader", "reader+index", "baseline") if runs[p]]
+    print(f"  {'':22}" + "".join(f" {p:>12} {'ratio':>7}" for p in shown) + f" {'newsboat':>9}")
     for label, unit, get in FIGURES:
         nb = median([get(c) for c in runs["newsboat"]]) if runs["newsboat"] else None
         cells = []
-        for prog in ("reader", "baseline") if base else ("reader",):
+        for prog in shown:
             value = median([get(c) for c in runs[prog]])
-            cells.append(f"{value:6.2f} {unit:<2} {ratio(value, nb):>7}")
+            cells.append(f"{value:9.2f} {unit:<2} {ratio(value, nb):>7}")
         nb_text = f"{nb:6.2f} {unit:<2}" if nb else f"{'-':>9}"
         print(f"  {label:22} {' '.join(cells)} {nb_text}")
     for prog, costs in runs.items():
         for c in costs:
             parts = ", ".join(f"{k} x{n} {r:.0f}/{p:.0f}"
                               for k, (r, p, n) in c.peaks_by_name.items())
-            print(f"  {prog}: wall {c.wall:.2f} s, CPU {c.user:.2f}+{c.system:.2f} s, "
+            print(f"  {prog}: load {getattr(c, 'load', os.getloadavg()[0]):.1f}, wall {c.wall:.2f} s"
+                  f" (index done {getattr(c, 'index_wall', c.wall):.2f}),"
+                  f" CPU {c.user:.2f}+{c.system:.2f} s, "
                   f"peak RSS {c.peak_rss_mb:.0f} MB, PSS {c.peak_pss_mb:.0f} MB "
                   f"(RSS/PSS at the RSS peak: {parts})")
 

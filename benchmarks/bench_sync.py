@@ -12,6 +12,9 @@ the password in $READER_SYNC_PASSWORD) is measured:
 
 - the first sync of N articles: wall, CPU (the process tree's), peak RSS of the tree;
 - a sync with nothing new: the median wall (and CPU) of 5;
+- (tt-rss) a sync after another client read 100 articles and starred 10 (the state
+  check finds the two feeds and reads only theirs), and one that reads the whole
+  read/starred sets (the hourly safety net, core/sync_states.py);
 - 1,000 queued changes (`reader read ID...`, one queue row each) pushed: the requests
   that sync sent, counted in a TCP relay in front of the server (every sync goes
   through it; the relay is in this process and costs a little latency).
@@ -34,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -165,6 +169,12 @@ class ReaderClient:
         if done.returncode:
             raise RuntimeError(f"reader read: {done.stderr[-2000:]}")
 
+    def forget_full_read(self) -> None:
+        """The next sync reads the whole read/starred sets (core/sync_states.py's
+        hourly safety net), as if the last whole read were an hour old."""
+        with sqlite3.connect(self.db) as con:
+            con.execute("UPDATE sync_state SET value = '0' WHERE key = 'states_full'")
+
     def pending(self) -> int:
         done = subprocess.run(self.argv("sync", "--status", "--json"), env=self.env,
                               capture_output=True, text=True, check=True)
@@ -172,7 +182,9 @@ class ReaderClient:
 
 
 def measure_reader(rows: Rows, server: str, client: ReaderClient, relay: Relay,
-                   articles: int) -> None:
+                   articles: int, on_server: Callable[[], str] | None = None) -> None:
+    """on_server: changes another client makes there (returns what it did, for the
+    note); then a sync is measured, and (tt-rss) one that reads the whole sets."""
     avg, mark = load(), len(relay.seen)
     cost = client.sync()
     held = client.count()
@@ -205,6 +217,18 @@ def measure_reader(rows: Rows, server: str, client: ReaderClient, relay: Relay,
              f"{walls[len(walls) // 2]:.2f} s", f"{sorted(cpus)[len(cpus) // 2]:.2f} s", "-",
              str(sorted(reqs)[len(reqs) // 2]), f"min {walls[0]:.2f} max {walls[-1]:.2f} s; "
              f"the last: {calls(relay, mark)}", sum(avgs) / len(avgs))
+    if on_server is not None:
+        did = on_server()
+        avg, mark = load(), len(relay.seen)
+        cost = client.sync()
+        rows.add(server, "reader", "after another client's changes", f"{cost.wall:.2f} s",
+                 f"{cost.cpu:.2f} s", "-", str(requests(relay, mark)),
+                 f"{did}; {calls(relay, mark)}", avg)
+        client.forget_full_read()
+        avg, mark = load(), len(relay.seen)
+        cost = client.sync()
+        rows.add(server, "reader", "the whole sets (hourly)", f"{cost.wall:.2f} s",
+                 f"{cost.cpu:.2f} s", "-", str(requests(relay, mark)), calls(relay, mark), avg)
     client.queue_changes(CHANGES)
     queued = client.pending()
     avg, mark = load(), len(relay.seen)
@@ -260,12 +284,14 @@ def bench_ttrss(rows: Rows, articles: int, feeds: int, tmp: Path, newsboat: bool
     try:
         user = server.add_user()
         start = time.perf_counter()
+        feed_ids: list[int] = []
         for f, count in enumerate(split(articles, feeds)):
             items = [{"guid": g, "title": t, "html": c, "date": int(p.timestamp())}
                      for g, t, c, p in entries_for(f, count, 0)]
             url = server.feeds.publish(f"bench/feed{f}.xml",
                                        rss(f"Стрічка {f} / フィード", items))
-            user.update_feed(user.subscribe(url))
+            feed_ids.append(user.subscribe(url))
+            user.update_feed(feed_ids[-1])
         held = ttrss_count(server, user.uid)
         print(f"tt-rss: {held} articles in {feeds} feeds in "
               f"{time.perf_counter() - start:.0f} s", flush=True)
@@ -275,7 +301,17 @@ def bench_ttrss(rows: Rows, articles: int, feeds: int, tmp: Path, newsboat: bool
         if newsboat:
             # newsboat first, while every article is still unread on the server.
             measure_newsboat(rows, tmp / "newsboat", relay, user.login, user.password)
-        measure_reader(rows, "tt-rss", client, relay, held)
+
+        def on_server() -> str:
+            # Another client reads 100 articles of one feed and stars 10 of another.
+            first = user.headline_ids(feed_id=feed_ids[0], view_mode="unread")[:100]
+            second = user.headline_ids(feed_id=feed_ids[1])[:10]
+            user.call("updateArticle", article_ids=",".join(map(str, first)), field=2, mode=0)
+            user.call("updateArticle", article_ids=",".join(map(str, second)), field=0,
+                      mode=1)
+            return f"{len(first)} read, {len(second)} starred there"
+
+        measure_reader(rows, "tt-rss", client, relay, held, on_server)
         relay.down()
     finally:
         server.stop()

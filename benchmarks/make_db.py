@@ -136,6 +136,7 @@ def build(path: Path, feeds: int, articles: int, seed: int = 7) -> None:
             ),
             feed_id,
         )
+    store.update_index()  # (a refresh's headlines come first; the index after them)
     store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
 

@@ -18,7 +18,7 @@ def _article_json(a, feed_title: str) -> dict:
     return {
         "id": a.id, "feed": feed_title, "feed_id": a.feed_id, "title": a.title, "link": a.link,
         "author": a.author, "published": iso(a.published), "tags": a.tags,
-        "read": a.read, "starred": a.starred,
+        "read": a.read, "starred": a.starred, "shared": a.shared,
         "enclosures": [{"url": x.url, "type": x.type, "length": x.length} for x in a.enclosures],
     }
 
@@ -203,4 +203,9 @@ COMMANDS = (
     _flag_command("unread", "set_read", False, "Mark articles unread."),
     _flag_command("star", "set_starred", True, "Star articles (starred ones are never deleted)."),
     _flag_command("unstar", "set_starred", False, "Remove the star from articles."),
+    _flag_command("share", "set_shared", True,
+                  "Publish synced articles on Tiny Tiny RSS (its \"published\" mark, "
+                  "is:shared); sent with the next sync."),
+    _flag_command("unshare", "set_shared", False,
+                  "Take Tiny Tiny RSS's \"published\" mark off synced articles."),
 )

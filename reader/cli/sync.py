@@ -105,6 +105,8 @@ def sync_cmd(state: State, show_status: bool, as_json: bool) -> None:
         click.echo(json.dumps(summary_json(summary), ensure_ascii=False, indent=2))
     elif summary.ok:
         click.echo(summary_line(summary))
+    if summary.ok:  # the new articles' search index, by a detached process (as refresh)
+        library.update_index_in_background()
     if not summary.ok:
         library.discard_if_new()  # (a first sync that failed leaves no empty database)
         if not as_json:

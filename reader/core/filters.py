@@ -27,6 +27,8 @@ must match all of them.
                          category, in any case and script (+війна finds ВІЙНА)
     +"two words"         a tag with spaces in it needs double quotes
     is:unread is:read is:starred is:unstarred
+    is:shared is:unshared
+                         published on Tiny Tiny RSS (reader share ID)
     feed:TEXT            the feed's title or address contains TEXT (any case)
     feed:"two words"     ... with spaces
     feedid:N             only the feed with id N (see `reader feeds`)
@@ -56,7 +58,7 @@ _UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400, "m": 30 * 86400, "y": 365 * 864
 _RELATIVE = re.compile(r"^(\d{1,6})([hdwmy])$")
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _RANGE = re.compile(rf"^({_DATE})?\.\.({_DATE})?$|^({_DATE})$")
-STATES = ("unread", "read", "starred", "unstarred")
+STATES = ("unread", "read", "starred", "unstarred", "shared", "unshared")
 
 
 # -- the tree -------------------------------------------------------------------------------
@@ -199,7 +201,8 @@ def parse_filter(text: str, now: float | None = None) -> Filter:
             state = token[3:].lower()
             if state not in STATES:
                 raise QueryError(
-                    f"unknown filter term '{token}': use is:unread, is:read, is:starred or is:unstarred"
+                    f"unknown filter term '{token}': use is:unread, is:read, is:starred,"
+                    " is:unstarred, is:shared or is:unshared"
                 )
             terms.append(State(state))
         elif token.lower().startswith("feed:"):
@@ -326,6 +329,7 @@ class ArticleFacts:
     sort_time: float
     title: str
     text: str
+    shared: bool = False
 
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -367,7 +371,8 @@ def _term_matches(term: Term, facts: ArticleFacts) -> bool:
             return found != negated
         case State(name):
             return {"unread": not facts.read, "read": facts.read,
-                    "starred": facts.starred, "unstarred": not facts.starred}[name]
+                    "starred": facts.starred, "unstarred": not facts.starred,
+                    "shared": facts.shared, "unshared": not facts.shared}[name]
         case FeedText(text):
             needle = fold(text)
             return needle in fold(facts.feed_title) or needle in fold(facts.feed_url)

@@ -29,6 +29,7 @@ from .storage import search
 from .storage.store import Store
 from .library_enclosures import EnclosureMethods
 from .library_full import FullArticleMethods
+from .library_index import IndexMethods
 from .library_settings import FeedSettingMethods
 from .library_sync import SyncMethods
 from .tags import clean_tag, fold
@@ -60,8 +61,9 @@ class ImportReport:
 TAG_COUNT_MOST = 20_000  # unread articles up to which tags are counted as their views are
 
 
-# (library_full.py, library_settings.py, library_enclosures.py, library_sync.py)
-class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods, SyncMethods):
+# (library_full.py, library_settings.py, library_enclosures.py, library_sync.py, _index.py)
+class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods, SyncMethods,
+              IndexMethods):
     def __init__(self, db_path: str | Path | None = None, config: Config | None = None,
                  create: bool = True) -> None:
         """`create`: False for a caller that only reads: no database there is an error
@@ -137,7 +139,7 @@ class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods, SyncMeth
             feed_url, title=parsed.title, link=parsed.link, tags=tags,
             user_title=clean_line(title) if title else None, subscribe=self.syncs_new_feeds(local, feed_url),
         )
-        new = self._refresher().store_results([(self.store.feed(feed_id), result)])[0]
+        new = self._refresher().store_one(self.store.feed(feed_id), result)
         return self.store.feed(feed_id), new
 
     def subscribe(self, url: str, title: str = "", tags: Iterable[str] = (), link: str = "",
@@ -224,12 +226,13 @@ class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods, SyncMeth
         due_only: bool = False,
         on_progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
-        in_child: bool = False,
+        in_child: bool = False, index: bool = True,
     ) -> RefreshSummary:
         """Fetch feeds now: the ones named, the due ones, or all (gone feeds only when
         named); `refs` as refresh_targets takes them. `in_child`: run by a child process
         (refresh_child.py), for a UI, whose event loop would otherwise share the GIL with
-        the refresh's threads; an in-memory database is refreshed here all the same."""
+        the refresh's threads; an in-memory database is refreshed here all the same.
+        `index`: False leaves the search index to update_index(_in_background)."""
         feeds = self.refresh_targets(refs, due_only=due_only)
         if in_child and self.store.path != ":memory:":
             from .refresh_child import refresh_in_child
@@ -239,6 +242,8 @@ class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods, SyncMeth
         summary = self._refresher().refresh_feeds(feeds, on_progress=on_progress, cancel=cancel)
         if not (cancel is not None and cancel.is_set()):
             self.prefetch_full_articles(cancel=cancel)  # feeds set to full text (full_text.py)
+        if index:
+            self.update_index(cancel)  # (the pages' text too: after them)
         return summary
 
     def refresh_targets(self, refs: Sequence[str | int | Feed] | None = None, *,
@@ -247,7 +252,8 @@ class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods, SyncMeth
         or a title prefix (resolve_feed), or a Feed, taken as it is (a list this gave)."""
         if refs:  # each feed once, however many ways it was named
             feeds = (r if isinstance(r, Feed) else self.resolve_feed(r) for r in refs)
-            return list({f.id: f for f in feeds}.values())
+            # (a synced feed, even named, is refreshed by syncing: see synced_among)
+            return [f for f in {f.id: f for f in feeds}.values() if not f.remote_id]
         if due_only:
             return self.due_feeds()
         # (a synced feed's articles come from the sync server: sync(), not fetched here)
@@ -343,6 +349,12 @@ class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods, SyncMeth
 
     def data_version(self) -> int:
         return self.store.data_version()
+
+    def view_changes_elsewhere(self) -> int:
+        """A count that moves with every write by another process that may change a
+        view's rows, and not with a full article's page or the search index
+        (Database.write_aside): with data_version, the TUI's poll tells the two apart."""
+        return self.store.view_changes_elsewhere()
 
     # -- memory (H8) -------------------------------------------------------------------------
 

@@ -8,12 +8,19 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .models import SyncStatus, SyncSummary
+from .models import Feed, SyncStatus, SyncSummary
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .config import Config
     from .storage.store import Store
     from .sync_config import SyncSettings
+
+
+# Services with Tiny Tiny RSS's "published" mark, known from the config alone (no
+# connection, nothing imported): tests/sync check it against each backend's Capabilities.
+PUBLISHING_SERVICES = ("ttrss",)
 
 
 class SyncMethods:
@@ -60,11 +67,15 @@ class SyncMethods:
         if in_child and self.store.path != ":memory:":
             from .sync_child import sync_in_child
 
-            return sync_in_child(self.store.path, self.config, on_progress=progress,
-                                 cancel=cancel)
+            summary = sync_in_child(self.store.path, self.config, on_progress=progress,
+                                    cancel=cancel)
+            if summary.ok:  # the new articles' search index, as after a refresh
+                self.update_index_in_background()
+            return summary
         from .sync import run_sync
 
-        return run_sync(self.store, settings, progress, cancel, push_only=push_only)
+        return run_sync(self.store, settings, progress, cancel, push_only=push_only,
+                        retention=(self.config.max_per_feed, self.config.max_age_days))
 
     def sync_status(self) -> SyncStatus:
         """How the last sync went and what waits to be pushed (no network; one query).
@@ -85,3 +96,29 @@ class SyncMethods:
         from .storage.sync import pending_count
 
         return pending_count(self.store)
+
+    # -- the published mark (tt-rss) -----------------------------------------------------------
+
+    @property
+    def sync_publishes(self) -> bool:
+        """Whether the [sync] service has a published mark (Tiny Tiny RSS): config only."""
+        return self.sync_configured and self.config.sync.get("service") in PUBLISHING_SERVICES
+
+    def set_shared(self, ids: Sequence[int], shared: bool = True) -> int:
+        """Publish (or unpublish) articles on the sync server, as tt-rss's "published"
+        mark: queued for the server like read and starred. Only articles the server has
+        change. ReaderError (one line) when the service has no such mark."""
+        from .errors import ReaderError
+
+        if not self.sync_publishes:
+            service = self.config.sync.get("service") if self.sync_configured else None
+            raise ReaderError(
+                (f"{service} has no published mark" if service else "no [sync] section")
+                + ": only Tiny Tiny RSS publishes articles (see README: Sync)")
+        return self.store.set_flag(ids, "shared", shared)
+
+    def synced_among(self, refs: Sequence[str | int | Feed]) -> list[Feed]:
+        """Which of these feeds (refs as refresh_targets takes them) come from the sync
+        server: a refresh leaves them out, as they are refreshed by syncing."""
+        feeds = (r if isinstance(r, Feed) else self.resolve_feed(r) for r in refs)
+        return [f for f in {f.id: f for f in feeds}.values() if f.remote_id]

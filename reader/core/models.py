@@ -155,6 +155,7 @@ class Article:
     starred: bool
     first_seen: datetime
     enclosures: list[Enclosure] = field(default_factory=list)
+    shared: bool = False       # Tiny Tiny RSS's "published" mark (synced articles only)
 
     @property
     def tags(self) -> list[str]:

@@ -209,16 +209,12 @@ class Refresher:
         else:
             summary.failed.append((feed.display_title, result.error or "failed"))
 
-    @staticmethod
-    def _index_texts(result: FetchResult) -> list[str]:
-        """The plain text of each fetched entry, for the full-text index."""
-        if result.status != "ok" or result.parsed is None:
-            return []
-        if result.parsed.texts is not None:  # made by the parsing worker
-            return result.parsed.texts
-        from .ingest.text import html_to_text
-
-        return [html_to_text(e.content or e.summary) for e in result.parsed.entries]
+    def store_one(self, feed: Feed, result: FetchResult) -> int:
+        """One feed's fetch stored and indexed at once (a feed just added: a few
+        articles, searched for next). Returns the number of new articles."""
+        new = self.store_results([(feed, result)])[0]
+        self.store.update_index()
+        return new
 
     def store_results(self, pairs: list[tuple[Feed, FetchResult]],
                       started: float | None = None) -> list[int]:
@@ -229,7 +225,7 @@ class Refresher:
         Returns the number of new articles of each."""
         now = started if started is not None else time.time()
         return self.store.store_fetches([
-            FetchToStore(feed, result, self._index_texts(result), after_fetch(
+            FetchToStore(feed, result, after_fetch(
                 result.status, result.retry_after, feed.error_count, self._interval(feed), now))
             for feed, result in pairs
         ], now)

@@ -135,16 +135,20 @@ def _main() -> None:
 
     config = Config(**job["config"])
     summary = Refresher(store, config).refresh_feeds(feeds, on_progress=progress)
-    # The headlines are stored: the UI has its summary now, not after the pages below.
+    # The headlines are stored: the UI has its summary now, not after the index and
+    # the pages below.
     out.write(json.dumps({"summary": dataclasses.asdict(summary)}) + "\n")
     out.flush()
-    # Then the pages of feeds set to full text, here too: out of the UI's process. Each
-    # is stored as it comes; a cancel (the child ended) leaves the rest to the next run.
+    # Then the search index (searching finds the new articles meanwhile, slower), and
+    # the pages of feeds set to full text, here too: out of the UI's process. Each is
+    # stored as it comes; a cancel (the child ended) leaves the rest to the next run.
+    store.update_index()
     from .full_text import prefetch
     from .sources.http_feeds import fetch_settings
 
     prefetch(store, fetch_settings(config),
              user_agents=lambda fid: by_id[fid].settings.user_agent if fid in by_id else None)
+    store.update_index()  # (the pages' text)
     store.close()
 
 

@@ -1,5 +1,5 @@
-"""The sync engine: push the queued local changes, pull the server's feeds, entries and
-read/starred sets, push again.
+"""The sync engine: push the queued local changes, pull the server's feeds, entries,
+read/starred sets and the marks only some servers have (published, labels), push again.
 
 Offline first: every local change is already in the queue (storage/sync.py, written in
 the change's own transaction). A push deletes exactly the rows it sent once the server
@@ -28,6 +28,7 @@ from .models import SyncStatus, SyncSummary
 from .sanitize import clean_line
 from .sources.sync.base import SyncBackend, SyncError
 from .storage import sync as q
+from .storage import sync_marks as marks_q
 from .storage.store import Store
 from .sync_config import SyncSettings, password
 from .tags import clean_tag
@@ -36,9 +37,10 @@ from .urls import normalize_url
 SyncProgress = Callable[[str, int, int], None]   # (step, done, total)
 STORE_BATCH = 1_000       # pulled entries stored in one transaction
 STORE_SECONDS = 1.0
-PUSH_BATCH = 200          # ids in one call that marks entries read or starred
+PUSH_BATCH = 200          # ids in one push call, unless the backend takes more (Capabilities)
 MISSING_MOST = 20_000     # unread/starred entries not held here fetched in one sync
 UNHELD_MOST = 20_000      # ids remembered as not storable (so they are not asked again)
+LABELS_MOST = 500         # a server's labels followed (each is a tag on its articles)
 log = logging.getLogger(__name__)
 
 
@@ -72,10 +74,12 @@ def account_of(settings: SyncSettings, backend: SyncBackend | None = None) -> st
 def run_sync(store: Store, settings: SyncSettings, progress: SyncProgress | None = None,
              cancel: threading.Event | None = None,
              backend_factory: Callable[[SyncSettings, str], SyncBackend] = make_backend,
-             push_only: bool = False) -> SyncSummary:
+             push_only: bool = False, retention: tuple[int, float] = (0, 0)) -> SyncSummary:
     """One sync with the configured server (push only: the queue, nothing pulled).
     Never raises for the server or the network (SyncSummary.error); ConfigError for a
-    password_command that fails."""
+    password_command that fails. `retention` (max_per_feed, max_age_days) is applied
+    after a sync that pulled: for someone whose feeds all come from the server, no
+    refresh ever runs it."""
     q.set_state(store, {"last_attempt": repr(time.time())})
     try:
         secret = password(settings)
@@ -94,9 +98,21 @@ def run_sync(store: Store, settings: SyncSettings, progress: SyncProgress | None
                                pending=q.pending_count(store))
         previous = q.get_state(store, "account")
         if previous is not None and previous != account:
-            q.forget_account(store)  # another account's ids mean nothing here
+            # Another account's ids mean nothing here, but a typo in the config is not
+            # another account: the queue and the links go only once the new one logs in.
+            try:
+                backend.check()
+            except SyncError as exc:
+                error = clean_line(str(exc))
+                q.set_state(store, {"last_error": error})
+                return SyncSummary(service=settings.service, error=error,
+                                   pending=q.pending_count(store))
+            q.forget_account(store)
         q.set_state(store, {"account": account})
-        return SyncEngine(store, backend).run(progress, cancel, push_only=push_only)
+        summary = SyncEngine(store, backend).run(progress, cancel, push_only=push_only)
+        if not push_only and any(retention):
+            store.apply_retention(*retention)
+        return summary
     finally:
         try:
             backend.close()
@@ -112,7 +128,8 @@ def sync_database(db_path: str, config: Config, progress: SyncProgress | None = 
 
     store = Store(db_path, create=False)
     try:
-        return run_sync(store, sync_settings(config.sync), progress, cancel)
+        return run_sync(store, sync_settings(config.sync), progress, cancel,
+                        retention=(config.max_per_feed, config.max_age_days))
     finally:
         store.close()
 
@@ -144,7 +161,8 @@ class SyncEngine:
             say("pushing", 0, 0)
             self.push()
             if not push_only:
-                for step in (self.pull_feeds, self.pull_entries, self.pull_states, self.push):
+                for step in (self.pull_feeds, self.pull_entries, self.pull_states,
+                             self.pull_marks, self.push):
                     if stopped():
                         s.error = "sync cancelled"
                         break
@@ -182,8 +200,9 @@ class SyncEngine:
             groups[(change.kind, change.value)].append(change)
         for (kind, value), changes in groups.items():
             if kind in q.FLAG_KINDS:
-                for start in range(0, len(changes), PUSH_BATCH):
-                    self._send(changes[start:start + PUSH_BATCH], now)
+                batch = self.backend.capabilities.push_batch or PUSH_BATCH
+                for start in range(0, len(changes), batch):
+                    self._send(changes[start:start + batch], now)
             else:
                 for change in changes:
                     self._send([change], now)
@@ -196,6 +215,8 @@ class SyncEngine:
                 self.backend.set_read([c.target for c in changes], value == "1")
             elif kind == "starred":
                 self.backend.set_starred([c.target for c in changes], value == "1")
+            elif kind == "shared":
+                self._publish([c.target for c in changes], value == "1")
             elif kind == "subscribe":
                 self._subscribe(changes[0])
             elif kind == "unsubscribe":
@@ -216,6 +237,13 @@ class SyncEngine:
             return
         q.delete_sent(self.store, seqs)
         self.summary.pushed += len(seqs)
+
+    def _publish(self, ids: list[str], value: bool) -> None:
+        publish = getattr(self.backend, "set_published", None)
+        if publish is None:
+            raise SyncError(f"{self.backend.service} has no published mark (Tiny Tiny RSS "
+                            "has): kept here only", "unsupported")
+        publish(ids, value)
 
     def _subscribe(self, change: q.QueuedChange) -> None:
         wanted = json.loads(change.value or "{}")
@@ -328,19 +356,23 @@ class SyncEngine:
     def pull_states(self, say: SyncProgress, stopped: Callable[[], bool]) -> None:
         from .sync_entries import feed_batches
 
+        from .sync_states import MISSING_CALL, applied, read_states
+
         say("states", 0, 0)
-        states = self.backend.states()
-        self.summary.state_changes += q.apply_states(self.store, states.unread, states.starred)
+        # The whole sets, or (a server without "changed since": tt-rss) those of the
+        # feeds whose counts differ: sync_states.py.
+        states = read_states(self.store, self.backend)
+        self.summary.state_changes += applied(self.store, states)
         unheld = set(json.loads(q.get_state(self.store, "unheld") or "[]"))
         wanted = states.unread | states.starred
         missing = sorted(wanted - unheld - q.held_remote_ids(self.store, wanted))[:MISSING_MOST]
         if not missing:
             return
         feeds = {rid: fid for rid, (fid, _) in q.synced_feeds(self.store).items()}
-        for start in range(0, len(missing), PUSH_BATCH):
+        for start in range(0, len(missing), MISSING_CALL):
             if stopped():
                 return
-            ids = missing[start:start + PUSH_BATCH]
+            ids = missing[start:start + MISSING_CALL]
             say("missing entries", start, len(missing))
             entries = self.backend.entries_by_id(ids)
             batches, _ = feed_batches(entries, feeds)
@@ -352,8 +384,27 @@ class SyncEngine:
             # device subscribed during this sync): they come once the feed does.
             feedless = {e.remote_id for e in entries if e.feed_remote_id not in feeds}
             unheld |= set(ids) - feedless - q.held_remote_ids(self.store, ids)
-        keep = sorted(unheld & wanted)[-UNHELD_MOST:]
+        # (Sets of some feeds only: the others' unheld ids are not known to be stale.)
+        keep = sorted(unheld & wanted if states.unread_feeds is None else unheld)[-UNHELD_MOST:]
         q.set_state(self.store, {"unheld": json.dumps(keep)})
+
+    def pull_marks(self, say: SyncProgress, stopped: Callable[[], bool]) -> None:
+        """The marks only some servers have (RemoteMarks): tt-rss's published set and
+        labels, whole sets like read and starred. A backend without them is not asked."""
+        marks = getattr(self.backend, "marks", None)
+        if marks is None:
+            return
+        say("marks", 0, 0)
+        found = marks()
+        if found.shared is not None:
+            self.summary.state_changes += marks_q.apply_shared(self.store, found.shared)
+        if found.labels is not None:
+            labels: dict[str, set[str]] = {}
+            for name, ids in list(found.labels.items())[:LABELS_MOST]:
+                tag = clean_tag(name)
+                if tag:
+                    labels.setdefault(tag, set()).update(clean_line(i) for i in ids)
+            self.summary.state_changes += marks_q.apply_labels(self.store, labels)
 
 
 def _normal(url: str) -> str | None:

@@ -64,5 +64,5 @@ def feed_batches(entries: Sequence[RemoteEntry], feeds: dict[str, int]) -> tuple
         batch.entries.append(parsed)
         batch.texts.append(html_to_text(parsed.content))
         batch.remote.append((entry_key(parsed), clean_line(entry.remote_id), bool(entry.read),
-                             bool(entry.starred)))
+                             bool(entry.starred), bool(entry.shared)))
     return list(by_feed.values()), orphans

@@ -28,6 +28,7 @@ from .keys import typed_apart
 from .messages import DatabaseChecked, FeedsDue, RefreshProgress, SyncDone, SyncProgress, WriteDone
 from .screens.main import MainScreen
 from .sync_runner import SyncRunner
+from .widgets.line_list import LineList
 
 # Imported where they are used, not before the first frame: the command palette's
 # providers, the help screen, links, the pickers and the welcome screen.
@@ -86,7 +87,7 @@ class ReaderApp(App[None]):
         self.url_opener: Callable[[str], bool] | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-ui-write")
         self.cancelled = Event()  # set as the app ends: background work stops
-        self._seen_version: int | None = None  # (read and written on the writer thread only)
+        self._seen_version: tuple[int, int] | None = None  # (_changed_elsewhere's, its thread's)
         self._writes_pending = 0  # writes queued whose WriteDone is not handled yet
         self._polling = False  # a look for outside writes is on the writer thread
         self._failures = 0
@@ -117,6 +118,8 @@ class ReaderApp(App[None]):
     def tidy_memory(self) -> None:
         """Garbage and free memory back, unless a key came just now (see memory.py)."""
         if time.monotonic() - self._last_key > memory.IDLE_SECONDS:
+            for rows in self.main.query(LineList):
+                rows.forget_drawn_rows()
             memory.tidy()
 
     async def on_event(self, event) -> None:
@@ -258,6 +261,9 @@ class ReaderApp(App[None]):
                     yield SystemCommand(title, help_text, callback)
             yield SystemCommand("Sync now", "Push local changes, pull from the sync server",
                                 lambda: self.syncer.start(asked=True))
+            if self.library.sync_publishes:  # (Tiny Tiny RSS's published mark: is:shared)
+                yield SystemCommand("Publish or unpublish article", "On Tiny Tiny RSS, with "
+                                    "the next sync", self.main.articles.share)
 
     def go_to_feed(self, feed_id: int) -> None:
         self.main.go_to_feed(feed_id)
@@ -331,20 +337,25 @@ class ReaderApp(App[None]):
         future = self._writer.submit(self._changed_elsewhere)
         future.add_done_callback(
             lambda done: self.post_message(
-                DatabaseChecked(done.exception() is None and bool(done.result()))
+                DatabaseChecked(done.result() if done.exception() is None else "")
             )
         )
 
-    def _changed_elsewhere(self) -> bool:
-        version = self.library.data_version()
-        changed = self._seen_version is not None and version != self._seen_version
-        self._seen_version = version
-        return changed
+    def _changed_elsewhere(self) -> str:
+        """What others changed: "views" (what views list), "pages" (only pages or the search
+        index, a refresh's prefetch: no headline moved, no reload) or "" (nothing)."""
+        version, views = self.library.data_version(), self.library.view_changes_elsewhere()
+        seen, self._seen_version = self._seen_version, (version, views)
+        if seen is None or version == seen[0]:
+            return ""
+        return "views" if views != seen[1] else "pages"
 
     def on_database_checked(self, event: DatabaseChecked) -> None:
         self._polling = False
-        if event.changed:
+        if event.changed == "views":
             self.main.reload()
+        elif event.changed == "pages":
+            self.main.articles.full.pages_changed()
 
     @property
     def busy(self) -> list[str]:
@@ -466,6 +477,7 @@ SWITCH_INTERVAL = 0.001  # seconds a thread that wants the GIL waits for a busy 
 
 def run_app(library: Library, config: Config, demo: bool = False) -> None:
     memory.limit_arenas()  # before the first thread (Textual's, the writer's): see memory.py
+    memory.unpin_styles_caches()
     # No garbage collection until the first headlines are up (see tune_gc); then less of it.
     gc.disable()
     # The event loop, the thread that writes each frame to the terminal and the threads

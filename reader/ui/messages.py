@@ -22,9 +22,9 @@ class WriteDone(Message):
 class DatabaseChecked(Message):
     """Posted from the writer thread after it looked for writes by another process."""
 
-    def __init__(self, changed: bool) -> None:
+    def __init__(self, changed: str) -> None:
         super().__init__()
-        self.changed = changed
+        self.changed = changed  # "views", "pages" (full articles' only) or "" (ReaderApp)
 
 
 class FeedsDue(Message):

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from .app import ReaderApp
 
 STEPS = {"push": "pushing changes", "feeds": "subscriptions", "entries": "new articles",
-         "states": "read and starred", "fetch": "missing articles"}
+         "states": "read and starred", "fetch": "missing articles",
+         "marks": "published and labels"}
 
 
 class SyncRunner:

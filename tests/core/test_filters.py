@@ -28,6 +28,7 @@ from reader.core.filters import (
     search_filter,
 )
 from reader.core.library import Library
+from reader.core.ingest.text import html_to_text
 from reader.core.models import ParsedEntry
 from reader.core.storage.search import where_sql
 
@@ -189,8 +190,10 @@ def entry(guid, title, content="", days_ago=0, cats=()):
                        content=content, categories=list(cats))
 
 
-@pytest.fixture(scope="module")
-def lib():
+@pytest.fixture(scope="module", params=["indexed", "not indexed yet"])
+def lib(request):
+    """The articles searched through the index, and before the indexer has run (the
+    search fallback, storage/indexer.py): the same answers either way."""
     library = Library(":memory:", Config())
     store = library.store
     tech = store.add_feed("http://tech.example/feed", title="Tech Daily", tags=["Tech"])
@@ -216,6 +219,9 @@ def lib():
     ids = {store.article(i).guid: i for i in store.article_ids()}
     library.set_read([ids["t1"], ids["w2"]], True)
     library.set_starred([ids["t2"], ids["w3"]], True)
+    if request.param == "indexed":
+        assert store.update_index() == 9
+    assert store.index_pending() == (0 if request.param == "indexed" else 9)
     yield library
     library.close()
 
@@ -230,12 +236,13 @@ def facts_of(lib) -> dict[int, ArticleFacts]:
         cats.setdefault(article_id, []).append(tag)
     rows = lib.store.execute(
         "SELECT a.id, a.feed_id, coalesce(f.user_title, f.title), f.url, a.read, a.starred,"
-        " a.sort_time, a.title, a.text FROM articles a JOIN feeds f ON f.id = a.feed_id")
-    return {
+        " a.sort_time, a.title, CASE WHEN a.content != '' THEN a.content ELSE a.summary END"
+        " FROM articles a JOIN feeds f ON f.id = a.feed_id")
+    return {  # (the text as the indexer makes it)
         aid: ArticleFacts(feed_id=fid, feed_title=ftitle, feed_url=url,
                           feed_tags=tags.get(fid, []), categories=cats.get(aid, []),
                           read=bool(read), starred=bool(starred), sort_time=sort_time,
-                          title=title, text=text)
+                          title=title, text=html_to_text(text))
         for aid, fid, ftitle, url, read, starred, sort_time, title, text in rows
     }
 

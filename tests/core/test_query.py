@@ -36,7 +36,8 @@ def store():
                  e("w2", "Storm warning", "heavy rain [@click=app.quit]", 20, cats=["weather"])]
     for fid, entries in ((tech, entries_t), (world, entries_w)):
         s.write(lambda c, f=fid, es=entries: s.merge_entries(
-            c, f, es, [x.title + " " + x.content for x in es], NOW.timestamp()))
+            c, f, es, None, NOW.timestamp()))
+    s.update_index()  # (where_sql alone reads the index: no fallback)
     ids = {s.article(i).guid: i for i in s.article_ids()}
     s.set_flag([ids["t1"], ids["w2"]], "read", True)
     s.set_flag([ids["t2"]], "starred", True)

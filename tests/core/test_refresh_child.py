@@ -63,3 +63,19 @@ def test_child_refresh_failure_is_a_reader_error(tmp_path):
     with pytest.raises(ReaderError, match="refresh process failed: .*not a usable reader database"):
         lib.refresh(in_child=True)
     lib.close()
+
+
+def test_child_refresh_builds_the_search_index_after_reporting(lib, feed_server):
+    """The child reports the headlines, then indexes them (storage/indexer.py); search
+    finds them meanwhile and after."""
+    lib.subscribe(feed_server.route("/u.xml", rss(40, "Новини").replace(
+        "<description>text</description>", "<description>Сильний дощ у Києві</description>")))
+    summary = lib.refresh(in_child=True)
+    assert summary.new_articles == 40
+    assert len(lib.article_ids("дощ")) == 40  # (indexed or not yet: the same answer)
+    deadline = time.monotonic() + 60
+    while lib.index_pending() and time.monotonic() < deadline:
+        time.sleep(0.02)  # (the child's work after its report: a state, with a bound)
+    assert lib.index_pending() == 0
+    assert lib.store.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH"
+                             " '\"києві\"'").fetchone()[0] == 40

@@ -28,12 +28,13 @@ def library_of(tmp_path, n: int, texts: list[str], *, entry_title: str = "post {
             published=start + step * ((i * 7919) % n),
             updated=None,
             summary="",
-            content="",
+            content=texts[i],
             categories=categories(i),
         )
         for i in range(n)
     ]
-    lib.store.write(lambda c: lib.store.merge_entries(c, feed_id, entries, texts))
+    lib.store.write(lambda c: lib.store.merge_entries(c, feed_id, entries))
+    lib.store.update_index()  # (the plans are those of an index that is caught up)
     return lib
 
 

@@ -123,8 +123,11 @@ def test_fts_index_follows_insert_update_delete(store):
     fid = store.add_feed("http://x/feed")
     merge(store, fid, [entry(guid="1", title="Zebra crossing", content="stripes")])
     match = "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+    assert store.count(match, ['"zebra"']) == 0  # the headline first, the index after
+    assert store.update_index() == 1
     assert store.count(match, ['"zebra"']) == 1
     merge(store, fid, [entry(guid="1", title="Giraffe", content="stripes")])
+    assert store.index_pending() == 1 and store.update_index() == 1
     assert store.count(match, ['"zebra"']) == 0
     assert store.count(match, ['"giraffe"']) == 1
     store.remove_feed(fid)

@@ -58,6 +58,31 @@ def serve_round(server: RawServer, round_: int) -> None:
         server.on(f"/feed{f}", static(feed_body(f, round_)))
 
 
+def assert_index_matches_articles(db: Path) -> None:
+    """The search index holds every article, each with the text the indexer makes of
+    it now, and nothing else; FTS5's own check agrees with its content table."""
+    from reader.core.ingest.text import html_to_text
+
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+        assert not conn.execute("SELECT 1 FROM index_queue").fetchone()
+        assert conn.execute("SELECT value FROM counters WHERE name = 'indexed_id'").fetchone()[0] \
+            >= conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+        indexed = dict(conn.execute("SELECT id, title || char(0) || text FROM article_text"))
+        articles = {
+            aid: title + "\0" + html_to_text(content or summary)
+            for aid, title, content, summary in conn.execute(
+                "SELECT id, title, content, summary FROM articles")
+        }
+        assert indexed == articles
+        count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'round'"
+                            ).fetchone()[0] == count
+    finally:
+        conn.close()
+
+
 def db_state(db: Path) -> tuple[str, set[int], set[int], int]:
     """(integrity_check, starred ids, read ids, article count), read with plain sqlite3."""
     conn = sqlite3.connect(db, timeout=10)
@@ -98,7 +123,7 @@ def template_db(kill_server, tmp_path_factory):
             lib.subscribe(f"{kill_server.base}/feed{f}")
     finally:
         lib.close()
-    r = run_reader(db, "refresh", "-q", config=config)
+    r = run_reader(db, "refresh", "-q", "--wait-index", config=config)
     assert r.returncode == 0, r.stderr
     lib = Library(db)
     try:
@@ -204,7 +229,10 @@ def test_kill_9_during_refresh_repeatedly(kill_server, many_feeds):
             serve_round(kill_server, round_)
             round_ += 1
             hits = len(kill_server.hits)
-            pid = forker.start("--db", str(db), "--config", str(config), "refresh", "-q")
+            # Every other one builds the index before it exits: a kill may land there too
+            # (test_index_kill.py kills the indexer alone, mid-run every time).
+            wait = ("--wait-index",) if kills % 2 else ()
+            pid = forker.start("--db", str(db), "--config", str(config), "refresh", "-q", *wait)
             while len(kill_server.hits) == hits and forker.running():
                 time.sleep(0.002)  # (until its first request: a state)
             time.sleep(rng.uniform(0.0, upper))
@@ -235,7 +263,7 @@ def test_kill_9_during_refresh_repeatedly(kill_server, many_feeds):
     assert killed_mid_write >= KILLS * 3 // 4, (kills, killed_mid_write)
     # The next refresh completes and leaves everything consistent.
     serve_round(kill_server, round_)
-    r = run_reader(db, "refresh", config=config)  # (-q would print nothing: none failed)
+    r = run_reader(db, "refresh", "--wait-index", config=config)  # (-q: nothing printed)
     assert r.returncode == 0 and "30 fetched" in r.stdout, r.stdout + r.stderr
     check, now_starred, now_read, now_count = db_state(db)
     assert check == "ok" and starred <= now_starred and read <= now_read
@@ -247,14 +275,9 @@ def test_kill_9_during_refresh_repeatedly(kill_server, many_feeds):
             "GROUP BY feed_id, key HAVING count(*) > 1)"
         ).fetchone()[0]
         assert dupes == 0
-        assert (
-            conn.execute(
-                "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'round'"
-            ).fetchone()[0]
-            == now_count
-        )
     finally:
         conn.close()
+    assert_index_matches_articles(db)
 
 
 def test_two_refreshes_at_once(kill_server, many_feeds):

@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -244,3 +245,48 @@ def test_sync_in_a_child_process_as_the_tui_runs_it(miniflux, setup):
         assert lib.count() == 5 and lib.sync_status().last_success is not None
     finally:
         lib.close()
+
+
+def test_reader_sync_leaves_the_search_index_built_behind_it(miniflux, setup):
+    """A sync's articles are indexed by a detached process after it, as a refresh's are
+    (search finds them meanwhile, slower: storage/unindexed.py)."""
+    assert reader(setup, "sync").returncode == 0
+    lib = library(setup)
+    try:
+        deadline = time.monotonic() + 60  # a cap for a broken build, not a wait
+        while lib.index_pending():
+            assert time.monotonic() < deadline, "the sync's articles were never indexed"
+            time.sleep(0.05)
+        assert [lib.article(i).title for i in lib.article_ids("київ день 2")] == ["Новина 2"]
+    finally:
+        lib.close()
+
+
+@pytest.mark.parametrize("typo", ["username", "host"])
+def test_a_typo_in_the_config_is_not_another_account_queue_and_links_kept(miniflux, setup,
+                                                                         typo):
+    """The account's switch (queue and links dropped) waits until the new one logs in:
+    a mistyped username or host fails with one line and loses nothing."""
+    assert reader(setup, "sync").returncode == 0
+    lib = library(setup)
+    try:
+        lib.set_starred(lib.article_ids("Новина 0"))
+    finally:
+        lib.close()
+    good = setup["config"].read_text(encoding="utf-8")
+    wrong = (good.replace(f'username = "{miniflux.username}"', 'username = "someone-else"')
+             if typo == "username" else good.replace("127.0.0.1", "127.0.0.2"))
+    setup["config"].write_text(wrong, encoding="utf-8")
+    r = reader(setup, "sync")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    status = json.loads(reader(setup, "sync", "--status", "--json").stdout)
+    assert status["pending"] == 1
+    lib = library(setup)
+    try:
+        assert all(f.remote_id for f in lib.feeds())   # still linked to the server's feeds
+    finally:
+        lib.close()
+    setup["config"].write_text(good, encoding="utf-8")
+    r = reader(setup, "sync")
+    assert r.returncode == 0 and "1 change pushed, 0 pending" in r.stdout, r.stdout
+    assert server_flags(miniflux)["Новина 0"][1] is True

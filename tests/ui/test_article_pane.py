@@ -26,12 +26,17 @@ def long_body(n: int = 80, word: str = "Paragraph") -> str:
 
 
 def body_text(app) -> str:
-    """The article body's text as the widgets hold it (paragraphs, items, code)."""
+    """The article body's text as the widgets shown hold it (paragraphs, items, code;
+    not a page made ready for f, mounted hidden)."""
     from reader.ui.widgets.article_body import WrappedCode
 
     view = app.main.article
-    parts = [str(w.content) for w in view.query("#article-body Static")]
-    parts += [w.code.plain for w in view.query(WrappedCode)]
+
+    def shown(widget) -> bool:
+        return all(node.display for node in widget.ancestors_with_self)
+
+    parts = [str(w.content) for w in view.query("#article-body Static") if shown(w)]
+    parts += [w.code.plain for w in view.query(WrappedCode) if shown(w)]
     return "\n".join(parts)
 
 

@@ -1,6 +1,6 @@
 """Where a refresh parses: worker processes for a big refresh, threads for a small one.
 
-Parsing a feed and extracting its text for the search index are CPU work in Python.
+Parsing a feed (and hashing its entries) is CPU work in Python.
 In the refreshing process they take turns for the GIL with the fetching (httpx) and
 with the database writer, so a 200-feed refresh ran on one core; in worker processes
 they run beside those, on the other cores.
@@ -33,14 +33,14 @@ log = logging.getLogger(__name__)
 
 
 def parse_for_store(data: bytes, url: str = "", content_type: str | None = None) -> ParsedFeed:
-    """parse_feed, plus what storing the entries needs that is CPU work too: the plain
-    text of each for the search index (`texts`) and its content hash (`hashes`)."""
+    """parse_feed, plus what storing the entries needs that is CPU work too: each one's
+    content hash (`hashes`). (Their plain text for the search index is the indexer's,
+    after the headlines are stored, and only for the articles that are new or changed:
+    storage/indexer.py.)"""
     from reader.core.ingest.identity import content_hash
     from reader.core.ingest.parse import parse_feed
-    from reader.core.ingest.text import html_to_text
 
     parsed = parse_feed(data, url, content_type)
-    parsed.texts = [html_to_text(e.content or e.summary) for e in parsed.entries]
     parsed.hashes = [content_hash(e) for e in parsed.entries]
     for e in parsed.entries:
         if e.summary == e.content:
@@ -82,7 +82,7 @@ def _process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(["reader.core.ingest.workers", "reader.core.ingest.parse",
-                                    "reader.core.ingest.text", "reader.core.ingest.identity"])
+                                    "reader.core.ingest.identity"])
     return concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx,
                                                   initializer=_worker_init)
 

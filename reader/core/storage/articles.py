@@ -15,6 +15,13 @@ from .db import Database, split_tags, to_dt, wrap_error
 from .sync import enqueue_flags
 
 
+# A synced article that the server still holds unread or published (starred ones are
+# never deleted), or one with a change queued for the server, is the server's to let go:
+# deleted here it would be fetched again as missing, and its queued change would be lost.
+_SYNC_KEEPS = ("(remote_id IS NOT NULL AND (read = 0 OR shared = 1 OR remote_id IN"
+               " (SELECT target FROM sync_queue WHERE kind IN ('read', 'starred', 'shared'))))")
+
+
 class ArticleRows(Database):
     """Articles as the views read and flag them (part of Store)."""
 
@@ -117,7 +124,7 @@ class ArticleRows(Database):
         r = self.execute(
             "SELECT a.id, a.feed_id, coalesce(f.user_title, nullif(f.title, ''), f.url), a.guid, a.link, a.title,"
             " a.author, a.published, a.updated, a.summary, a.content, a.categories, a.read,"
-            " a.starred, a.first_seen, a.sort_time"
+            " a.starred, a.first_seen, a.sort_time, a.shared"
             " FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?",
             (article_id,),
         ).fetchone()
@@ -129,7 +136,7 @@ class ArticleRows(Database):
             published=to_dt(plausible_ts(r[7])) or to_dt(plausible_ts(r[8])),
             updated=to_dt(plausible_ts(r[8])), summary=r[9], content=r[10],
             categories=split_tags(r[11]), feed_tags=feed_tags, read=bool(r[12]), starred=bool(r[13]),
-            first_seen=to_dt(r[14]),
+            first_seen=to_dt(r[14]), shared=bool(r[16]),
             enclosures=[Enclosure(url, kind, length) for url, kind, length in self.execute(
                 "SELECT url, type, length FROM enclosures WHERE article_id = ? ORDER BY url",
                 (article_id,))],
@@ -145,8 +152,11 @@ class ArticleRows(Database):
         return {r[0] for r in self.execute(f"SELECT id FROM articles WHERE id IN ({marks})", list(ids))}
 
     def set_flag(self, ids: Sequence[int], flag: str, value: bool) -> int:
-        assert flag in ("read", "starred")
+        """read, starred or shared (tt-rss's published mark: synced articles only,
+        as only the server gives it a meaning)."""
+        assert flag in ("read", "starred", "shared")
         ids = list(ids)
+        only = " AND remote_id IS NOT NULL" if flag == "shared" else ""
 
         def op(conn: sqlite3.Connection) -> int:
             n = 0
@@ -157,7 +167,7 @@ class ArticleRows(Database):
                 enqueue_flags(conn, flag, value, f"a.id IN ({marks}) AND a.{flag} != ?",
                               (*chunk, int(value)))
                 n += conn.execute(
-                    f"UPDATE articles SET {flag} = ? WHERE id IN ({marks}) AND {flag} != ?",
+                    f"UPDATE articles SET {flag} = ? WHERE id IN ({marks}) AND {flag} != ?{only}",
                     (int(value), *chunk, int(value)),
                 ).rowcount
             return n
@@ -263,7 +273,8 @@ class ArticleRows(Database):
     def apply_retention(self, max_per_feed: int = 0, max_age_days: float = 0) -> int:
         """Delete old articles (never starred ones), leaving tombstones. Returns how many.
         A feed's own keep (feed-set keep=N) wins over `max_per_feed`; keep=all (0)
-        exempts the feed from both limits."""
+        exempts the feed from both limits. Synced articles the server holds unread or
+        published, or with a change queued for it, stay (_SYNC_KEEPS)."""
         if not max_per_feed and not max_age_days and not self.execute(
                 "SELECT 1 FROM feeds WHERE keep > 0 LIMIT 1").fetchone():
             return 0  # (no write lock taken when nothing can be deleted)
@@ -274,14 +285,15 @@ class ArticleRows(Database):
                 cutoff = time.time() - max_age_days * 86400
                 doomed += conn.execute(
                     "SELECT id, feed_id, key FROM articles WHERE starred = 0 AND sort_time < ?"
-                    " AND feed_id NOT IN (SELECT id FROM feeds WHERE keep = 0)",
+                    f" AND feed_id NOT IN (SELECT id FROM feeds WHERE keep = 0) AND NOT {_SYNC_KEEPS}",
                     (cutoff,),
                 ).fetchall()
             doomed += conn.execute(
                 "SELECT id, feed_id, key FROM (SELECT a.id, a.feed_id, a.key, a.starred,"
+                " a.read, a.shared, a.remote_id,"
                 " row_number() OVER (PARTITION BY a.feed_id ORDER BY a.sort_time DESC, a.id DESC)"
                 " AS n, coalesce(f.keep, ?) AS most FROM articles a JOIN feeds f ON f.id = a.feed_id"
-                " WHERE coalesce(f.keep, ?) > 0) WHERE n > most AND starred = 0",
+                f" WHERE coalesce(f.keep, ?) > 0) WHERE n > most AND starred = 0 AND NOT {_SYNC_KEEPS}",
                 (max_per_feed, max_per_feed),
             ).fetchall()
             unique = {d[0]: d for d in doomed}

@@ -28,6 +28,14 @@ WRITE_CACHE_KB = 8_000
 # Between an article's categories in articles.categories: the unit separator, which
 # cannot occur in sanitized feed text. ingest/identity.py joins them with the same.
 TAG_SEP = "\x1f"
+# The counters row that every write which may change a view bumps (Database.write), and
+# a page or index write does not (write_aside): the TUI's poll reloads its view only
+# when this moved. A row, not a migration: it is made by the first write.
+VIEW_CHANGES = "view_changes"
+_BUMP_VIEW_CHANGES = (
+    f"INSERT INTO counters (name, value) VALUES ('{VIEW_CHANGES}', 1)"
+    " ON CONFLICT (name) DO UPDATE SET value = value + 1"
+)
 
 
 def to_ts(value: datetime | None) -> float | None:
@@ -84,6 +92,7 @@ class Database:
         self._local = threading.local()
         self._shared: sqlite3.Connection | None = None
         self._lock = threading.RLock()
+        self._own_view_changes = 0  # writes that bumped VIEW_CHANGES through this object
         # Whether this opening makes the database (a caller whose first write fails can
         # take away what it made: discard_if_new).
         self.created = self.path != ":memory:" and not Path(self.path).exists()
@@ -190,7 +199,23 @@ class Database:
             raise wrap_error(exc, self.path) from exc
 
     def write(self, fn, *args, **kwargs):
-        """Run fn(conn, ...) in one IMMEDIATE transaction (waits on busy, then all or nothing)."""
+        """Run fn(conn, ...) in one IMMEDIATE transaction (waits on busy, then all or nothing).
+        It counts as a change of what views list (view_changes)."""
+        return self._transaction(True, fn, args, kwargs)
+
+    def write_aside(self, fn, *args, **kwargs):
+        """As write, for a write that changes no headline, flag or feed (a full article's
+        page, the search index): the TUI's view is not read again for it."""
+        return self._transaction(False, fn, args, kwargs)
+
+    def view_changes_elsewhere(self) -> int:
+        """How many writes (write, not write_aside) others committed: every process's,
+        counted in the database, less this object's own. With data_version, what tells a
+        TUI that its view is out of date (its own writes it shows as it makes them)."""
+        row = self.execute(f"SELECT value FROM counters WHERE name = '{VIEW_CHANGES}'").fetchone()
+        return (row[0] if row else 0) - self._own_view_changes
+
+    def _transaction(self, views: bool, fn, args, kwargs):
         conn = self.conn
         if getattr(self._local, "writing_conn", None) is not conn:
             # index and FTS updates want a bigger cache than reads
@@ -201,7 +226,10 @@ class Database:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     result = fn(conn, *args, **kwargs)
+                    if views:  # (in the write's own transaction: a kill -9 loses both or neither)
+                        conn.execute(_BUMP_VIEW_CHANGES)
                     conn.execute("COMMIT")
+                    self._own_view_changes += views
                 except BaseException:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")

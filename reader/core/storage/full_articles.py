@@ -6,11 +6,11 @@ again (the caller's backoff decides it), so nothing refetches a broken page in a
 A page's ETag and Last-Modified are kept with it: fetched again, it is asked for
 conditionally, and a 304 only moves its fetched time (save_not_modified).
 
-The search index: articles.text (what articles_fts indexes, through its update
-trigger) holds the feed's own text, then FULL_SEP, then the extracted page's text.
-FULL_SEP is a control character, which sanitized text never holds, so the feed's part
-is always what comes before it; a refresh that edits the article writes the feed's
-new text followed by the full text again (updates.py), so the page stays findable.
+The search index: an article's indexed text (article_text, written by indexer.py) is
+the feed's own text, then FULL_SEP, then the extracted page's text (FULL_SEP is a
+control character, which sanitized text never holds). A page saved queues its article
+to be indexed again; so does a refresh that edits it, and the indexer takes the page's
+text from here again, so the page stays findable.
 """
 
 from __future__ import annotations
@@ -22,12 +22,7 @@ from datetime import datetime
 from ..models import FullArticle
 from .db import to_dt, to_ts
 
-FULL_SEP = "\x1e"  # between the feed's text and the page's in articles.text
-# articles.text without the full text appended to it: the feed's own.
-FEED_PART_SQL = (
-    "CASE WHEN instr(a.text, char(30)) THEN substr(a.text, 1, instr(a.text, char(30)) - 1)"
-    " ELSE a.text END"
-)
+FULL_SEP = "\x1e"  # between the feed's text and the page's in the indexed text
 _COLUMNS = ("article_id, url, status, fetched, text, html, error, tries, next_try,"
             " etag, last_modified")
 
@@ -59,13 +54,13 @@ def save_ok(store, article_id: int, url: str, html: str, text: str, now: datetim
             f"INSERT OR REPLACE INTO full_articles ({_COLUMNS})"
             " VALUES (?,?,'ok',?,?,?,NULL,0,NULL,?,?)",
             (article_id, url, to_ts(now), text, html, etag, last_modified))
-        conn.execute(
-            f"UPDATE articles AS a SET text = {FEED_PART_SQL} || char(30) || ? WHERE a.id = ?",
-            (text, article_id))
+        # (indexed again, with the page's text, by indexer.py)
+        conn.execute("INSERT OR IGNORE INTO index_queue (article_id) VALUES (?)",
+                      (article_id,))
         return FullArticle(article_id, "ok", url=url, html=html, text=text, fetched=now,
                            etag=etag, last_modified=last_modified)
 
-    return store.write(op)
+    return store.write_aside(op)  # (a page: no headline changes)
 
 
 def save_not_modified(store, article_id: int, now: datetime, etag: str | None,
@@ -90,7 +85,7 @@ def save_not_modified(store, article_id: int, now: datetime, etag: str | None,
         return _full(conn.execute(f"SELECT {_COLUMNS} FROM full_articles WHERE article_id = ?",
                                   (article_id,)).fetchone())
 
-    return store.write(op)
+    return store.write_aside(op)  # (a page: no headline changes)
 
 
 def save_failure(store, article_id: int, url: str, status: str, error: str, now: datetime,
@@ -117,7 +112,7 @@ def save_failure(store, article_id: int, url: str, status: str, error: str, now:
         return FullArticle(article_id, status, url=url, error=error, fetched=now, next_try=when,
                            etag=etag, last_modified=last_modified)
 
-    return store.write(op)
+    return store.write_aside(op)  # (a page: no headline changes)
 
 
 def feed_modes(store) -> dict[int, str | None]:
@@ -127,8 +122,11 @@ def feed_modes(store) -> dict[int, str | None]:
 
 def feed_text_lengths(store, feed_id: int, last: int) -> list[int]:
     """The length of the feed's own text of its newest `last` articles."""
-    return [n for (n,) in store.execute(
-        f"SELECT length({FEED_PART_SQL}) FROM articles a WHERE a.feed_id = ?"
+    from ..ingest.text import html_to_text
+
+    return [len(html_to_text(html)) for (html,) in store.execute(
+        "SELECT CASE WHEN a.content != '' THEN a.content ELSE a.summary END"
+        " FROM articles a WHERE a.feed_id = ?"
         " ORDER BY a.sort_time DESC, a.id DESC LIMIT ?", (feed_id, last))]
 
 

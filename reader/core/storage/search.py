@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 from ..filters import DateRange, FeedId, FeedText, Filter, Since, State, Tag, Words
 from ..tags import fold
+from .indexer import Pending, pending_state, register
+from .unindexed import words_json
 
 if TYPE_CHECKING:
     from .store import Store
@@ -36,6 +38,15 @@ _FTS_EXPAND = 8  # a prefix word is searched as the words it stands for when the
 _FTS_PROBE_TERMS = 3  # ... and probed article by article when all words make this few terms
 _FTS_SAMPLE = (10, 7)  # probing goes on when this many of the newest rows have that many matches
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9]+")  # a word the index stores as it is, lower-cased
+# Articles the index does not hold yet (storage/indexer.py) are matched one by one, by
+# the text the indexer would give them; a queued article's entry in the index is its old
+# text, so the index's answer for it is not taken.
+_QUEUED = "a.id IN (SELECT article_id FROM index_queue)"
+_UNINDEXED_MATCH = (
+    "reader_words_match(?, a.title, CASE WHEN a.content != '' THEN a.content"
+    " ELSE a.summary END, (SELECT f.text FROM full_articles f"
+    " WHERE f.article_id = a.id AND f.status = 'ok'))"
+)
 
 # Unary "+" keeps SQLite from a MULTI-INDEX OR plan that sorts every match:
 # scanning the list-order covering index stops after the first screenful. Tags match by
@@ -49,6 +60,8 @@ _STATES = {
     "read": "a.read = 1",
     "starred": "a.starred = 1",
     "unstarred": "a.starred = 0",
+    "shared": "a.shared = 1",
+    "unshared": "a.shared = 0",
 }
 # Feeds are few: folding each title as it is read (the SQL function fold) costs little.
 _FEED_TEXT = (
@@ -69,12 +82,16 @@ def _phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def where_sql(filter: Filter) -> tuple[str, list]:
-    """The filter as a condition on `articles a` and its parameters ("1" for no terms)."""
-    return _where(filter, _FTS_IN, None)
+def where_sql(filter: Filter, pending: Pending | None = None) -> tuple[str, list]:
+    """The filter as a condition on `articles a` and its parameters ("1" for no terms).
+    `pending`: where the index stands (indexer.pending_state), when it may be behind:
+    articles it lacks are matched by the fallback (needs the connection's functions:
+    indexer.register)."""
+    return _where(filter, _FTS_IN, None, pending)
 
 
-def _where(filter: Filter, fts_sql: str, match: str | None) -> tuple[str, list]:
+def _where(filter: Filter, fts_sql: str, match: str | None,
+           pending: Pending | None = None) -> tuple[str, list]:
     """where_sql, with the full-text term written as `fts_sql` (its one "?" given `match`,
     or the words' own fts_match when None)."""
     conds: list[str] = []
@@ -98,8 +115,14 @@ def _where(filter: Filter, fts_sql: str, match: str | None) -> tuple[str, list]:
             case DateRange(start, end):
                 conds.append(_date_range(start, end, params))
             case Words():
-                conds.append(fts_sql)
                 params.append(fts_match(term) if match is None else match)
+                if pending is None or not pending.behind:
+                    conds.append(fts_sql)
+                    continue
+                lacking = f"a.id > ? OR {_QUEUED}" if pending.queued else "a.id > ?"
+                indexed = f"{fts_sql} AND NOT {_QUEUED}" if pending.queued else fts_sql
+                conds.append(f"(({indexed}) OR (({lacking}) AND {_UNINDEXED_MATCH}))")
+                params += [pending.watermark, words_json(term)]
             case _:
                 raise TypeError(f"not a filter term: {term!r}")
     return (" AND ".join(conds), params) if conds else ("1", [])
@@ -119,9 +142,21 @@ def _date_range(start: float | None, end: float | None, params: list) -> str:
 # -- reading a filter's articles ------------------------------------------------------------
 
 
+def _pending(store: Store, filter: Filter) -> Pending | None:
+    """Where the index stands, for a filter with full-text words (call inside snapshot);
+    the fallback's function registered on this thread's connection when it is behind."""
+    if filter.words is None or not filter.words.words:
+        return None
+    state = pending_state(store)
+    if state.behind:
+        register(store.conn)
+    return state
+
+
 def article_ids(store: Store, filter: Filter, limit: int | None = None) -> list[int]:
     if limit is None:
-        return store.article_ids(*where_sql(filter))
+        with snapshot(store):
+            return store.article_ids(*where_sql(filter, _pending(store, filter)))
     with snapshot(store):
         plan = search_plan(store, filter, expand=True)
         ids = _probe_ids(store, plan, limit) if plan.probe else None
@@ -149,7 +184,8 @@ def first_article_ids(store: Store, filter: Filter, limit: int,
 
 
 def count(store: Store, filter: Filter) -> int:
-    return store.count(*where_sql(filter))
+    with snapshot(store):
+        return store.count(*where_sql(filter, _pending(store, filter)))
 
 
 def count_view(store: Store, filter: Filter) -> int:
@@ -158,6 +194,8 @@ def count_view(store: Store, filter: Filter) -> int:
     words = filter.words
     if words is not None and words.words and filter.terms == (words,):
         with snapshot(store):
+            if _pending(store, filter).behind:  # (the index alone would miss some)
+                return count(store, filter)
             match = _exact_match(store, words)
             return store.execute(
                 "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?",
@@ -171,13 +209,16 @@ def article_id_batches(store: Store, filter: Filter, size: int = 10_000) -> Iter
     into an array as they come instead of holding a list of a million Python ints.
     A word in many articles walks the list-order index, as article_ids(limit=) does
     (3x faster than SQLite's own plan for a word in most of 100k articles)."""
-    plan = search_plan(store, filter, expand=False)
+    with snapshot(store):
+        plan = search_plan(store, filter, expand=False)
     return store.article_id_batches(*plan.sql(), size)
 
 
 def mark_read(store: Store, filter: Filter) -> list[int]:
     """Mark every unread article of the filter's view read; returns the ids changed."""
-    return store.mark_read_where(*where_sql(filter))
+    with snapshot(store):
+        pending = _pending(store, filter)
+    return store.mark_read_where(*where_sql(filter, pending))
 
 
 # -- the search planner ---------------------------------------------------------------------
@@ -193,9 +234,11 @@ class Plan:
     match: str | None = None  # None: as where_sql writes it
     walk: bool = False
     probe: bool = False  # the matches may be probed article by article (_probe_ids)
+    pending: Pending | None = None  # the index is behind: where (see where_sql)
 
     def sql(self, fts_sql: str | None = None) -> tuple[str, list]:
-        return _where(self.filter, fts_sql or (_FTS_WALK if self.walk else _FTS_IN), self.match)
+        return _where(self.filter, fts_sql or (_FTS_WALK if self.walk else _FTS_IN), self.match,
+                      self.pending)
 
 
 def search_plan(store: Store, filter: Filter, expand: bool) -> Plan:
@@ -210,6 +253,10 @@ def search_plan(store: Store, filter: Filter, expand: bool) -> Plan:
     words = filter.words
     if words is None or not words.words:
         return Plan(filter)
+    pending = _pending(store, filter)
+    if pending.behind:
+        # The index's counts would leave out what it lacks: SQLite's own plan.
+        return Plan(filter, pending=pending)
     exact = _exact_match(store, words) if expand else None
     match, terms = exact if exact is not None else (fts_match(words), 0)
     probe = ("SELECT count(*) FROM (SELECT rowid FROM articles_fts"

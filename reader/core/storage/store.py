@@ -40,13 +40,25 @@ class Store(FeedRows, ArticleRows):
         return store_fetches(self, fetches, now)
 
     def merge_entries(self, conn: sqlite3.Connection, feed_id: int, entries: list[ParsedEntry],
-                      texts: list[str], now: float | None = None,
+                      texts: list[str] | None = None, now: float | None = None,
                       to_index: list[tuple[int, str, str]] | None = None,
                       hashes: list[str] | None = None) -> tuple[int, int]:
         """updates.merge_entries: one feed's entries, in the caller's transaction."""
         from .updates import merge_entries
 
         return merge_entries(conn, feed_id, entries, texts, now, to_index, hashes)
+
+    def update_index(self, cancel=None) -> int:
+        """indexer.catch_up: index every article that waits (after a refresh, a sync)."""
+        from .indexer import catch_up
+
+        return catch_up(self, cancel)
+
+    def index_pending(self) -> int:
+        """indexer.pending_count: how many articles the search index still lacks."""
+        from .indexer import pending_count
+
+        return pending_count(self)
 
     @staticmethod
     def index_new(conn: sqlite3.Connection, rows: list[tuple[int, str, str]]) -> None:

@@ -9,6 +9,7 @@ synced thing calls the enqueue helpers here inside its own transaction.
 kind       target                   value
 read       the article's remote_id  "1" | "0"
 starred    the article's remote_id  "1" | "0"
+shared     the article's remote_id  "1" | "0"  (tt-rss's "published" mark)
 subscribe  the feed's URL           JSON {"title", "category"}
 unsubscribe the feed's remote_id    ""
 categories the feed's remote_id     JSON list of tags
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from ..models import ParsedEntry, SyncStatus
     from .store import Store
 
-FLAG_KINDS = ("read", "starred")
+FLAG_KINDS = ("read", "starred", "shared")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,7 @@ def enqueue_unsubscribe(conn: sqlite3.Connection, feed_id: int) -> None:
     conn.execute("DELETE FROM sync_queue WHERE kind = 'subscribe' AND target = ?", (url,))
     if remote_id is None:
         return
-    conn.execute("DELETE FROM sync_queue WHERE kind IN ('read', 'starred') AND target IN"
+    conn.execute("DELETE FROM sync_queue WHERE kind IN ('read', 'starred', 'shared') AND target IN"
                  " (SELECT remote_id FROM articles WHERE feed_id = ? AND remote_id IS NOT NULL)",
                  (feed_id,))
     conn.execute("DELETE FROM sync_queue WHERE kind = 'categories' AND target = ?", (remote_id,))
@@ -283,11 +284,11 @@ def pending_category_targets(store: Store) -> set[str]:
 @dataclass(slots=True)
 class FeedBatch:
     """A pull's entries of one feed: parsed as a refresh parses (sanitized), their
-    plain texts, and for each (identity key, remote_id, read, starred)."""
+    plain texts, and for each (identity key, remote_id, read, starred, shared)."""
     feed_id: int
     entries: list[ParsedEntry]
     texts: list[str]
-    remote: list[tuple[str, str, bool, bool]]
+    remote: list[tuple[str, str, bool, bool, bool]]
 
 
 def store_entries(store: Store, batches: Iterable[FeedBatch],
@@ -295,7 +296,8 @@ def store_entries(store: Store, batches: Iterable[FeedBatch],
     """One batch of a pull, with its cursor, in one transaction: each feed's entries by
     the same identity rules as a refresh (Store.merge_entries), then each entry's
     remote_id and its read/starred as the server has them, except where a local change
-    is still queued. Returns (new articles, flags changed)."""
+    is still queued (or was made before this pull linked the article to the server's:
+    _queue_marks_made_before). Returns (new articles, flags changed)."""
     def op(conn: sqlite3.Connection) -> tuple[int, int]:
         new = changed = 0
         to_index: list[tuple[int, str, str]] = []
@@ -304,36 +306,55 @@ def store_entries(store: Store, batches: Iterable[FeedBatch],
             added, _ = store.merge_entries(conn, batch.feed_id, batch.entries, batch.texts,
                                            now, to_index)
             new += added
-            for key, remote_id, read, starred in batch.remote:
-                aid = _article_for(conn, batch.feed_id, key, remote_id)
+            for key, remote_id, read, starred, shared in batch.remote:
+                aid, linked = _article_for(conn, batch.feed_id, key, remote_id)
                 if aid is None:
                     continue  # (deleted here before: a tombstone keeps it out)
-                changed += _apply_flags(conn, aid, read, starred, remote_id)
+                if linked:
+                    _queue_marks_made_before(conn, aid, remote_id, read=read,
+                                             starred=starred, shared=shared)
+                changed += _apply_flags(conn, aid, remote_id, read=read, starred=starred,
+                                        shared=shared)
         store.index_new(conn, to_index)
         set_state(store, cursor_state, conn)
         return new, changed
     return store.write(op)
 
 
-def _article_for(conn: sqlite3.Connection, feed_id: int, key: str, remote_id: str) -> int | None:
+def _article_for(conn: sqlite3.Connection, feed_id: int, key: str,
+                 remote_id: str) -> tuple[int | None, bool]:
+    """(the article that is this entry, whether it was linked to it just now)."""
     row = conn.execute("SELECT id FROM articles WHERE remote_id = ?", (remote_id,)).fetchone()
     if row is not None:
-        return row[0]
+        return row[0], False
     row = (conn.execute("SELECT id FROM articles WHERE feed_id = ? AND key = ?",
                         (feed_id, key)).fetchone()
            or conn.execute("SELECT article_id FROM article_feeds WHERE feed_id = ? AND key = ?",
                            (feed_id, key)).fetchone())
     if row is None:
-        return None
-    conn.execute("UPDATE articles SET remote_id = ? WHERE id = ? AND remote_id IS NULL",
-                 (remote_id, row[0]))
-    return row[0]
+        return None, False
+    linked = conn.execute("UPDATE articles SET remote_id = ? WHERE id = ? AND remote_id IS NULL",
+                          (remote_id, row[0])).rowcount
+    return row[0], bool(linked)
 
 
-def _apply_flags(conn: sqlite3.Connection, aid: int, read: bool, starred: bool,
-                 remote_id: str) -> int:
+def _queue_marks_made_before(conn: sqlite3.Connection, aid: int, remote_id: str,
+                             **server: bool) -> None:
+    """An article held here before the server's copy was pulled (a feed added here, or
+    adopted): a mark set here meanwhile had no server id to be queued under, and the
+    server's older state would undo it. Queued now (so it is pushed, and wins until
+    then). A mark the server has and this article lacks is the server's: an article is
+    fetched here unread and unstarred."""
+    here = conn.execute("SELECT read, starred, shared FROM articles WHERE id = ?",
+                        (aid,)).fetchone()
+    for flag, value in zip(("read", "starred", "shared"), here):
+        if value and not server[flag]:
+            enqueue(conn, flag, remote_id, "1")
+
+
+def _apply_flags(conn: sqlite3.Connection, aid: int, remote_id: str, **flags: bool) -> int:
     n = 0
-    for flag, value in (("read", read), ("starred", starred)):
+    for flag, value in flags.items():
         n += conn.execute(
             f"UPDATE articles SET {flag} = ? WHERE id = ? AND {flag} != ? AND NOT EXISTS"
             " (SELECT 1 FROM sync_queue WHERE kind = ? AND target = ?)",
@@ -376,3 +397,4 @@ def held_remote_ids(store: Store, ids: Iterable[str]) -> set[str]:
             f"SELECT remote_id FROM articles WHERE remote_id IN ({','.join('?' * len(chunk))})",
             chunk))
     return held
+

@@ -4,6 +4,10 @@ The decisions are made elsewhere, as plain data: which stored article an entry i
 (ingest/identity.py) and when the feed is fetched next (ingest/schedule.py). Here
 they are read for and applied, a batch of feeds in one transaction.
 
+The headlines only: the search index is built after them (indexer.py), from the rows
+written here. A new article needs nothing more (its id is above the index's watermark);
+an edited one is queued to be indexed again.
+
 Store's store_fetches and merge_entries call in here; it is imported on their first
 call: the TUI's process reads, and leaves refreshes to a child process.
 """
@@ -20,6 +24,7 @@ from typing import TYPE_CHECKING
 from ..ingest.identity import TAG_SEP, Elsewhere, EntryDecider, EntryIntents
 from ..models import Feed, FetchResult, ParsedEntry
 from ..tags import fold
+from .indexer import mark_changed
 
 if TYPE_CHECKING:
     from ..ingest.schedule import NextFetch
@@ -32,7 +37,6 @@ class FetchToStore:
 
     feed: Feed
     result: FetchResult
-    texts: list[str]  # the plain text of each entry, for the search index
     next_fetch: NextFetch  # ingest.schedule.after_fetch's decision
 
 
@@ -44,30 +48,26 @@ def store_fetches(store: Store, fetches: list[FetchToStore], now: float) -> list
 
     def op(conn: sqlite3.Connection) -> list[int]:
         out = []
-        to_index: list[tuple[int, str, str]] = []  # indexed once, at the end (index_new)
         for fetch in fetches:
-            feed_index: list[tuple[int, str, str]] = []
             conn.execute("SAVEPOINT feed")
             try:
-                new = _store_fetch(store, conn, fetch, now, feed_index)
+                new = _store_fetch(store, conn, fetch, now)
             except sqlite3.Error:
                 raise
             except Exception as exc:  # one feed's bad data must not stop the rest
                 conn.execute("ROLLBACK TO feed")
                 fetch.result.status = "error"
                 fetch.result.error = f"could not store: {exc}"
-                new, feed_index = 0, []
+                new = 0
             conn.execute("RELEASE feed")
-            to_index.extend(feed_index)
             out.append(new)
-        index_new(conn, to_index)
         return out
 
     return store.write(op)
 
 
-def _store_fetch(store: Store, conn: sqlite3.Connection, fetch: FetchToStore, now: float,
-                 to_index: list[tuple[int, str, str]]) -> int:
+def _store_fetch(store: Store, conn: sqlite3.Connection, fetch: FetchToStore,
+                 now: float) -> int:
     feed, result, plan = fetch.feed, fetch.result, fetch.next_fetch
     fields: dict = {
         "last_fetched": datetime.fromtimestamp(now, UTC),
@@ -91,8 +91,8 @@ def _store_fetch(store: Store, conn: sqlite3.Connection, fetch: FetchToStore, no
                 fields["title"] = parsed.title
             if parsed.link:
                 fields["link"] = parsed.link
-            new, _ = merge_entries(conn, feed.id, parsed.entries, fetch.texts,
-                                        now, to_index, parsed.hashes)
+            new, _ = merge_entries(conn, feed.id, parsed.entries, None, now,
+                                   hashes=parsed.hashes)
     if (result.status in ("ok", "not_modified") and result.new_url
             and result.new_url != feed.url):
         taken = conn.execute(
@@ -106,15 +106,15 @@ def _store_fetch(store: Store, conn: sqlite3.Connection, fetch: FetchToStore, no
 # -- entries ------------------------------------------------------------------------------
 
 def merge_entries(conn: sqlite3.Connection, feed_id: int, entries: list[ParsedEntry],
-                  texts: list[str], now: float | None = None,
+                  texts: Sequence[str] | None = None, now: float | None = None,
                   to_index: list[tuple[int, str, str]] | None = None,
                   hashes: list[str] | None = None) -> tuple[int, int]:
     """Insert new entries, update changed ones in place (keeping read/star state), as
     ingest/identity.py decides.
 
-    Runs inside the caller's transaction. Returns (new, updated). New articles go
-    into the search index here, or, given `to_index`, are appended to it as
-    (rowid, title, text) for the caller to index (index_new) before it commits.
+    Runs inside the caller's transaction. Returns (new, updated). The search index is
+    built later from the rows (indexer.py): `texts` and `to_index` (which stays empty)
+    are accepted for callers written before that (storage/sync.py).
     `hashes`: content_hash of each entry, when the parsing worker made them.
     """
     now = time.time() if now is None else now
@@ -127,17 +127,24 @@ def merge_entries(conn: sqlite3.Connection, feed_id: int, entries: list[ParsedEn
         "SELECT key FROM deleted_articles WHERE feed_id = ?", (feed_id,))}
     decider = EntryDecider(entries, stored, tombstones)
     elsewhere = _in_other_feeds(conn, feed_id, decider.fold_links())
-    intents = decider.decide(texts, now, elsewhere, hashes)
-    indexed = _apply_entries(conn, feed_id, intents, now)
-    if to_index is not None:
-        to_index.extend(indexed)
-    else:
-        index_new(conn, indexed)
+    # (the text is the indexer's now: identity's values carry an empty one)
+    intents = decider.decide(_NO_TEXTS * len(entries), now, elsewhere, hashes)
+    _apply_entries(conn, feed_id, intents, now)
     return len(intents.inserts), len(intents.edits)
 
+
+_NO_TEXTS = [""]
+# ArticleValues' fields as the article rows hold them: all but `text` (indexer.py's).
+_TEXT_FIELD = 9
+
+
+def _row(values: tuple) -> tuple:
+    return values[:_TEXT_FIELD] + values[_TEXT_FIELD + 1:]
+
+
 def _apply_entries(conn: sqlite3.Connection, feed_id: int, intents: EntryIntents,
-                   now: float) -> list[tuple[int, str, str]]:
-    """Write identity's intents; returns the new rows for the search index."""
+                   now: float) -> None:
+    """Write identity's intents."""
     if intents.rekeys:
         conn.executemany("UPDATE articles SET key = ? WHERE id = ?",
                          [(key, aid) for aid, key in intents.rekeys])
@@ -145,20 +152,16 @@ def _apply_entries(conn: sqlite3.Connection, feed_id: int, intents: EntryIntents
     if intents.edits:
         conn.executemany(
             "UPDATE articles SET guid=?, link=?, title=?, author=?, published=?, updated=?,"
-            " sort_time=?, summary=?, content=?,"
-            # the extracted page's text stays in the index after the feed's (full_articles.py)
-            " text = ? || coalesce((SELECT char(30) || f.text FROM full_articles f"
-            "  WHERE f.article_id = articles.id AND f.status = 'ok'), ''),"
-            " categories=?, content_hash=?"
+            " sort_time=?, summary=?, content=?, categories=?, content_hash=?"
             " WHERE id = ?",
-            [(*values, aid) for aid, values in intents.edits],
+            [(*_row(values), aid) for aid, values in intents.edits],
         )
+        mark_changed(conn, [aid for aid, _ in intents.edits])
         conn.executemany("DELETE FROM article_tags WHERE article_id = ?",
                          [(aid,) for aid, _ in intents.edits])
         for aid, values in intents.edits:
             if values.categories:
                 tag_rows.extend((c, aid) for c in values.categories.split(TAG_SEP))
-    indexed: list[tuple[int, str, str]] = []  # new rows for the search index
     ids = range(0)
     if intents.inserts:
         # New rows get their ids here, so that all of them (and their tags and index
@@ -171,17 +174,15 @@ def _apply_entries(conn: sqlite3.Connection, feed_id: int, intents: EntryIntents
             " coalesce((SELECT value FROM counters WHERE name = 'article_id'), 0)) + 1"
         ).fetchone()[0]
         ids = range(next_id, next_id + len(intents.inserts))
-        rows = [(aid, *values, feed_id, key, now)
+        rows = [(aid, *_row(values), feed_id, key, now)
                 for aid, (key, values) in zip(ids, intents.inserts)]
-        indexed = [(aid, values.title, values.text)
-                   for aid, (_, values) in zip(ids, intents.inserts)]
         for aid, (_, values) in zip(ids, intents.inserts):
             if values.categories:
                 tag_rows.extend((c, aid) for c in values.categories.split(TAG_SEP))
         conn.executemany(
             "INSERT INTO articles (id, guid, link, title, author, published, updated,"
-            " sort_time, summary, content, text, categories, content_hash, feed_id, key,"
-            " first_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " sort_time, summary, content, categories, content_hash, feed_id, key,"
+            " first_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
         conn.execute("INSERT OR REPLACE INTO counters (name, value) VALUES ('article_id', ?)",
@@ -195,7 +196,6 @@ def _apply_entries(conn: sqlite3.Connection, feed_id: int, intents: EntryIntents
         conn.executemany(
             "INSERT OR IGNORE INTO article_feeds (article_id, feed_id, key) VALUES (?, ?, ?)",
             [(aid, feed_id, key) for aid, key in intents.folds])
-    return indexed
 
 def _write_enclosures(conn: sqlite3.Connection, intents: EntryIntents,
                       insert_ids: Sequence[int]) -> None:
@@ -212,12 +212,8 @@ def _write_enclosures(conn: sqlite3.Connection, intents: EntryIntents,
                          " VALUES (?, ?, ?, ?)", rows)
 
 def index_new(conn: sqlite3.Connection, rows: list[tuple[int, str, str]]) -> None:
-    """Add new articles, (rowid, title, text), to the search index, in the caller's
-    transaction. One statement for many: FTS5 writes its pending terms to disk as a
-    new segment at every commit, savepoint and release, and merges segments later,
-    so indexing a whole refresh batch at once costs far less than a feed at a time."""
-    if rows:
-        conn.executemany("INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)", rows)
+    """Nothing to do: new articles are indexed by indexer.py, after their transaction
+    (kept for callers written before that, which pass the empty `to_index`)."""
 
 def _in_other_feeds(conn: sqlite3.Connection, feed_id: int, links: list[str]) -> Elsewhere:
     """{link: [(guid, title, id), ...]} of the articles other feeds have under `links`

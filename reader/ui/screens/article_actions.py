@@ -308,5 +308,33 @@ class ArticleActions:
             feed_id = sidebar.current.feed.id
         elif (h := screen.headlines.selected) is not None:
             feed_id = h.feed_id
-        if feed_id is not None:
-            screen.app.start_refresh([feed_id])
+        if feed_id is None:
+            return
+        feed = next((i.feed for i in sidebar.all_items if i.feed and i.feed.id == feed_id), None)
+        if feed is not None and feed.remote_id and screen.app.syncer.configured:
+            # (the server fetches it: never behind its back, as `reader refresh FEED`)
+            screen.notify("A synced feed is refreshed by syncing with the server.")
+            screen.app.syncer.start(asked=True)
+            return
+        screen.app.start_refresh([feed_id])
+
+    def share(self) -> None:
+        """The palette's "Publish or unpublish": tt-rss's published mark turned over on
+        the writer thread (read there, as the row may not be loaded), sent with the next
+        sync. Only an article the server has can carry it."""
+        aid = self.current_id()
+        if aid is None:
+            return
+        screen = self._screen
+
+        def flip() -> bool | None:
+            library = screen.library
+            value = not library.article(aid).shared
+            return value if library.set_shared([aid], value) else None
+
+        def done(value: bool | None) -> None:
+            screen.notify("Not on the sync server: only its articles can be published."
+                          if value is None else
+                          f"{'Published' if value else 'Unpublished'} (sent with the next sync)")
+
+        screen.app.write_db(flip, then=done)

@@ -7,9 +7,11 @@ page is kept: Library.fetch_full_article with force).
 
 Opening a cached page is meant to be on screen within 50 ms of the key
 (benchmarks/bench_full_open.py): when an article is opened, the thread that read it
-also reads its cached page, turns it into Markdown and parses that (`prepare`), so
-that f has only the pane's own work left to do (and the pane mounts the first screen
-first: widgets/staged_markdown.py).
+also reads its cached page, turns it into Markdown and parses that (`prepare`), and
+the pane mounts the page's first screen, hidden (widgets/staged_markdown.py), so that
+f, on the event loop with no thread to wait for, only shows it. A page stored by
+another process (a refresh's prefetch) while its article is open is made ready the
+same way (`pages_changed`, from the app's database poll).
 """
 
 from __future__ import annotations
@@ -57,12 +59,15 @@ class FullArticleToggle:
         # Held while a page is prepared: f then waits for it instead of doing it twice
         self._preparing = threading.Lock()
 
-    def prepare(self, article: Article) -> None:
-        """In the thread that opened `article`: its cached page, rendered, for f."""
+    def prepare(self, article: Article, *, if_open: bool = False) -> None:
+        """In the thread that opened `article`: its cached page, rendered, for f.
+        if_open: only while it is still the open article (else another's page is ready)."""
         from ..widgets.staged_markdown import parse_ahead  # (Markdown: not at startup)
 
         library = self._screen.library
         with self._preparing:
+            if if_open and self._view.opened_id != article.id:
+                return
             self._ready = None
             try:
                 full = library.cached_full_article(article.id)
@@ -72,6 +77,28 @@ class FullArticleToggle:
                     self._ready = (article.id, full, rendered.markdown, rendered.links)
             except ReaderError:
                 pass  # f reads it again, and says what went wrong
+            ready = self._ready
+        if ready is not None:  # its first screen mounted, hidden, in the pane
+            try:
+                self._screen.app.call_from_thread(self._screen.article.make_ready,
+                                                  article.id, ready[2])
+            except RuntimeError:
+                pass  # the app is closing
+
+    def pages_changed(self) -> None:
+        """Another process stored pages (a refresh's prefetch): the open article's, if it
+        had none ready, may be among them; made ready in a thread, so that f shows it at
+        once. The view is not read again for this (ReaderApp._changed_elsewhere)."""
+        pane = self._screen.article
+        article = pane.article
+        ready = self._ready
+        if (article is None or pane.showing_full or self._view.opened_id != article.id
+                or (ready is not None and ready[0] == article.id)):
+            return
+        self._screen.run_worker(
+            lambda: self.prepare(article, if_open=True), name="prepare_full", group="prepare_full",
+            exclusive=True, thread=True, exit_on_error=False,
+        )
 
     def toggle(self) -> None:
         """f: the open article's page (fetched in a thread the first time), or the
@@ -87,11 +114,78 @@ class FullArticleToggle:
             work = lambda: self._load_feed_text(article.id)  # noqa: E731
         else:
             force = self._failed == article.id
+            ready = self._ready_now(article.id) if not force else None
+            if ready is not None:  # shown from here: no thread to wait for (and get the GIL)
+                screen.run_worker(self._show_full(article, *ready[1:]), name="show_full",
+                                  group="article", exclusive=True, exit_on_error=False)
+                return
             work = lambda: self._load_full(article, force)  # noqa: E731
         screen.run_worker(
             work, name="load_full", group="article", exclusive=True, thread=True,
             exit_on_error=False,
         )
+
+    def refetch(self) -> None:
+        """Ctrl+R: the open article's page fetched again, asking the site whether it
+        changed (its ETag / Last-Modified), and shown. If that fails the copy kept
+        stays, shown with why."""
+        screen = self._screen
+        article = screen.article.article
+        if article is None or self._view.opened_id != article.id:
+            screen.notify("Open an article first (Enter), then Ctrl+R fetches its page again.")
+            return
+        screen.run_worker(
+            lambda: self._refetch(article), name="load_full", group="article", exclusive=True,
+            thread=True, exit_on_error=False,
+        )
+
+    def _refetch(self, article: Article) -> None:
+        """In a thread: the page again (conditionally), else the copy kept, shown."""
+        screen, worker = self._screen, get_current_worker()
+        library = screen.library
+        screen.app.call_from_thread(self.status_for, article.id, "Fetching the page again…")
+        try:
+            page = library.fetch_full_article(article.id, force=True)
+            kept = page if page.status == "ok" else library.cached_full_article(article.id)
+            rendered = library.render_full(article, kept) if kept.status == "ok" else None
+        except ReaderError as exc:
+            page, rendered = FullArticle(article.id, "error", error=str(exc)), None
+        if worker.is_cancelled:
+            return
+        if rendered is None:  # no copy to fall back on: as f's failure
+            screen.app.call_from_thread(self._failed_for, article.id, page)
+            return
+        self._ready = (article.id, kept, rendered.markdown, rendered.links)
+        if page.status == "ok":
+            when, status = self._labels(article, kept, "fetched again")
+        else:
+            why = page.error or "the page has no article text"
+            when, status = self._labels(article, kept, f"not fetched again ({why}): the copy kept")
+        screen.app.call_from_thread(self._show, article, rendered.markdown, rendered.links, when,
+                                    full=True, status=status)
+
+    def _ready_now(self, article_id: int) -> tuple[int, FullArticle, str, list[str]] | None:
+        """The page made ready for `article_id`, if it is and no preparation is under way
+        (then the thread waits for it: _load_full)."""
+        if not self._preparing.acquire(blocking=False):
+            return None
+        try:
+            ready = self._ready
+        finally:
+            self._preparing.release()
+        return ready if ready is not None and ready[0] == article_id else None
+
+    async def _show_full(self, article: Article, full: FullArticle, markdown: str,
+                         links: list[str]) -> None:
+        when, status = self._labels(article, full)
+        await self._show(article, markdown, links, when, full=True, status=status)
+
+    def _labels(self, article: Article, full: FullArticle, note: str = "") -> tuple[str, str]:
+        """(when, status) of the full article shown; `note`: after where it is from."""
+        when = format_when(article, self._screen.app.clock())
+        source = source_host(full.url or article.link or "")
+        note = f" · {note}" if note else ""
+        return when, f"Full article{' from ' + source if source else ''}{note} · f: the feed's text"
 
     def _load_full(self, article: Article, force: bool) -> None:
         """In a thread: the prepared page, else the cached one, else fetched (saying so
@@ -110,9 +204,7 @@ class FullArticleToggle:
             return
         if self._failed == article.id:
             self._failed = None  # had now: f toggles again, without fetching
-        when = format_when(article, screen.app.clock())
-        source = source_host(full.url or article.link or "")
-        status = f"Full article{' from ' + source if source else ''} · f: the feed's text"
+        when, status = self._labels(article, full)
         screen.app.call_from_thread(self._show, article, markdown, links, when,
                                     full=True, status=status)
 

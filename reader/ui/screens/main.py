@@ -90,6 +90,8 @@ class MainScreen(Screen):
         Binding("y", "copy_link", "Copy link", id="copy_link", show=False),
         Binding("r", "refresh_feed", "Refresh feed", id="refresh_feed", show=False),
         Binding("f", "full_text", "Full article / feed text", id="full_text", show=False),
+        Binding("ctrl+r", "refetch_full", "Fetch the full article again", id="refetch_full",
+                show=False),
         Binding("z", "reading('zoom')", "Article full width", id="zoom_article", show=False),
         Binding("ctrl+b", "reading('toggle_sidebar')", "Hide/show sidebar", id="toggle_sidebar",
                 show=False),
@@ -472,6 +474,9 @@ class MainScreen(Screen):
 
     def action_full_text(self) -> None:
         self.articles.toggle_full()
+
+    def action_refetch_full(self) -> None:
+        self.articles.full.refetch()  # (full_article.py)
 
     @on(ArticleView.Step)
     def _article_step(self, event: ArticleView.Step) -> None:

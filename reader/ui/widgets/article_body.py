@@ -9,15 +9,34 @@ their words with "…"; here they fold them.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from functools import partial
+
 from textual.content import Content
 from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock, MarkdownFence
+from textual.worker import get_current_worker
 
 from .staged_markdown import StagedMarkdown
 
 WRAP_MARK = "↪"
+GUESSES_KEPT = 200  # code blocks whose guessed language is remembered (f back and forth)
+_guesses: OrderedDict[str, str] = OrderedDict()
+
+
+def guessed_language(code: str) -> str:
+    """The language Textual's Markdown would guess for `code` (every Pygments lexer
+    tried: run it in a thread), remembered."""
+    from textual.highlight import guess_language
+
+    language = _guesses.get(code)
+    if language is None:
+        language = _guesses[code] = guess_language(code, None)
+        while len(_guesses) > GUESSES_KEPT:
+            _guesses.popitem(last=False)
+    return language
 
 
 def wrap_code(code: Content, width: int) -> list[Content]:
@@ -80,10 +99,34 @@ class WrappedFence(MarkdownFence):
     @classmethod
     def highlight(cls, code: str, language: str, ansi: bool = False,
                   dark: bool = False) -> Content:
-        # A block that names no language is plain text: Textual would guess one by
-        # running every Pygments lexer over it, on the event loop (~60 ms a block, and
-        # importing them all the first time: an article with code took 0.3 s to show).
+        # A block that names no language is plain text here: Textual would guess one by
+        # running every Pygments lexer over it, on the event loop (3-60 ms a block, and
+        # importing them all the first time, a second: an article with code took 0.3 s
+        # to show). The guess is made in a thread once the block is shown (on_mount).
         return super().highlight(code, language or "text", ansi, dark)
+
+    def on_mount(self) -> None:
+        if not self.lexer and self.code.strip():
+            self.run_worker(
+                partial(self._colour, self.app.native_ansi_color, self.app.current_theme.dark),
+                name="code_colours", group="code-colours", thread=True, exit_on_error=False)
+
+    def _colour(self, ansi: bool, dark: bool) -> None:
+        """In a thread: the block's language guessed (as Textual would, from the code
+        alone), its text coloured by it, handed to the event loop."""
+        language = guessed_language(self.code)
+        if language in ("text", "default"):
+            return
+        coloured = self.highlight(self.code, language, ansi, dark)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._coloured, language, coloured)
+
+    def _coloured(self, language: str, coloured: Content) -> None:
+        if self.is_attached:
+            self.lexer = language  # (a theme change colours it by the same language)
+            self._highlighted_code = coloured
+            for code in self.query(WrappedCode):  # (the same text: no layout pass)
+                code.update(coloured, layout=False)
 
     def compose(self):
         yield WrappedCode(self._highlighted_code)  # (made by MarkdownFence's __init__)
@@ -112,7 +155,7 @@ class ArticleMarkdown(StagedMarkdown):
 
     def block_at(self, line: int) -> MarkdownBlock | None:
         """The top-level block (paragraph, list, table...) made of Markdown line `line`."""
-        for block in self.query_children(MarkdownBlock):
+        for block in self.shown_blocks():
             start, end = block.source_range
             if start <= line < end:
                 return block

@@ -8,6 +8,7 @@ only http(s) URLs go on, to the app's one safe opener.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from datetime import datetime
 
@@ -227,6 +228,15 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
             # before, there is nothing to scroll to.
             body.when_whole(lambda: self.call_after_refresh(
                 self._restore_place, article.id, full, place))
+
+    async def make_ready(self, article_id: int, markdown: str) -> None:
+        """The open article's full page (f), its first screen mounted hidden once the
+        article's own frame is drawn (StagedMarkdown.make_ready): f then only shows it."""
+        frame = asyncio.get_running_loop().create_future()
+        self.call_after_refresh(lambda: frame.done() or frame.set_result(None))
+        await frame
+        if self.article is not None and self.article.id == article_id and not self.showing_full:
+            await (await self._body()).make_ready(markdown)
 
     def _restore_place(self, article_id: int, full: bool, place: float) -> None:
         if self.article is not None and (self.article.id, self.showing_full) == (article_id, full):

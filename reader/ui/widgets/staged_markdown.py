@@ -12,7 +12,12 @@ on screen and keys are still read between batches.
 
 `whole` is set once every block of the latest document is mounted: a place in the
 article to scroll back to (ArticleView) waits for it. parse_ahead parses a document
-in a thread before it is shown (the open article's full page: screens/full_article.py).
+in a thread before it is shown (the open article's full page: screens/full_article.py),
+and make_ready mounts its first screen, hidden, while the reader reads the feed's text:
+mounting and styling those blocks was half the work between f and its frame (up to
+130 ms for a page of lists); f then only shows them (inline display, no stylesheet pass)
+and hides the old blocks, removed after the frame. What is left with the key is
+Textual laying out and painting the pane.
 """
 
 from __future__ import annotations
@@ -29,8 +34,9 @@ from textual.widgets import _markdown as textual_markdown  # its parser, as upda
 from textual.widgets.markdown import MarkdownBlock
 
 REST_BATCH = 25  # blocks mounted per frame after the first screen
-FIRST_SLACK_ROWS = 8  # more than the screen's rows: a short estimate must not leave a gap
+FIRST_SLACK_ROWS = 4  # more than the pane's rows: a short estimate must not leave a gap
 PARSED_KEPT = 4  # documents parsed ahead (parse_ahead) and not shown yet
+READY_BATCH = 3  # blocks of a document made ready (hidden) mounted per frame
 
 # A document's tokens, parsed ahead in a thread: showing it then skips the parse
 # (5-30 ms for a long page, waited for between the key and the frame).
@@ -72,6 +78,11 @@ class StagedMarkdown(Markdown):
         self._generation = 0  # each update's number: a later one drops an earlier one's rest
         self.whole = asyncio.Event()
         self._when_whole: list[Callable[[], object]] = []
+        # make_ready's document: (markdown, its first-screen blocks mounted hidden so far,
+        # those not yet, the rest)
+        self._ready: tuple[str, list[MarkdownBlock], Iterator[MarkdownBlock],
+                           Iterator[MarkdownBlock]] | None = None
+        self._removing: list[MarkdownBlock] = []  # blocks hidden, to be removed
 
     def when_whole(self, callback: Callable[[], object]) -> None:
         """Call `callback` once the latest document is mounted whole (now if it is)."""
@@ -91,29 +102,95 @@ class StagedMarkdown(Markdown):
             return self._parser_factory()
         return textual_markdown.MarkdownIt("gfm-like")
 
+    def shown_blocks(self) -> list[MarkdownBlock]:
+        """The top-level blocks of the document shown (not a ready one's, nor those
+        on their way out)."""
+        ready = self._ready[1] if self._ready is not None else []
+        return [block for block in self.query_children(MarkdownBlock)
+                if block not in ready and block not in self._removing]
+
+    def make_ready(self, markdown: str) -> AwaitComplete:
+        """Mount the first screen of `markdown` now, hidden, for a later update with it:
+        that update then only shows it (the full page of the open article, made ready
+        while the reader reads the lead: f has nothing left to mount but the rest). Each
+        update with another document drops it."""
+        return AwaitComplete(self._make_ready(markdown))
+
+    async def _make_ready(self, markdown: str) -> None:
+        async with self.lock:
+            if markdown == self._markdown or (self._ready and self._ready[0] == markdown):
+                return
+            stale, self._ready = self._ready, None
+            if stale is not None:
+                await self.remove_children(stale[1])
+            blocks, first = await self._first_blocks(markdown)
+            mounted: list[MarkdownBlock] = []
+            pending = iter(first)  # (mounted with the key if it comes before they are in)
+            self._ready = (markdown, mounted, pending, blocks)
+        loop = asyncio.get_running_loop()
+        while True:  # READY_BATCH blocks a frame: a key is never held for a whole screen's
+            frame = loop.create_future()
+            self.call_after_refresh(lambda f=frame: f.done() or f.set_result(None))
+            await frame
+            async with self.lock:
+                if self._ready is None or self._ready[1] is not mounted:
+                    return  # shown meanwhile (the rest mounts it), or dropped
+                batch = list(itertools.islice(pending, READY_BATCH))
+                if not batch:
+                    return
+                for block in batch:
+                    block.display = False  # (inline: no stylesheet pass to show it later)
+                await self.mount_all(batch)
+                mounted.extend(batch)
+
+    async def _first_blocks(self, markdown: str) -> tuple[Iterator[MarkdownBlock],
+                                                          list[MarkdownBlock]]:
+        """A document's blocks (a generator: a widget is made when it is taken) and the
+        first of them, taken, that fill the pane's first screen."""
+        tokens = _parsed.pop(markdown, None) if self._parser_factory is None else None
+        if tokens is None:
+            tokens = await asyncio.get_running_loop().run_in_executor(
+                None, self._parser().parse, markdown)
+        blocks = self._parse_markdown(tokens)
+        # (the pane's height, not the screen's: the header above the body is slack too)
+        pane = self.parent.size if self.parent is not None else self.app.size
+        first = first_screen(blocks, markdown, pane.width or self.app.size.width,
+                             pane.height or self.app.size.height)
+        return blocks, first
+
     async def _update_first(self, markdown: str, generation: int) -> None:
         # As Markdown.update (textual 8: its lock, _parse_markdown and fields), but
         # mounting only the first screen's blocks.
         self._theme = self.app.theme
         self._markdown = markdown
         self._table_of_contents = None
-        old = self.query("MarkdownBlock")
         async with self.lock:
-            tokens = _parsed.pop(markdown, None) if self._parser_factory is None else None
-            if tokens is None:
-                tokens = await asyncio.get_running_loop().run_in_executor(
-                    None, self._parser().parse, markdown)
             if generation != self._generation:
-                return  # a newer document came meanwhile; it does the work
-            # (a generator: the rest of the document's widgets are made when mounted)
-            blocks = self._parse_markdown(tokens)
-            pane = self.parent.size if self.parent is not None else self.app.size
-            first = first_screen(blocks, markdown, pane.width or self.app.size.width,
-                                 self.app.size.height)
-            with self.app.batch_update():
-                await old.remove()
-                if first:
-                    await self.mount_all(first)
+                return  # a newer document came while the lock was held; it does the work
+            ready, self._ready = self._ready, None
+            # (top-level blocks: nested ones go with them; the pictures' slots are
+            # removed by their own widget, article_images.py)
+            old = [child for child in self.children if isinstance(child, MarkdownBlock)]
+            if ready is not None and ready[0] == markdown:
+                _, shown, pending, blocks = ready
+                old = [block for block in old if block not in shown]
+                with self.app.batch_update():
+                    for block in old:  # (removed after the frame: not the key's work)
+                        block.display = False
+                    for block in shown:
+                        block.styles.display = None  # (back to the stylesheet's)
+                    if first := list(pending):  # (f came before they were all in)
+                        await self.mount_all(first)
+                self._removing = old
+            else:
+                self._removing = []
+                blocks, first = await self._first_blocks(markdown)
+                if generation != self._generation:
+                    return  # a newer document came meanwhile; it does the work
+                with self.app.batch_update():
+                    await self.remove_children(old)
+                    if first:
+                        await self.mount_all(first)
         lines = markdown.splitlines()
         self._last_parsed_line = len(lines) - (1 if lines and lines[-1] else 0)
         self.run_worker(self._mount_rest(blocks, generation), group="markdown-rest",
@@ -121,6 +198,13 @@ class StagedMarkdown(Markdown):
 
     async def _mount_rest(self, blocks: Iterator[MarkdownBlock], generation: int) -> None:
         loop = asyncio.get_running_loop()
+        if self._removing:  # the document shown before a ready one: out after its frame
+            frame = loop.create_future()
+            self.call_after_refresh(lambda f=frame: f.done() or f.set_result(None))
+            await frame
+            async with self.lock:
+                removing, self._removing = self._removing, []
+                await self.remove_children([w for w in removing if w.parent is self])
         while batch := list(itertools.islice(blocks, REST_BATCH)):
             frame = loop.create_future()
             self.call_after_refresh(lambda f=frame: f.done() or f.set_result(None))

@@ -57,6 +57,7 @@ class RemoteEntry:
     guid: str = ""                     # the entry's id at its site, when the server gives it
     labels: tuple[str, ...] = ()       # the server's own labels/tags on the entry
     enclosures: tuple[Enclosure, ...] = ()
+    shared: bool = False               # tt-rss's "published" mark
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,35 @@ class RemoteStates:
     starred: frozenset[str]
 
 
+@dataclass(frozen=True)
+class RemoteMarks:
+    """What some servers mark beside read and starred, whole, like RemoteStates (from a
+    backend's marks(), asked only of a backend that has it).
+
+    shared: every entry published (tt-rss), None where the service has no such mark.
+    labels: {label: every entry carrying it}, None where the service has no labels."""
+    shared: frozenset[str] | None = None
+    labels: dict[str, frozenset[str]] | None = None
+
+
+@dataclass(frozen=True)
+class StateCheck:
+    """A cheap look at the server's read/starred state, from a backend's optional
+    state_check(): the engine compares it with what it holds and reads whole (with the
+    backend's feed_states) only the feeds that differ (core/sync_states.py).
+
+    counts: {feed remote id: (unread, starred)}, every feed with entries.
+    read_lately, starred_lately: {entry id: feed remote id} of the entries the server
+    marked read / starred most lately (a page or a few, newest first): a change that
+    leaves a feed's counts as they were (one read, another marked unread) shows here."""
+    counts: dict[str, tuple[int, int]]
+    read_lately: dict[str, str]
+    starred_lately: dict[str, str]
+
+
 @dataclass
 class Capabilities:
+    push_batch: int = 200              # entry ids in one call that marks read or starred
     categories_edit: bool = True       # can a feed's categories be changed through the API
     labels: bool = False               # entries carry labels (greader, tt-rss)
     published: bool = False            # tt-rss's "published" flag
@@ -112,11 +140,19 @@ class SyncBackend(Protocol):
     def states(self) -> RemoteStates:
         ...
 
+    # Optional (asked with getattr): a server without a "changed since" call for read
+    # and starred has state_check() -> StateCheck and feed_states(unread_feeds,
+    # starred_feeds) -> RemoteStates (the unread set of the first feeds, the starred set
+    # of the others), so a sync reads whole only what changed.
+
     def set_read(self, ids: Sequence[str], read: bool) -> None:
         ...
 
     def set_starred(self, ids: Sequence[str], starred: bool) -> None:
         ...
+
+    # Optional (the engine asks with getattr): a backend with published marks or labels
+    # has marks() -> RemoteMarks; one with published marks has set_published(ids, bool).
 
     def subscribe(self, url: str, title: str = "", category: str | None = None) -> RemoteFeed:
         ...

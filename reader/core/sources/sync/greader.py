@@ -22,7 +22,8 @@ Known differences between servers (this module is tested against Miniflux 2.3.5)
   cannot be fetched (hence the subscription list is read first); the API has its own
   username and password (Settings, Integrations), not the account's.
 - FreshRSS (/api/greader.php): the API password is separate from the login password;
-  labels are many per feed and `r=` removes one; continuation is an opaque string;
+  labels are many per feed and `r=` removes one; items carry labels of their own
+  (tag/list type "tag", beside "folder"); continuation is an opaque string;
   ids are microsecond timestamps; quickadd answers {"numResults": 0} for a page without
   a feed. (newsboat#2018, cited in issue 12, was not checked here.)
 """
@@ -39,7 +40,8 @@ import httpx
 
 from ...models import Enclosure
 from ...sanitize import clean_line
-from .base import Capabilities, EntryBatch, RemoteEntry, RemoteFeed, RemoteStates, SyncError
+from .base import (Capabilities, EntryBatch, RemoteEntry, RemoteFeed, RemoteMarks,
+                   RemoteStates, SyncError)
 from .client import TIMEOUT, SyncClient
 
 API = "/reader/api/0"
@@ -226,6 +228,19 @@ class GReaderBackend:
     def states(self) -> RemoteStates:
         return RemoteStates(unread=frozenset(self._ids(READING_LIST, exclude=READ)),
                             starred=frozenset(self._ids(STARRED)))
+
+    def marks(self) -> RemoteMarks:
+        """Labels on items (FreshRSS's "tag" labels), each label's ids whole. tag/list
+        tells labels from folders (type "tag" and "folder"); Miniflux has folders only,
+        so it costs one call there."""
+        answer = self._json("/tag/list", params={"output": "json"})
+        tags = answer.get("tags") if isinstance(answer, dict) else None
+        if not isinstance(tags, list):
+            raise SyncError(f"{self._client.base_url}: tag/list: not a Google Reader "
+                            "answer", "protocol")
+        names = {_label(t) for t in tags if isinstance(t, dict) and t.get("type") == "tag"}
+        return RemoteMarks(labels={name: frozenset(self._ids(f"user/-/label/{name}"))
+                                   for name in sorted(names - {""})})
 
     # -- pushing
 

@@ -9,9 +9,10 @@ are those above the cursor (since_id, the highest id stored), read newest first 
 call (its maximum) with skip; entries added while paging only push the rest down (seen
 twice, dropped here), never out. So the cursor moves to the highest id only with the
 last batch; earlier batches keep the old one, and a pull broken off starts again from
-it. The first sync takes the newest FIRST_SYNC_NEWEST; the engine fetches the unread
-and starred ones beyond them from states(), which reads both id sets whole (feed -4
-unread, feed -1 starred) and so also sees a star set on the server on an old article.
+it. The first sync takes the newest FIRST_SYNC_NEWEST and every unread and starred
+entry, with content (ttrss_pages.first_pull). Read and starred: states() reads both id
+sets whole; state_check() and feed_states() let the engine read only the feeds whose
+counts or lately read/starred entries differ from what it holds (ttrss_pages).
 
 Content comes as the feed gave it (sanitize false): tt-rss's own sanitizer would parse
 every article (3 to 10 times slower) and write all non-ASCII text as &#...; references;
@@ -27,8 +28,8 @@ The API can neither move a feed to another category nor create one: set_categori
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -36,17 +37,21 @@ import httpx
 from ...models import Enclosure
 from ...sanitize import clean_line
 from ...tags import fold
-from .base import Capabilities, EntryBatch, RemoteEntry, RemoteFeed, RemoteStates, SyncError
+from . import ttrss_pages
+from .base import (Capabilities, EntryBatch, RemoteEntry, RemoteFeed, RemoteMarks,
+                   RemoteStates, StateCheck, SyncError)
 from .client import TIMEOUT, SyncClient
 
 MIN_API_LEVEL = 15
 PAGE = 200                   # the most getHeadlines returns in one call
 FIRST_SYNC_NEWEST = 1_000
 ARTICLES_CALL = 200          # ids in one getArticle
-PUSH_CHUNK = 1_000           # ids in one updateArticle
-PARALLEL = 4                 # pages of ids asked for at once (each a PHP worker there)
+# ids in one updateArticle: one UPDATE ... IN (...) there, far below PostgreSQL's
+# 65,535 parameters and PHP's 8 MB body; 1,000 queued changes go in one call.
+PUSH_CHUNK = 5_000
 FIELD_STARRED, FIELD_PUBLISHED, FIELD_UNREAD = 0, 1, 2
-ALL_ARTICLES, STARRED = -4, -1   # tt-rss's virtual feeds
+ALL_ARTICLES = -4                # tt-rss's virtual feed of every article
+PUBLISHED = -2
 ALL_FEEDS = -3                   # getFeeds: every real feed, whatever its category
 
 
@@ -59,9 +64,11 @@ class TTRSSBackend:
         self._username = username
         self._secret = secret
         self._sid: str | None = None
+        self._login_lock = threading.RLock()     # (_login's getApiLevel calls back in)
         self.api_level = 0
+        self._pushed = {FIELD_STARRED: 0, FIELD_UNREAD: 0}   # ids this session (state_check)
         self.capabilities = Capabilities(
-            categories_edit=False, labels=True, published=True,
+            push_batch=PUSH_CHUNK, categories_edit=False, labels=True, published=True,
             notes=["tt-rss's API cannot move a feed to another category or create one: "
                    "tag changes stay local, and a new feed is filed under an existing "
                    "category of its tag's name only"])
@@ -104,14 +111,21 @@ class TTRSSBackend:
 
     def _answer(self, op: str, **params: Any) -> tuple[int, Any]:
         """The call's status and content, logged in (once more if the session expired)."""
-        if self._sid is None:
-            self._login()
-        status, content = self._post({"op": op, "sid": self._sid, **params})
+        sid = self._session()
+        status, content = self._post({"op": op, "sid": sid, **params})
         if status != 0 and _error_code(content) == "NOT_LOGGED_IN":
-            self._sid = None
-            self._login()
-            status, content = self._post({"op": op, "sid": self._sid, **params})
+            status, content = self._post({"op": op, "sid": self._session(expired=sid),
+                                          **params})
         return status, content
+
+    def _session(self, expired: str | None = None) -> str | None:
+        """The session id, logged in first if there is none (or it is `expired`): one
+        login, however many threads ask for pages at once."""
+        with self._login_lock:
+            if self._sid is None or self._sid == expired:
+                self._sid = None
+                self._login()
+            return self._sid
 
     def _refused(self, code: str, op: str) -> SyncError:
         where = self._client.base_url
@@ -173,9 +187,10 @@ class TTRSSBackend:
         return feeds
 
     def entries(self, cursor: str | None) -> Iterator[EntryBatch]:
-        since = self._int(cursor, "cursor") if cursor else 0
-        most = None if since else FIRST_SYNC_NEWEST
-        keep = str(since) if since else ""      # the cursor until the pull is complete
+        if not cursor:
+            yield from ttrss_pages.first_pull(self, FIRST_SYNC_NEWEST)
+            return
+        since = self._int(cursor, "cursor")
         top, skip = since, 0
         seen: set[str] = set()
         while True:
@@ -186,15 +201,16 @@ class TTRSSBackend:
             fresh = [e for e in fresh if e.remote_id not in seen]
             seen.update(e.remote_id for e in fresh)
             top = max([top, *(int(e.remote_id) for e in fresh)])
-            if len(rows) < PAGE or (most is not None and skip >= most):
+            if len(rows) < PAGE:
                 if fresh or top > since:
                     yield EntryBatch(fresh, str(top))
                 return
-            yield EntryBatch(fresh, keep)
+            yield EntryBatch(fresh, cursor)     # (moves with the last batch only)
 
-    def _headlines(self, feed_id: int, view_mode: str, skip: int, **params: Any) -> list[dict]:
+    def _headlines(self, feed_id: int, view_mode: str, skip: int, limit: int = PAGE,
+                   **params: Any) -> list[dict]:
         answer = self._call("getHeadlines", feed_id=feed_id, view_mode=view_mode,
-                            limit=PAGE, skip=skip, is_cat=False, **params)
+                            limit=limit, skip=skip, is_cat=False, **params)
         if not isinstance(answer, list) or not all(isinstance(r, dict) for r in answer):
             raise self._unexpected("getHeadlines")
         return answer
@@ -212,27 +228,43 @@ class TTRSSBackend:
         return found
 
     def states(self) -> RemoteStates:
-        unread = self._call("getUnread")
-        count = unread.get("unread") if isinstance(unread, dict) else None
-        expected = int(count) if isinstance(count, (int, str)) and str(count).isdigit() else 0
-        return RemoteStates(unread=frozenset(self._ids(ALL_ARTICLES, "unread", expected)),
-                            starred=frozenset(self._ids(STARRED, "all_articles")))
+        return ttrss_pages.all_states(self)
 
-    def _ids(self, feed_id: int, view_mode: str, expected: int = 0) -> set[str]:
-        """Every article id in a virtual feed. tt-rss spends milliseconds on each row
-        (it parses the article for its picture even when no content is asked for), so
-        with the count known the pages are asked for PARALLEL at a time; then on, one by
-        one, while pages come full (articles added meanwhile, or no count)."""
-        pages = [self._headlines(feed_id, view_mode, 0)]    # (and the login, if due)
-        if len(pages[0]) == PAGE and expected > PAGE:
-            with ThreadPoolExecutor(PARALLEL) as pool:
-                pages += pool.map(lambda skip: self._headlines(feed_id, view_mode, skip),
-                                  range(PAGE, expected, PAGE))
-        skip = sum(len(page) for page in pages)
-        while len(pages[-1]) == PAGE:
-            pages.append(self._headlines(feed_id, view_mode, skip))
-            skip += len(pages[-1])
-        return {str(self._int(row.get("id"), "article id")) for page in pages for row in page}
+    def state_check(self) -> StateCheck:
+        return ttrss_pages.state_check(self, self._pushed[FIELD_UNREAD],
+                                       self._pushed[FIELD_STARRED])
+
+    def feed_states(self, unread_feeds: Sequence[str],
+                    starred_feeds: Sequence[str]) -> RemoteStates:
+        return ttrss_pages.feed_states(self, unread_feeds, starred_feeds)
+
+    # -- published marks and labels (the engine's marks step)
+
+    def marks(self) -> RemoteMarks:
+        """The published set (virtual feed -2) and each label's articles (a label is
+        the virtual feed -1025 - its id, as getLabels gives it): one call for the labels
+        and one a page for each, all of them small sets for most users."""
+        labels: dict[str, frozenset[str]] = {}
+        answer = self._call("getLabels")
+        if not isinstance(answer, list):
+            raise self._unexpected("getLabels")
+        for label in answer:
+            name = _text(label.get("caption")) if isinstance(label, dict) else ""
+            if name:
+                number = self._int(label.get("id"), "label id")
+                labels[name] = labels.get(name, frozenset()) | self._marked(number)
+        return RemoteMarks(shared=self._marked(PUBLISHED), labels=labels)
+
+    def _marked(self, feed_id: int) -> frozenset[str]:
+        ids: list[str] = []
+        while True:
+            page = self._call("getHeadlines", feed_id=feed_id, view_mode="all_articles",
+                              limit=PAGE, skip=len(ids), is_cat=False)
+            if not isinstance(page, list) or not all(isinstance(r, dict) for r in page):
+                raise self._unexpected("getHeadlines")
+            ids += [str(self._int(row.get("id"), "article id")) for row in page]
+            if len(page) < PAGE:
+                return frozenset(ids)
 
     # -- pushing
 
@@ -247,6 +279,8 @@ class TTRSSBackend:
 
     def _update(self, ids: Sequence[str], field: int, value: bool) -> None:
         numbers = [str(n) for n in self._ints(ids)]
+        if field in self._pushed:
+            self._pushed[field] += len(numbers)
         for start in range(0, len(numbers), PUSH_CHUNK):
             self._call("updateArticle", article_ids=",".join(numbers[start:start + PUSH_CHUNK]),
                        field=field, mode=1 if value else 0)
@@ -346,7 +380,7 @@ class TTRSSBackend:
             read=item.get("unread") is False, starred=item.get("marked") is True,
             # tt-rss's own guids are {"ver":2,"uid":..,"hash":..}: not the site's.
             guid="" if guid.startswith("{") else guid,
-            labels=labels, enclosures=tuple(enclosures))
+            labels=labels, enclosures=tuple(enclosures), shared=item.get("published") is True)
 
 
 def _error_code(content: Any) -> str:

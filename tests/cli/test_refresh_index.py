@@ -1,0 +1,71 @@
+"""`reader refresh` exits with the headlines stored; the search index follows in a
+detached process, or before the exit with --wait-index. `reader search` is right either
+way (storage/indexer.py's fallback)."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ITEMS = [("Вибори у Страсбурзі", "засідання ради"), ("東京の天気", "明日は雨"),
+         ("Rust released", "the borrow checker")]
+
+
+def rss(items: list[tuple[str, str]], round_: int) -> str:
+    body = "".join(
+        f"<item><title>{t}</title><guid>g{i}</guid><link>https://example.org/{i}</link>"
+        f"<description>&lt;p&gt;{d} round{round_}&lt;/p&gt;</description></item>"
+        for i, (t, d) in enumerate(items))
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{body}</channel></rss>'
+
+
+def reader(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "reader.cli", "--db", str(db), *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def index_state(db: Path) -> tuple[int, int]:
+    """(articles the index lacks, articles the index holds)."""
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        lacking = conn.execute(
+            "SELECT (SELECT count(*) FROM articles WHERE id >"
+            " (SELECT value FROM counters WHERE name = 'indexed_id'))"
+            " + (SELECT count(*) FROM index_queue)").fetchone()[0]
+        held = conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0]
+    finally:
+        conn.close()
+    return lacking, held
+
+
+def test_refresh_leaves_the_index_to_a_detached_process_and_search_is_right(
+        tmp_path, feed_server):
+    db = tmp_path / "r.db"
+    feed_server.route("/f.xml", rss(ITEMS, 1))
+    assert reader(db, "add", feed_server.url("/f.xml")).returncode == 0
+    assert index_state(db) == (0, 3)  # (a feed added: indexed at once)
+    feed_server.route("/f.xml", rss(ITEMS, 2))  # every article edited
+    r = reader(db, "refresh")
+    assert r.returncode == 0 and "1 fetched" in r.stdout, r.stdout + r.stderr
+    found = reader(db, "search", "round2", "--json")
+    assert found.returncode == 0 and found.stdout.count('"id"') == 3, found.stdout
+    assert '"id"' not in reader(db, "search", "round1", "--json").stdout
+    deadline = time.monotonic() + 60
+    while index_state(db)[0] and time.monotonic() < deadline:
+        time.sleep(0.02)  # (the detached indexer's work: a state, with a bound)
+    assert index_state(db) == (0, 3)
+    assert reader(db, "search", "round2", "--json").stdout.count('"id"') == 3
+    assert "страсбурзі" in reader(db, "search", "засідання").stdout.lower()
+
+
+def test_refresh_wait_index_exits_with_the_index_complete(tmp_path, feed_server):
+    db = tmp_path / "r.db"
+    feed_server.route("/f.xml", rss(ITEMS, 1))
+    assert reader(db, "add", feed_server.url("/f.xml")).returncode == 0
+    feed_server.route("/f.xml", rss([*ITEMS, ("New one", "fresh words")], 2))
+    r = reader(db, "refresh", "--wait-index", "-q")
+    assert r.returncode == 0 and r.stdout == "", r.stdout + r.stderr
+    assert index_state(db) == (0, 4)
