@@ -1,5 +1,4 @@
-"""A server's entries as a refresh's parsed entries: the same sanitizer, caps and plain
-text for the search index, so synced articles are stored, searched and filtered as
+"""A server's entries as a refresh's parsed entries: the same sanitizer and caps, so synced articles are stored, searched and filtered as
 any feed's are (storage.sync.store_entries writes them by the same identity rules)."""
 
 from __future__ import annotations
@@ -50,8 +49,6 @@ def parsed_entry(entry: RemoteEntry) -> ParsedEntry:
 def feed_batches(entries: Sequence[RemoteEntry], feeds: dict[str, int]) -> tuple[list[FeedBatch], int]:
     """The entries by local feed (`feeds`: {remote feed id: feed id}); how many belong to
     no feed held here (they are left out)."""
-    from .ingest.text import html_to_text
-
     by_feed: dict[int, FeedBatch] = {}
     orphans = 0
     for entry in entries:
@@ -60,9 +57,8 @@ def feed_batches(entries: Sequence[RemoteEntry], feeds: dict[str, int]) -> tuple
             orphans += 1
             continue
         parsed = parsed_entry(entry)
-        batch = by_feed.setdefault(feed_id, FeedBatch(feed_id, [], [], []))
+        batch = by_feed.setdefault(feed_id, FeedBatch(feed_id, [], []))
         batch.entries.append(parsed)
-        batch.texts.append(html_to_text(parsed.content))
         batch.remote.append((entry_key(parsed), clean_line(entry.remote_id), bool(entry.read),
                              bool(entry.starred), bool(entry.shared)))
     return list(by_feed.values()), orphans

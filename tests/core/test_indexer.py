@@ -139,7 +139,7 @@ def test_synced_entries_are_indexed_like_a_refreshs(lib):
     path: found at once, indexed by the indexer."""
     fid = lib.store.add_feed("https://example.org/feed")
     parsed = [entry("s1", "Synced", "<p>вибори у Страсбурзі</p>")]
-    store_entries(lib.store, [FeedBatch(fid, parsed, ["ignored"], [])], {})
+    store_entries(lib.store, [FeedBatch(fid, parsed, [])], {})
     (aid,) = lib.article_ids()
     assert ids(lib, "страсбурзі") == [aid] and lib.index_pending() == 1
     lib.update_index()

@@ -59,10 +59,3 @@ class Store(FeedRows, ArticleRows):
         from .indexer import pending_count
 
         return pending_count(self)
-
-    @staticmethod
-    def index_new(conn: sqlite3.Connection, rows: list[tuple[int, str, str]]) -> None:
-        """updates.index_new: new articles into the search index."""
-        from .updates import index_new
-
-        index_new(conn, rows)

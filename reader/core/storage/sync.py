@@ -283,11 +283,11 @@ def pending_category_targets(store: Store) -> set[str]:
 
 @dataclass(slots=True)
 class FeedBatch:
-    """A pull's entries of one feed: parsed as a refresh parses (sanitized), their
-    plain texts, and for each (identity key, remote_id, read, starred, shared)."""
+    """A pull's entries of one feed: parsed as a refresh parses (sanitized), and for
+    each (identity key, remote_id, read, starred, shared). (Their plain text is the
+    indexer's, after: storage/indexer.py.)"""
     feed_id: int
     entries: list[ParsedEntry]
-    texts: list[str]
     remote: list[tuple[str, str, bool, bool, bool]]
 
 
@@ -300,11 +300,9 @@ def store_entries(store: Store, batches: Iterable[FeedBatch],
     _queue_marks_made_before). Returns (new articles, flags changed)."""
     def op(conn: sqlite3.Connection) -> tuple[int, int]:
         new = changed = 0
-        to_index: list[tuple[int, str, str]] = []
         now = time.time()
         for batch in batches:
-            added, _ = store.merge_entries(conn, batch.feed_id, batch.entries, batch.texts,
-                                           now, to_index)
+            added, _ = store.merge_entries(conn, batch.feed_id, batch.entries, now=now)
             new += added
             for key, remote_id, read, starred, shared in batch.remote:
                 aid, linked = _article_for(conn, batch.feed_id, key, remote_id)
@@ -315,7 +313,6 @@ def store_entries(store: Store, batches: Iterable[FeedBatch],
                                              starred=starred, shared=shared)
                 changed += _apply_flags(conn, aid, remote_id, read=read, starred=starred,
                                         shared=shared)
-        store.index_new(conn, to_index)
         set_state(store, cursor_state, conn)
         return new, changed
     return store.write(op)

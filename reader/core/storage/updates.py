@@ -113,8 +113,8 @@ def merge_entries(conn: sqlite3.Connection, feed_id: int, entries: list[ParsedEn
     ingest/identity.py decides.
 
     Runs inside the caller's transaction. Returns (new, updated). The search index is
-    built later from the rows (indexer.py): `texts` and `to_index` (which stays empty)
-    are accepted for callers written before that (storage/sync.py).
+    built later from the rows (indexer.py): `texts` and `to_index` are ignored (tests
+    written before that still pass them).
     `hashes`: content_hash of each entry, when the parsing worker made them.
     """
     now = time.time() if now is None else now
@@ -210,10 +210,6 @@ def _write_enclosures(conn: sqlite3.Connection, intents: EntryIntents,
     if rows:
         conn.executemany("INSERT OR IGNORE INTO enclosures (article_id, url, type, length)"
                          " VALUES (?, ?, ?, ?)", rows)
-
-def index_new(conn: sqlite3.Connection, rows: list[tuple[int, str, str]]) -> None:
-    """Nothing to do: new articles are indexed by indexer.py, after their transaction
-    (kept for callers written before that, which pass the empty `to_index`)."""
 
 def _in_other_feeds(conn: sqlite3.Connection, feed_id: int, links: list[str]) -> Elsewhere:
     """{link: [(guid, title, id), ...]} of the articles other feeds have under `links`
