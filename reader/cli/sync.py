@@ -23,14 +23,22 @@ def summary_line(summary: SyncSummary) -> str:
         parts.append(plural(summary.feeds_removed, "feed") + " removed")
     parts += [plural(summary.new_articles, "new article"),
               plural(summary.pushed, "change") + " pushed", f"{summary.pending} pending"]
-    return f"synced with {summary.service}: " + ", ".join(parts)
+    line = f"synced with {summary.service}: " + ", ".join(parts)
+    if summary.gone:
+        line += f"; {gone_line(summary.gone)}"
+    return line
+
+
+def gone_line(count: int) -> str:
+    """Starred/published articles the server deleted, kept here as local ones."""
+    return f"{plural(count, 'article')} no longer on the server: kept here"
 
 
 def summary_json(summary: SyncSummary) -> dict:
     return {"ok": summary.ok, "service": summary.service, "feeds_added": summary.feeds_added,
             "feeds_removed": summary.feeds_removed, "new_articles": summary.new_articles,
             "state_changes": summary.state_changes, "pushed": summary.pushed,
-            "pending": summary.pending, "error": summary.error,
+            "pending": summary.pending, "gone": summary.gone, "error": summary.error,
             "seconds": round(summary.seconds, 3)}
 
 
@@ -39,7 +47,7 @@ def status_json(status: SyncStatus) -> dict:
             "username": status.username, "last_success": iso(status.last_success),
             "last_attempt": iso(status.last_attempt), "last_error": status.last_error,
             "pending": status.pending, "synced_feeds": status.synced_feeds,
-            "local_feeds": status.local_feeds, "notes": status.notes}
+            "local_feeds": status.local_feeds, "gone": status.gone, "notes": status.notes}
 
 
 def print_status(status: SyncStatus) -> None:
@@ -55,6 +63,8 @@ def print_status(status: SyncStatus) -> None:
     click.echo(f"feeds:         {status.synced_feeds} synced, {status.local_feeds} local")
     if status.last_error:
         click.echo(f"last error:    {clean_line(status.last_error)}")
+    if status.gone:
+        click.echo(f"gone:          {gone_line(status.gone)}")
     for note in status.notes:  # (what the service could not do: kept here only)
         click.echo(f"note:          {clean_line(note)}")
 

@@ -212,6 +212,8 @@ class SyncSummary:
     state_changes: int = 0      # local articles whose read/starred the server changed
     pushed: int = 0             # queued local changes the server accepted
     pending: int = 0            # local changes still waiting (server down, refused, ...)
+    gone: int = 0               # starred/published articles the server no longer has: kept
+                                # here as local articles (their marks stay)
     error: str | None = None    # one line when the sync failed (nothing lost either way)
     seconds: float = 0.0
 
@@ -236,6 +238,7 @@ class SyncStatus:
     synced_feeds: int = 0
     local_feeds: int = 0
     notes: list[str] = field(default_factory=list)   # changes the service could not make
+    gone: int = 0      # articles kept here since the server lost them (this account)
 
 
 @dataclass(slots=True)

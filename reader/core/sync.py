@@ -7,7 +7,9 @@ took them, so a kill at any moment loses nothing and at worst sends a change twi
 (setting read or starred twice is harmless). A pull stores each batch of entries with
 its cursor in one transaction, so a pull cut off resumes where it stopped. Where a
 local change is still queued, the server's state of that article or feed waits (local
-wins until pushed); otherwise the server's state wins.
+wins until pushed); otherwise the server's state wins, except that a star or published
+mark the server's sets would take away is first checked (_spare_gone): an entry the
+server no longer has keeps its mark here, as a local article.
 
 The backend (sources/sync/) speaks one server's API and raises SyncError; it is picked
 by the service name and imported only here, when a sync runs.
@@ -21,6 +23,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 
 from .config import Config
 from .errors import ConfigError, InvalidURL
@@ -41,6 +44,8 @@ PUSH_BATCH = 200          # ids in one push call, unless the backend takes more 
 MISSING_MOST = 20_000     # unread/starred entries not held here fetched in one sync
 UNHELD_MOST = 20_000      # ids remembered as not storable (so they are not asked again)
 LABELS_MOST = 500         # a server's labels followed (each is a tag on its articles)
+GONE_CHECK_MOST = 1_000   # marks about to be taken away checked in one sync (is it gone?)
+GONE_CALL = 200           # of those, asked for in one entries_by_id call
 log = logging.getLogger(__name__)
 
 
@@ -362,6 +367,9 @@ class SyncEngine:
         # The whole sets, or (a server without "changed since": tt-rss) those of the
         # feeds whose counts differ: sync_states.py.
         states = read_states(self.store, self.backend)
+        if states.starred_feeds is None or states.starred_feeds:
+            states = replace(states, starred=states.starred | self._spare_gone(
+                "starred", states.starred, states.starred_feeds))
         self.summary.state_changes += applied(self.store, states)
         unheld = set(json.loads(q.get_state(self.store, "unheld") or "[]"))
         wanted = states.unread | states.starred
@@ -397,7 +405,8 @@ class SyncEngine:
         say("marks", 0, 0)
         found = marks()
         if found.shared is not None:
-            self.summary.state_changes += marks_q.apply_shared(self.store, found.shared)
+            shared = found.shared | self._spare_gone("shared", found.shared)
+            self.summary.state_changes += marks_q.apply_shared(self.store, shared)
         if found.labels is not None:
             labels: dict[str, set[str]] = {}
             for name, ids in list(found.labels.items())[:LABELS_MOST]:
@@ -405,6 +414,26 @@ class SyncEngine:
                 if tag:
                     labels.setdefault(tag, set()).update(clean_line(i) for i in ids)
             self.summary.state_changes += marks_q.apply_labels(self.store, labels)
+
+
+    def _spare_gone(self, flag: str, kept: frozenset[str],
+                    feeds: frozenset[str] | None = None) -> frozenset[str]:
+        """Before the server's set `kept` takes a star (or published mark) away here:
+        is the entry still there? (A set lacks an entry the server deleted as much as
+        one unstarred on another device.) Those it no longer has become local articles,
+        mark and all; the others are unmarked as the server has them. Only the marks
+        about to go are asked about (none in a sync where nothing changed). Returns the
+        ids beyond GONE_CHECK_MOST, left as they are until a later sync asks."""
+        taken = q.marks_taken_away(self.store, flag, kept, feeds)
+        if not taken:
+            return frozenset()
+        asked = taken[:GONE_CHECK_MOST]
+        there: set[str] = set()
+        for start in range(0, len(asked), GONE_CALL):
+            there.update(clean_line(e.remote_id) for e in
+                         self.backend.entries_by_id(asked[start:start + GONE_CALL]))
+        self.summary.gone += q.unlink_gone(self.store, [i for i in asked if i not in there])
+        return frozenset(taken[GONE_CHECK_MOST:])
 
 
 def _normal(url: str) -> str | None:

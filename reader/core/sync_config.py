@@ -69,11 +69,15 @@ def _shown(value: object) -> str:
 
 
 def password(settings: SyncSettings) -> str:
-    """The secret: password_command's first line of output, else $READER_SYNC_PASSWORD,
-    else "" (a service that needs none). Errors never show the command's arguments or
-    output: either may hold the secret."""
+    """The secret: password_command's first line of output, else $READER_SYNC_PASSWORD
+    (every service here needs one: a password or Miniflux's API key). Errors never show
+    the command's arguments or output: either may hold the secret."""
     if not settings.password_command:
-        return os.environ.get(PASSWORD_ENV, "")
+        secret = os.environ.get(PASSWORD_ENV, "")
+        if not secret:  # (not sent: the server would only answer "login refused")
+            raise ConfigError(f"[sync] no password: set password_command in config.toml "
+                              f"or ${PASSWORD_ENV} (see README: Sync)")
+        return secret
     program = settings.password_command[0]
     try:
         done = subprocess.run(list(settings.password_command), capture_output=True,

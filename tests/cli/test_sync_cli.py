@@ -141,3 +141,11 @@ def test_secret_from_password_command_never_written(env, tmp_path, feed_server):
     for p in tmp_path.iterdir():
         if p.name.startswith("reader.db"):
             assert SECRET.encode() not in p.read_bytes()
+
+
+def test_no_password_at_all_is_said_before_the_server_is_asked(env, monkeypatch):
+    monkeypatch.delenv("READER_SYNC_PASSWORD")
+    result = env("sync")
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "no password: set password_command" in result.output
+    assert "READER_SYNC_PASSWORD" in result.output and "login refused" not in result.output

@@ -191,7 +191,8 @@ def status_row(store: Store, status: SyncStatus) -> SyncStatus:
         " (SELECT count(*) FROM feeds WHERE remote_id IS NULL AND url NOT IN"
         "  (SELECT target FROM sync_queue WHERE kind = 'subscribe')),"
         " (SELECT json_group_object(key, value) FROM sync_state"
-        "  WHERE key IN ('last_success', 'last_attempt', 'last_error') OR key LIKE 'note:%')"
+        "  WHERE key IN ('last_success', 'last_attempt', 'last_error', 'gone')"
+        "  OR key LIKE 'note:%')"
         ).fetchone()
     state = json.loads(row[3] or "{}")
     status.pending, status.synced_feeds, status.local_feeds = row[0], row[1], row[2]
@@ -199,6 +200,7 @@ def status_row(store: Store, status: SyncStatus) -> SyncStatus:
     status.last_attempt = to_dt(float(state["last_attempt"])) if state.get("last_attempt") else None
     status.last_error = state.get("last_error") or None
     status.notes = [v for k, v in sorted(state.items()) if k.startswith("note:") and v]
+    status.gone = int(state["gone"]) if str(state.get("gone") or "").isdigit() else 0
     return status
 
 
@@ -395,3 +397,49 @@ def held_remote_ids(store: Store, ids: Iterable[str]) -> set[str]:
             chunk))
     return held
 
+
+
+# -- articles the server no longer has ----------------------------------------------------
+
+GONE_KEY = "gone"   # sync_state: how many articles were kept here when the server lost them
+
+
+def marks_taken_away(store: Store, flag: str, kept: Iterable[str],
+                     feeds: Iterable[str] | None = None) -> list[str]:
+    """The synced articles marked `flag` (starred, shared) here that the server's set
+    `kept` lacks and whose change is not queued: what applying that set would unmark.
+    `feeds` (remote ids): the set is about these feeds' articles only. Read from the
+    marked articles here (a few hundred, say), so a sync where nothing would be taken
+    away writes nothing and asks the server nothing."""
+    assert flag in ("starred", "shared")
+    kept = kept if isinstance(kept, (set, frozenset)) else set(kept)
+    only = None if feeds is None else set(feeds)
+    return sorted(remote_id for remote_id, feed in store.execute(
+        f"SELECT a.remote_id, f.remote_id FROM articles a JOIN feeds f ON f.id = a.feed_id"
+        # (`+remote_id`: the starred ones by their partial index, not every synced one)
+        f" WHERE a.{flag} AND +a.remote_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+        f" sync_queue q WHERE q.kind = '{flag}' AND q.target = a.remote_id)")
+        if remote_id not in kept and (only is None or feed in only))
+
+
+def unlink_gone(store: Store, remote_ids: Sequence[str]) -> int:
+    """Entries the server no longer has: their articles become local ones (no remote
+    id, so later syncs leave their read/starred alone), their queued flags go (nothing
+    there to set), and the count in sync_state grows (`sync --status`). Returns how
+    many articles were unlinked."""
+    def op(conn: sqlite3.Connection) -> int:
+        n = 0
+        for start in range(0, len(remote_ids), 500):
+            chunk = list(remote_ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            conn.execute(f"DELETE FROM sync_queue WHERE kind IN ('read', 'starred', 'shared')"
+                         f" AND target IN ({marks})", chunk)
+            n += conn.execute(f"UPDATE articles SET remote_id = NULL WHERE remote_id IN"
+                              f" ({marks})", chunk).rowcount
+        if n:
+            row = conn.execute("SELECT value FROM sync_state WHERE key = ?",
+                               (GONE_KEY,)).fetchone()
+            before = int(row[0]) if row and str(row[0]).isdigit() else 0
+            set_state(store, {GONE_KEY: str(before + n)}, conn)
+        return n
+    return store.write(op) if remote_ids else 0
