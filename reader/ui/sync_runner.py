@@ -112,6 +112,8 @@ def summary_line(summary: SyncSummary, clock: str) -> str:
         parts.append(f"{summary.state_changes} changed")
     if summary.pushed:
         parts.append(f"{summary.pushed} sent")
+    if summary.gone:  # (their stars stay here: storage/sync.py unlink_gone)
+        parts.append(f"{summary.gone} gone from the server, kept here")
     return f"Synced {clock}: " + ", ".join(parts) + pending
 
 

@@ -156,3 +156,12 @@ def test_marks_beyond_the_check_of_one_sync_stay_until_a_later_one(lib, server, 
     assert arts["東京の天気"].starred and arts["Выборы"].starred
     assert linked["東京の天気"] is None and linked["Выборы"] is None
     assert lib.sync_status().gone == 2
+
+
+def test_the_tui_status_line_says_how_many_went_and_stayed_here():
+    from reader.core.models import SyncSummary
+    from reader.ui.sync_runner import summary_line as tui_line
+
+    line = tui_line(SyncSummary(service="miniflux", new_articles=3, gone=2), "14:05")
+    assert line == "Synced 14:05: 3 new, 2 gone from the server, kept here"
+    assert "gone" not in tui_line(SyncSummary(service="miniflux"), "14:05")
