@@ -290,3 +290,22 @@ def test_a_typo_in_the_config_is_not_another_account_queue_and_links_kept(minifl
     r = reader(setup, "sync")
     assert r.returncode == 0 and "1 change pushed, 0 pending" in r.stdout, r.stdout
     assert server_flags(miniflux)["Новина 0"][1] is True
+
+
+def test_a_first_sync_counts_its_articles_new_not_changed(miniflux, setup):
+    """Read and starred there before the first sync: the articles come as they are, new
+    here; "changed" counts only articles this database already held as synced."""
+    entry = {e["title"]: e["id"] for e in miniflux.entries()}
+    miniflux.api("PUT", "/v1/entries", json={"entry_ids": [entry["Новина 0"]],
+                                             "status": "read"})
+    miniflux.api("PUT", f"/v1/entries/{entry['ニュース 1']}/bookmark")
+    lib = library(setup)
+    try:
+        summary = lib.sync()
+        assert summary.ok and summary.new_articles == 5 and summary.state_changes == 0
+        assert lib.article(lib.article_ids("ニュース 1")[0]).starred
+        miniflux.api("PUT", "/v1/entries", json={"entry_ids": [entry["Новина 1"]],
+                                                 "status": "read"})
+        assert lib.sync().state_changes == 1
+    finally:
+        lib.close()

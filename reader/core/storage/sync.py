@@ -313,8 +313,10 @@ def store_entries(store: Store, batches: Iterable[FeedBatch],
                 if linked:
                     _queue_marks_made_before(conn, aid, remote_id, read=read,
                                              starred=starred, shared=shared)
-                changed += _apply_flags(conn, aid, remote_id, read=read, starred=starred,
-                                        shared=shared)
+                flips = _apply_flags(conn, aid, remote_id, read=read, starred=starred,
+                                     shared=shared)
+                if not linked:  # (an article linked by this pull is new here, not changed:
+                    changed += flips  # a first sync said "310 new, 303 changed")
         set_state(store, cursor_state, conn)
         return new, changed
     return store.write(op)
