@@ -25,6 +25,26 @@ def config_cmd(state: State, example: bool) -> None:
     click.echo(f"database: {db}")
     for setting in SETTINGS:
         click.echo(f"  {setting.name} = {getattr(cfg, setting.name)!r}")
+    if cfg.sync:
+        _echo_sync(cfg.sync)
+
+
+def _echo_sync(sync: dict) -> None:
+    """[sync] without its secret: password_command's arguments may hold one, so only
+    whether it is set (and the program's name) is shown."""
+    from ..core.sanitize import clean_line
+
+    click.echo("[sync]")
+    for key in ("service", "url", "username"):
+        if key in sync:
+            click.echo(f"  {key} = {clean_line(str(sync[key]))!r}")
+    command = sync.get("password_command")
+    if command:
+        program = clean_line(str(command[0] if isinstance(command, list) else command))
+        click.echo(f"  password_command = set (runs {os.path.basename(program)!r})")
+    else:
+        given = "set" if os.environ.get("READER_SYNC_PASSWORD") else "not set"
+        click.echo(f"  password_command = not set; $READER_SYNC_PASSWORD {given}")
 
 
 COMMANDS = (config_cmd,)

@@ -149,3 +149,13 @@ def test_no_password_at_all_is_said_before_the_server_is_asked(env, monkeypatch)
     assert result.exit_code == 1 and result.output.count("\n") == 1
     assert "no password: set password_command" in result.output
     assert "READER_SYNC_PASSWORD" in result.output and "login refused" not in result.output
+
+
+def test_config_shows_the_sync_section_never_the_password_command_s_arguments(env):
+    env.configure('service = "miniflux"\nurl = "http://127.0.0.1:9"\nusername = "оля"\n'
+                  f'password_command = ["sh", "-c", "echo {SECRET}"]')
+    result = env("config")
+    assert result.exit_code == 0
+    assert "[sync]" in result.output and "service = 'miniflux'" in result.output
+    assert "username = 'оля'" in result.output and "runs 'sh'" in result.output
+    assert SECRET not in result.output and "echo" not in result.output
