@@ -159,3 +159,24 @@ def test_config_shows_the_sync_section_never_the_password_command_s_arguments(en
     assert "[sync]" in result.output and "service = 'miniflux'" in result.output
     assert "username = 'оля'" in result.output and "runs 'sh'" in result.output
     assert SECRET not in result.output and "echo" not in result.output
+
+
+def test_add_of_a_feed_this_machine_cannot_reach_is_queued_for_the_server(env):
+    """Offline, or a feed only the server can fetch: the subscription still goes to the
+    server (queued), rather than failing as it would without sync."""
+    url = f"http://127.0.0.1:{closed_port()}/новини.xml"
+    r = env("add", url, "-t", "Новини")
+    assert r.exit_code == 0, r.output
+    assert "not fetched here: cannot" in r.output and "the server fetches it" in r.output
+    assert "queued" in r.output
+    assert json.loads(env("sync", "--status", "--json").output)["pending"] == 1
+    (feed,) = json.loads(env("feeds", "--json").output)
+    assert feed["synced"] is True and feed["tags"] == ["Новини"]
+    env("add", url, "--local")   # (already subscribed: one line, nothing more queued)
+    assert json.loads(env("sync", "--status", "--json").output)["pending"] == 1
+
+
+def test_add_local_of_a_feed_this_machine_cannot_reach_fails_as_without_sync(env):
+    r = env("add", f"http://127.0.0.1:{closed_port()}/feed.xml", "--local")
+    assert r.exit_code == 1 and "cannot" in r.output and "fetches it" not in r.output
+    assert not env.db.exists()   # (a first add that failed leaves no database)
