@@ -13,7 +13,7 @@ from textual.widgets import Label
 
 from reader.ui import memory
 
-ROUNDS, LABELS = 6, 30
+ROUNDS, LABELS = 8, 30
 
 
 class Drawn(Label):
@@ -53,5 +53,6 @@ async def test_styles_caches_of_removed_widgets_are_freed():
                 assert loop.time() < end, "the labels were never drawn"
                 await pilot.pause()
         alive = styles_caches_alive() - before
-        # The last round's labels: not the five rounds before them.
-        assert alive <= LABELS + 10, f"{alive} more StylesCache objects alive"
+        # The last round's labels, and the round before while the last frame still maps
+        # them (on a busy machine): not the six rounds before those (pinned: 240).
+        assert alive <= 2 * LABELS + 10, f"{alive} more StylesCache objects alive"
