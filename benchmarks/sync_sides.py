@@ -1,7 +1,7 @@
 """The servers of bench_sync_kill.py, as seen from outside reader: a real Miniflux or
 tt-rss (tests/sync's helpers, as bench_sync.py starts them) with one user, its feeds on
-loopback, a relay in front (HoldingRelay: the tests' relay, which can also hold the
-server's answers back after a push), and what the benchmark asks of each: its entries'
+loopback, the tests' relay in front (which can also hold the server's answers back
+after a push: Relay.hold_on), and what the benchmark asks of each: its entries'
 flags and its feeds from the server's own database, another client's changes through
 its API, new entries, a new feed to add."""
 
@@ -18,33 +18,6 @@ from tests.sync.postgres import start_postgres
 from tests.sync.relay import Relay
 from tests.sync.servers import FeedSite, Item, MinifluxServer, miniflux_binary, wait_until
 from tests.sync.ttrss_server import rss, start_ttrss
-
-class HoldingRelay(Relay):
-    """The tests' relay, which can also hold the server's answers back from the moment
-    a request matching `hold_on` goes through (the server applies it; reader never
-    hears)."""
-
-    hold_on: re.Pattern[bytes] | None = None
-
-    def _pipe(self, src, dst, upstream: bool) -> None:
-        try:
-            while data := src.recv(65536):
-                if upstream:
-                    self.seen += data
-                    if self.hold_on is not None and self.hold_on.search(data):
-                        self.hold()
-                elif self._held.is_set():
-                    self._released.wait()
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(2)
-                except OSError:
-                    pass
-
 
 def items_for(feed: int, start: int, count: int) -> list[tuple[str, str, str, datetime]]:
     now = datetime.now(timezone.utc)
@@ -75,7 +48,7 @@ class MinifluxSide:
             self.ids[f] = self.user.add_feed(url, category=f"Категорія {f % 3}")
             self.sizes[f] = count
         wait_until(lambda: len(self.entries()) >= articles, "the entries in Miniflux", 600, 0.5)
-        self.relay = HoldingRelay(self.server.port)
+        self.relay = Relay(self.server.port)
         # The API key as the password (no bcrypt per request): README, "Syncing with Miniflux".
         self.client = ReaderClient(tmp / "miniflux", "miniflux", self.relay.url + "/", "",
                                    self.user.api_key)
@@ -145,7 +118,7 @@ class TtrssSide:
                              for g, t, c, p in items_for(f, 0, count)]
             self.ids[f] = self.user.subscribe(self.publish(f))
             self.user.update_feed(self.ids[f])
-        self.relay = HoldingRelay(self.server.port)
+        self.relay = Relay(self.server.port)
         self.client = ReaderClient(tmp / "ttrss", "ttrss", self.relay.url + "/", self.user.login,
                                    self.user.password)
 

@@ -4,6 +4,7 @@ to kill a client at the worst moment, without stopping the server itself."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 
@@ -11,11 +12,13 @@ import threading
 class Relay:
     """A TCP relay 127.0.0.1:port -> target. down() closes it (connections refused),
     up() opens it again on the same port; hold() keeps the server's answers back
-    (requests still go through) until release(). seen holds what clients sent."""
+    (requests still go through) until release(), and so does the first request that
+    matches `hold_on` once it has gone through. seen holds what clients sent."""
 
     def __init__(self, target_port: int) -> None:
         self.target = target_port
         self.seen = bytearray()
+        self.hold_on: re.Pattern[bytes] | None = None
         self._held = threading.Event()
         self._released = threading.Event()
         self._socks: list[socket.socket] = []
@@ -78,6 +81,8 @@ class Relay:
             while data := src.recv(65536):
                 if upstream:
                     self.seen += data
+                    if self.hold_on is not None and self.hold_on.search(data):
+                        self.hold()  # (the server gets it and applies it; no answer back)
                 elif self._held.is_set():
                     self._released.wait()
                 dst.sendall(data)
