@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 from reader.cli.sync import summary_line
 from reader.core.config import Config
 from reader.core.library import Library
 
+from .cli_runner import cli
 from .engine_fixtures import by_title, lib, relay, remote_ids, requests, server  # noqa: F401
 from .ttrss_server import rss
 
@@ -106,11 +105,7 @@ def test_tt_rss_keeps_a_star_and_a_published_mark_the_server_lost(ttrss, tmp_pat
     config.write_text(f'[sync]\nservice = "ttrss"\nurl = "{ttrss.url}"\n'
                       f'username = "{user.login}"\n', encoding="utf-8")
     monkeypatch.setenv("READER_SYNC_PASSWORD", user.password)
-
-    def reader(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "reader.cli", "--db", str(tmp_path / "r.db"),
-                               "--config", str(config), *args], capture_output=True,
-                              text=True, timeout=120)
+    reader = cli(tmp_path, config)
 
     assert reader("sync").returncode == 0
     listed = {a["title"]: a for a in json.loads(reader("list", "--json").stdout)}

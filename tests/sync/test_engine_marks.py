@@ -19,6 +19,7 @@ from reader.core.storage import sync as q
 from reader.core.sync import SyncEngine, make_backend
 from reader.core.sync_config import SyncSettings
 
+from .cli_runner import cli
 from .engine_fixtures import by_title, lib, relay, server  # noqa: F401
 from .ttrss_server import rss
 
@@ -136,11 +137,7 @@ def test_refresh_of_a_synced_feed_syncs_instead_of_fetching_the_site(lib, server
     fetched, local_fetched = site.fetches(f"{name}-ua"), site.fetches(f"{name}-local")
     config = tmp_path / "config.toml"
     config.write_text(f'[sync]\nservice = "miniflux"\nurl = "{relay.url}"\n', encoding="utf-8")
-
-    def reader(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "reader.cli", "--db", str(tmp_path / "r.db"),
-                               "--config", str(config), *args], capture_output=True,
-                              text=True, timeout=120)
+    reader = cli(tmp_path, config)
 
     before = q.get_state(lib.store, "last_success")
     # renamed on the server: the name given is the feed's before the sync renames it

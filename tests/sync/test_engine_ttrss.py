@@ -4,9 +4,8 @@ reader's CLI on one side, tt-rss's own API on the other to see what it holds."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
+from .cli_runner import cli
 from .relay import Relay
 from .ttrss_server import rss
 
@@ -25,11 +24,7 @@ def test_ttrss_first_sync_read_star_both_ways_and_a_change_made_offline(ttrss, t
     config.write_text(f'[sync]\nservice = "ttrss"\nurl = "{relay.url}/"\n'
                       f'username = "{user.login}"\n', encoding="utf-8")
     monkeypatch.setenv("READER_SYNC_PASSWORD", user.password)
-
-    def reader(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "reader.cli", "--db", str(tmp_path / "r.db"),
-                               "--config", str(config), *args], capture_output=True,
-                              text=True, timeout=120)
+    reader = cli(tmp_path, config)
 
     r = reader("sync")
     assert r.returncode == 0, r.stderr
