@@ -111,6 +111,19 @@ def test_retention_keeps_what_the_server_holds_unread_published_or_waiting(lib, 
     assert rows(lib) == [("read", "e3", "1")]
 
 
+def test_retention_keeps_a_published_article_the_server_lost(lib, synced):
+    lib.set_read([synced["e1"], synced["e2"]])
+    lib.set_shared([synced["e2"]])
+    lib.store.write(lambda c: c.execute("DELETE FROM sync_queue"))   # (as pushed)
+    # The server lost e1 and e2: they became local articles, their marks kept.
+    lib.store.write(lambda c: c.execute("UPDATE articles SET remote_id = NULL, sort_time = 0"
+                                        " WHERE remote_id IN ('e1', 'e2')"))
+    lib.store.apply_retention(max_age_days=30)
+    left = {i for (i,) in lib.store.execute("SELECT id FROM articles")}
+    assert synced["e2"] in left and synced["e1"] not in left
+    assert lib.article(synced["e2"]).shared
+
+
 def test_a_feeds_keep_spares_them_too(lib, synced):
     lib.set_read([synced[f"e{n}"] for n in range(1, 5)])
     lib.store.write(lambda c: c.execute("DELETE FROM sync_queue"))

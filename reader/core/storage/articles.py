@@ -18,7 +18,9 @@ from .sync import enqueue_flags
 # A synced article that the server still holds unread or published (starred ones are
 # never deleted), or one with a change queued for the server, is the server's to let go:
 # deleted here it would be fetched again as missing, and its queued change would be lost.
-_SYNC_KEEPS = ("(remote_id IS NOT NULL AND (read = 0 OR shared = 1 OR remote_id IN"
+# Published (tt-rss) is a mark the user chose, like a star: kept even once the server
+# has lost the article and it became local (storage/sync.py unlink_gone).
+_SYNC_KEEPS = ("(shared = 1 OR remote_id IS NOT NULL AND (read = 0 OR remote_id IN"
                " (SELECT target FROM sync_queue WHERE kind IN ('read', 'starred', 'shared'))))")
 
 
