@@ -210,6 +210,19 @@ def test_a_server_that_answers_garbage_is_a_protocol_error(canned_server, body):
     b.close()
 
 
+def test_a_web_page_where_the_api_should_be_says_so(canned_server):
+    canned_server.answer(b"<html><title>Miniflux</title>a login page</html>",
+                         content_type="text/html")
+    b = MinifluxBackend(canned_server.url + "/login", "u", "p")
+    with pytest.raises(SyncError) as caught:
+        b.check()
+    assert str(caught.value) == (f"{canned_server.url}/login: not a Miniflux API (/v1/me"
+                                 " answered with a page, not JSON; the url is Miniflux's"
+                                 " own address)")
+    assert caught.value.kind == "protocol"
+    b.close()
+
+
 def test_a_huge_answer_is_refused(canned_server, monkeypatch):
     monkeypatch.setattr(sync_client, "MAX_ANSWER", 1 << 20)
     canned_server.answer(3 << 20)

@@ -19,6 +19,11 @@ MAX_ANSWER = 64 * 1024 * 1024   # a sync answer larger than this is refused
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
+class NotJSON(SyncError):
+    """A 2xx answer that is not JSON: most often a web page, not the service's API (a
+    backend words it for its service)."""
+
+
 class SyncClient:
     def __init__(self, base_url: str, *, headers: dict[str, str] | None = None,
                  auth: tuple[str, str] | None = None, timeout: httpx.Timeout = TIMEOUT):
@@ -72,7 +77,7 @@ class SyncClient:
         try:
             return json.loads(response.content)
         except ValueError:
-            raise SyncError(f"{self.base_url}{path}: not JSON", "protocol") from None
+            raise NotJSON(f"{self.base_url}{path}: not JSON", "protocol") from None
 
     def close(self) -> None:
         self._http.close()

@@ -31,7 +31,7 @@ from ...models import Enclosure
 from ...sanitize import clean_line
 from ...tags import fold
 from .base import Capabilities, EntryBatch, RemoteEntry, RemoteFeed, RemoteStates, SyncError
-from .client import TIMEOUT, SyncClient
+from .client import TIMEOUT, NotJSON, SyncClient
 
 BATCH = 250
 FIRST_SYNC_NEWEST = 300
@@ -231,7 +231,14 @@ class MinifluxBackend:
     # -- answers into plain data
 
     def _get(self, path: str, **kwargs: Any) -> Any:
-        return self._client.json("GET", path, **kwargs)
+        try:
+            return self._client.json("GET", path, **kwargs)
+        except NotJSON:
+            # A web page where the API should answer: the URL is some other site, or a
+            # path under Miniflux that is not its root.
+            raise SyncError(f"{self._client.base_url}: not a Miniflux API ({path} answered"
+                            " with a page, not JSON; the url is Miniflux's own address)",
+                            "protocol") from None
 
     def _unexpected(self, path: str) -> SyncError:
         return SyncError(f"{self._client.base_url}{path}: not a Miniflux answer", "protocol")
