@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..core.errors import FetchError, ReaderError
+from ..core.errors import ReaderError
 from ..core.sanitize import clean_line
 from ..core.tags import fold
 from .arguments import check_tags, check_title, command
@@ -26,24 +26,20 @@ def add_cmd(state: State, url: str, tags: tuple[str, ...], title: str | None,
     checked = check_tags(tags)
     library = state.library
     try:
-        feed, new = library.add_feed(url, tags=checked, title=check_title(title), local=local)
-    except FetchError as exc:
-        if not library.syncs_new_feeds(local, url):
-            library.discard_if_new()  # a first add that failed leaves no empty database
-            raise
+        feed, new, not_fetched = library.add_or_queue(url, tags=checked,
+                                                      title=check_title(title), local=local)
+    except ReaderError:
+        library.discard_if_new()  # a first add that failed leaves no empty database
+        raise
+    if not_fetched is not None:
         # Offline, or a feed only the server reaches: the server fetches feeds for this
         # database, so the subscription is queued for it all the same (offline first).
-        feed, _ = library.subscribe(url, tags=checked, user_title=check_title(title) or "")
-        reason = clean_line(str(exc)).removeprefix(f"cannot subscribe to {feed.url}: ")
-        click.echo(f"added {feed.id}: {feed.display_title} (not fetched here: {reason};"
+        click.echo(f"added {feed.id}: {feed.display_title} (not fetched here: {not_fetched};"
                    " the server fetches it)")
         from .sync import push_now
 
         push_now(state, "subscribed")
         return
-    except ReaderError:
-        library.discard_if_new()  # a first add that failed leaves no empty database
-        raise
     tag_text = f" [{', '.join(feed.tags)}]" if feed.tags else ""
     click.echo(f"added {feed.id}: {feed.display_title}{tag_text} ({plural(new, 'article')})"
                f" {feed.url}")

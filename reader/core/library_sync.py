@@ -8,10 +8,12 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .errors import FetchError
 from .models import Feed, SyncStatus, SyncSummary
+from .sanitize import clean_line
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from .config import Config
     from .storage.store import Store
@@ -40,6 +42,29 @@ class SyncMethods:
         """Whether a feed added now at `url` is subscribed on the server too (queued):
         with [sync], unless `local`, and for web addresses (a server cannot fetch a file)."""
         return not local and self.sync_configured and url.startswith(("http://", "https://"))
+
+    def add_feed(self, url: str, tags: Iterable[str] = (), title: str | None = None,
+                 local: bool = False) -> tuple[Feed, int]: ...  # (Library's)
+
+    def subscribe(self, url: str, title: str = "", tags: Iterable[str] = (), link: str = "",
+                  user_title: str = "", local: bool = False) -> tuple[Feed, bool]: ...
+
+    def add_or_queue(self, url: str, tags: Iterable[str] = (), title: str | None = None,
+                     local: bool = False) -> tuple[Feed, int, str | None]:
+        """add_feed; but when this machine cannot fetch the feed (FetchError: offline, or
+        a feed only the server reaches) and it is to be subscribed on the sync server
+        anyway, it is subscribed here without articles and queued: the server fetches
+        it, the next sync brings its articles (offline first). Returns (feed, articles
+        stored, why it was not fetched here, or None when it was)."""
+        try:
+            feed, new = self.add_feed(url, tags=tags, title=title, local=local)
+        except FetchError as exc:
+            if not self.syncs_new_feeds(local, url):
+                raise
+            feed, _ = self.subscribe(url, tags=tags, user_title=title or "")
+            return feed, 0, clean_line(str(exc)).removeprefix(
+                f"cannot subscribe to {feed.url}: ")
+        return feed, new, None
 
     def sync_settings(self) -> SyncSettings | None:
         """The [sync] section checked, or None when there is none; ConfigError (one line

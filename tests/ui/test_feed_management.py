@@ -283,3 +283,34 @@ def test_starter_set_speaks_several_languages_ukrainian_among_them():
     assert any(host.endswith(".jp") for host in hosts)
     assert all(url.startswith("https://") for url, _n, _t in STARTER_FEEDS)
     assert len(set(hosts)) == len(hosts)
+
+
+async def test_with_sync_an_address_unreachable_here_can_go_to_the_server(tmp_path):
+    """Offline, or a feed only the sync server reaches: the dialog says so, and Enter
+    again subscribes here without articles, queued for the server (as `reader add`)."""
+    from reader.core.config import Config
+    from reader.core.library import Library
+
+    library = Library(tmp_path / "r.db", Config(sync={"service": "miniflux",
+                                                      "url": "http://127.0.0.1:9"}))
+    url = "http://127.0.0.1:9/новини.xml"
+    app = quiet_app(library)
+    try:
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot, app)
+            await pilot.press("a")
+            await settle(pilot, app)
+            dialog = app.screen
+            assert isinstance(dialog, AddFeedDialog)
+            await type_into_dialog(pilot, app, url, paste=True)
+            await wait_until(pilot, app, lambda: not dialog.looking and dialog.for_server)
+            status = str(dialog.query_one("#add-status", Static).render())
+            assert "cannot connect" in status and "Enter again subscribes on the sync" in status
+            assert library.feeds() == []  # nothing stored by looking
+            await pilot.press("enter")
+            await wait_until(pilot, app, lambda: len(library.feeds()) == 1)
+            await wait_until(pilot, app, lambda: "on the sync server" in toasts(app))
+            assert library.sync_pending() == 1  # the subscription, waiting for the server
+            assert library.count("") == 0
+    finally:
+        library.close()

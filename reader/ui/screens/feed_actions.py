@@ -158,23 +158,30 @@ class FeedActions:
         self._screen.app.push_screen(AddFeedDialog(url), chosen)
 
     def _subscribe(self, url: str, after: Callable | None) -> None:
-        """In a thread worker: add_feed fetches the feed, then stores it and its articles."""
+        """In a thread worker: add_feed fetches the feed, then stores it and its articles
+        (with [sync], one this machine cannot fetch is queued for the server instead)."""
         try:
-            feed, new = self._screen.library.add_feed(url)
-            outcome = (feed, new, None)
+            outcome = self._screen.library.add_or_queue(url) + (None,)
         except ReaderError as exc:
-            outcome = (None, 0, str(exc))
+            outcome = (None, 0, None, str(exc))
         except Exception as exc:  # one line, never a traceback
-            outcome = (None, 0, f"could not subscribe to {url}: {exc}")
+            outcome = (None, 0, None, f"could not subscribe to {url}: {exc}")
         try:
             self._screen.app.call_from_thread(self._subscribed, *outcome, after)
         except RuntimeError:
             pass  # the app has gone
 
-    def _subscribed(self, feed: Feed | None, new: int, error: str | None, after) -> None:
+    def _subscribed(self, feed: Feed | None, new: int, not_fetched: str | None,
+                    error: str | None, after) -> None:
         screen = self._screen
         if feed is None:
             screen.notify(clean_line(error or "could not subscribe"), severity="error", timeout=8)
+        elif not_fetched is not None:
+            screen.notify(f"Subscribed to {clean_line(feed.display_title)} on the sync server"
+                          f" (not fetched here: {clean_line(not_fetched)}); its articles come"
+                          " with the sync", timeout=8)
+            screen.load_counts()
+            screen.app.syncer.start()
         else:
             noun = "article" if new == 1 else "articles"
             screen.notify(f"Subscribed to “{clean_line(feed.display_title)}”: {new} {noun}")

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.core.errors import ReaderError
+from reader.core.errors import FetchError, ReaderError
 from reader.core.models import FeedCandidate
 from reader.core.sanitize import clean_line
 
@@ -88,7 +88,8 @@ class AddFeedDialog(TypeAhead, ModalScreen[str | None]):
     """Ask for an address; look behind it in a thread (Library.discover). A feed is
     chosen at once; a web page's feeds are listed to pick from (Enter). Dismisses with
     the chosen feed's URL, or None (Esc). A failure is one line under the box, which
-    keeps the address to correct."""
+    keeps the address to correct. With [sync], an address this machine cannot fetch
+    may be subscribed on the server all the same (Enter again): the server fetches it."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="cancel")]
     BOX = "#add-url"
@@ -104,6 +105,7 @@ class AddFeedDialog(TypeAhead, ModalScreen[str | None]):
         self.url = url
         self.candidates: list[FeedCandidate] = []
         self.looking = False  # (tests wait for the look to end: a state, not a time)
+        self.for_server = ""  # an address that failed here, which the sync server may fetch
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="add-feed"):
@@ -130,6 +132,10 @@ class AddFeedDialog(TypeAhead, ModalScreen[str | None]):
         url = text.strip()
         if not url or self.looking:
             return
+        if url == self.for_server:
+            self.dismiss(url)  # (FeedActions adds it; failing here, it is queued)
+            return
+        self.for_server = ""
         self.looking = True
         self.query_one("#add-choices").display = False
         self._status(f"Looking at {clean_line(url)} …")
@@ -137,23 +143,30 @@ class AddFeedDialog(TypeAhead, ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="discover", exit_on_error=False)
     def discover(self, url: str) -> None:
+        library = self.app.library
+        server = ""
         try:
-            found, error = self.app.library.discover(url), None
+            found, error = library.discover(url), None
         except ReaderError as exc:
             found, error = [], str(exc)
+            if isinstance(exc, FetchError) and library.syncs_new_feeds(False, url):
+                server = url
         except Exception as exc:  # a bug's message beats a traceback: one line
             found, error = [], f"could not look at {url}: {exc}"
         try:
-            self.app.call_from_thread(self._found, found, error)
+            self.app.call_from_thread(self._found, found, error, server)
         except RuntimeError:
             pass  # the app has gone
 
-    def _found(self, found: list[FeedCandidate], error: str | None) -> None:
+    def _found(self, found: list[FeedCandidate], error: str | None, server: str = "") -> None:
         self.looking = False
         if self.app.screen is not self:
             return  # cancelled meanwhile
         if error is not None:
-            self._status(clean_line(error), error=True)
+            self.for_server = server
+            hint = ("; Enter again subscribes on the sync server, which fetches it"
+                    if server else "")
+            self._status(clean_line(error) + hint, error=True)
             return
         usable = [c for c in found if not c.error]
         if len(found) == 1 and usable and not usable[0].subscribed:
