@@ -29,8 +29,19 @@ def _say_none_match(library, query) -> None:
     click.echo("no articles match" + (f": {clean_line(extra)}" if extra else ""), err=True)
 
 
+def _index_first(library, query) -> None:
+    """Right after a big refresh the index may lack many articles: a search then indexes
+    them first (faster than the fallback's one-by-one matching, and kept)."""
+    def say(waiting: int) -> None:
+        if sys.stderr.isatty():  # (a script's stderr stays for errors)
+            click.echo(f"indexing {plural(waiting, 'new article')} for search first…", err=True)
+
+    library.index_before_search(query, on_start=say)
+
+
 def _print_articles(state: State, query, limit: int | None, as_json: bool) -> None:
     library = state.library
+    _index_first(library, query)
     if as_json:
         import json
 
@@ -183,7 +194,9 @@ def mark_all_read_cmd(state: State, query: tuple[str, ...], yes: bool) -> None:
         unread = library.totals()["unread"]
         if not click.confirm(f"Mark all {plural(unread, 'unread article')} read?"):
             fail("nothing marked read")
-    ids = library.mark_all_read(compile_filter(library, query))
+    compiled = compile_filter(library, query)
+    _index_first(library, compiled)
+    ids = library.mark_all_read(compiled)
     click.echo(f"{plural(len(ids), 'article')} marked read"
                + ("; `reader undo` marks them unread again" if ids else ""))
 

@@ -5,10 +5,17 @@ headlines (storage/indexer.py), here on demand or by a detached process of its o
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .filters import Filter
     from .storage.store import Store
+
+# Articles waiting for the index above which a one-off search indexes them first:
+# indexing costs ~0.07 ms an article once (100k in 7.4 s), the search's fallback ~0.2 ms
+# an article at every search (~20 s right after a refresh of 100k).
+INDEX_BEFORE_SEARCH = 5_000
 
 
 class IndexMethods:
@@ -34,3 +41,20 @@ class IndexMethods:
 
         start_detached(self.store.path)
         return True
+
+    def index_before_search(self, query: Filter, most: int | None = None,
+                            on_start: Callable[[int], object] | None = None) -> int:
+        """For a one-off search (a command): when `query` has full-text words and more
+        than `most` articles wait for the index, index them now (once, for every later
+        search too) instead of matching each one by one; returns how many waited (0:
+        nothing done). `on_start(n)` is called first. A detached indexer running
+        meanwhile takes turns with this one, batch by batch."""
+        if query.words is None:
+            return 0
+        waiting = self.store.index_pending()
+        if waiting <= (INDEX_BEFORE_SEARCH if most is None else most):
+            return 0
+        if on_start is not None:
+            on_start(waiting)
+        self.store.update_index()
+        return waiting

@@ -69,3 +69,37 @@ def test_refresh_wait_index_exits_with_the_index_complete(tmp_path, feed_server)
     r = reader(db, "refresh", "--wait-index", "-q")
     assert r.returncode == 0 and r.stdout == "", r.stdout + r.stderr
     assert index_state(db) == (0, 4)
+
+
+def test_a_search_with_many_articles_waiting_indexes_them_first(tmp_path, feed_server,
+                                                                 monkeypatch):
+    """Right after a big refresh the fallback would match each waiting article at every
+    search (~20 s at 100k): past INDEX_BEFORE_SEARCH waiting, a search command indexes
+    them first, once. A filter without words, or few waiting, leaves the indexer alone."""
+    from click.testing import CliRunner
+
+    from reader.cli.group import main
+    from reader.core import library_index
+    from reader.core.config import Config
+    from reader.core.library import Library
+
+    db = tmp_path / "r.db"
+    feed_server.route("/f.xml", rss(ITEMS, 1))
+    library = Library(db, Config())
+    try:
+        library.add_feed(feed_server.url("/f.xml"))
+        feed_server.route("/f.xml", rss(ITEMS, 2))  # every article edited
+        library.refresh(index=False)
+        assert library.index_pending() == 3
+    finally:
+        library.close()
+    runner = CliRunner()
+    out = runner.invoke(main, ["--db", str(db), "search", "round2", "--json"])
+    assert out.exit_code == 0 and out.output.count('"id"') == 3
+    assert index_state(db)[0] == 3  # (3 waiting: under the bound, matched one by one)
+    monkeypatch.setattr(library_index, "INDEX_BEFORE_SEARCH", 2)
+    out = runner.invoke(main, ["--db", str(db), "list", "is:unread", "--json"])
+    assert out.exit_code == 0 and index_state(db)[0] == 3  # (no words: no index needed)
+    out = runner.invoke(main, ["--db", str(db), "search", "round2", "--json"])
+    assert out.exit_code == 0 and out.output.count('"id"') == 3
+    assert index_state(db) == (0, 3)
