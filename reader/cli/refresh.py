@@ -19,8 +19,9 @@ from .state import State
 @click.option("--quiet", "-q", is_flag=True,
               help="Print nothing unless a feed failed (for cron).")
 @click.option("--wait-index", is_flag=True,
-              help="Exit once the search index has the new articles too (by default a"
-                   " process of its own indexes them after the command exits).")
+              help="Exit once the search index has the new articles too, and the feeds"
+                   " set to full text their pages (by default a process of its own does"
+                   " both after the command exits).")
 def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool,
                 wait_index: bool) -> None:
     """Fetch FEEDS (default: all) now and store new articles. With [sync] in
@@ -67,7 +68,7 @@ def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool,
                             console=Console(stderr=True),
                             transient=True)
     if progress is None:
-        summary = library.refresh(targets, index=False)
+        summary = library.refresh(targets, index=False, pages=False)
     else:
         with progress:
             task = progress.add_task("", total=len(targets))
@@ -75,24 +76,28 @@ def refresh_cmd(state: State, feeds: tuple[str, ...], due: bool, quiet: bool,
             def on_progress(done, total, feed, result) -> None:
                 progress.update(task, completed=done, description=feed.display_title[:40])
 
-            summary = library.refresh(targets, on_progress=on_progress, index=False)
+            summary = library.refresh(targets, on_progress=on_progress, index=False,
+                                      pages=False)
     parts = [plural(summary.new_articles, "new article"), f"{summary.ok} fetched",
              f"{summary.not_modified} not modified", f"{len(summary.failed)} failed"]
     if not quiet or summary.failed:
         click.echo(f"refreshed {plural(len(targets), 'feed')}: " + ", ".join(parts))
     for title, reason in summary.failed:
         click.echo(f"  failed: {clean_line(title)}: {clean_line(reason)}", err=True)
-    _index(library, wait_index)
+    _index(library, wait_index, [f.id for f in targets])
     if summary.succeeded == 0 or synced is False:
         sys.exit(1)
 
 
-def _index(library, wait: bool) -> None:
-    """The search index after the headlines: here, or in a detached process."""
+def _index(library, wait: bool, pages_of: list[int] | None = None) -> None:
+    """After the headlines: the full-text pages of the feeds refreshed (those set to
+    full text), then the search index; here, or in a detached process."""
     if wait:
+        if pages_of:
+            library.prefetch_full_articles(feed_ids=pages_of)
         library.update_index()
     else:
-        library.update_index_in_background()
+        library.update_index_in_background(pages_of or ())
 
 
 COMMANDS = (refresh_cmd,)

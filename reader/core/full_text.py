@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import statistics
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -138,15 +138,28 @@ def fetch_one(store: Store, settings: FetchSettings, article: Article, force: bo
     return store_result(store, got[0])
 
 
+def pages_due(store: Store, limit: int = PREFETCH_LIMIT,
+              feed_ids: Collection[int] | None = None) -> list[tuple]:
+    """The pages prefetch would fetch now (article id, link, feed id, validators): of
+    the prefetched feeds (among `feed_ids`, when given), newest first."""
+    ids = prefetch_feed_ids(store)
+    if feed_ids is not None:
+        wanted = set(feed_ids)
+        ids = [i for i in ids if i in wanted]
+    return rows.to_fetch(store, ids, datetime.now(UTC), limit) if ids else []
+
+
 def prefetch(store: Store, settings: FetchSettings, limit: int = PREFETCH_LIMIT,
              cancel: threading.Event | None = None,
-             user_agents: Callable[[int], str | None] | None = None) -> int:
-    """The background job: fetch the due pages of the prefetched feeds, newest first,
-    at most `limit`; returns how many were extracted. Blocking (run it in a thread or
-    the refresh's child process); cancel stops it starting new pages."""
+             user_agents: Callable[[int], str | None] | None = None,
+             feed_ids: Collection[int] | None = None) -> int:
+    """The background job: fetch the due pages of the prefetched feeds (of `feed_ids`
+    only, when given: the feeds a refresh fetched), newest first, at most `limit`;
+    returns how many were extracted. Blocking (run it in a thread or a process of its
+    own); cancel stops it starting new pages."""
     from .sources.article_pages import PageJob, fetch_pages_sync
 
-    due = rows.to_fetch(store, prefetch_feed_ids(store), datetime.now(UTC), limit)
+    due = pages_due(store, limit, feed_ids)
     if not due:
         return 0
     agent = user_agents or (lambda _feed_id: None)

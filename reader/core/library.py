@@ -215,13 +215,15 @@ class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods, SyncMeth
         due_only: bool = False,
         on_progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
-        in_child: bool = False, index: bool = True,
+        in_child: bool = False, index: bool = True, pages: bool = True,
     ) -> RefreshSummary:
         """Fetch feeds now: the ones named, the due ones, or all (gone feeds only when
         named); `refs` as refresh_targets takes them. `in_child`: run by a child process
         (refresh_child.py), for a UI, whose event loop would otherwise share the GIL with
         the refresh's threads; an in-memory database is refreshed here all the same.
-        `index`: False leaves the search index to update_index(_in_background)."""
+        `index`: False leaves the search index to update_index(_in_background);
+        `pages`: False leaves the full-text pages of these feeds to prefetch_full_articles
+        (or update_in_background)."""
         feeds = self.refresh_targets(refs, due_only=due_only)
         if in_child and self.store.path != ":memory:":
             from .refresh_child import refresh_in_child
@@ -229,8 +231,9 @@ class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods, SyncMeth
             return refresh_in_child(self.store.path, self.config, [f.id for f in feeds],
                                     self.store.feed, on_progress=on_progress, cancel=cancel)
         summary = self._refresher().refresh_feeds(feeds, on_progress=on_progress, cancel=cancel)
-        if not (cancel is not None and cancel.is_set()):
-            self.prefetch_full_articles(cancel=cancel)  # feeds set to full text (full_text.py)
+        if pages and not (cancel is not None and cancel.is_set()):
+            # (feeds set to full text: full_text.py)
+            self.prefetch_full_articles(cancel=cancel, feed_ids=[f.id for f in feeds])
         if index:
             self.update_index(cancel)  # (the pages' text too: after them)
         return summary

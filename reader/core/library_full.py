@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from .models import Article, Feed, FullArticle
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from .ingest.content import RenderedArticle
     from .ingest.extract import ArticleBody
     from .ingest.fetch import FetchSettings
@@ -57,10 +59,11 @@ class FullArticleMethods:
         return body_of(article.content or article.summary, article.link)
 
     def prefetch_full_articles(self, limit: int | None = None,
-                               cancel: threading.Event | None = None) -> int:
+                               cancel: threading.Event | None = None,
+                               feed_ids: Collection[int] | None = None) -> int:
         """The background job: fetch the due pages of the feeds set to full text
-        (full_text.py says which), newest first; returns how many were extracted.
-        Blocking; cancel stops it starting more."""
+        (full_text.py says which; of `feed_ids` only, when given), newest first; returns
+        how many were extracted. Blocking; cancel stops it starting more."""
         from .full_text import PREFETCH_LIMIT, prefetch
 
         agents: dict[int, str | None] = {}
@@ -72,7 +75,13 @@ class FullArticleMethods:
             return agents.get(feed_id)
 
         return prefetch(self.store, self.fetch_settings,
-                        PREFETCH_LIMIT if limit is None else limit, cancel, agent)
+                        PREFETCH_LIMIT if limit is None else limit, cancel, agent, feed_ids)
+
+    def full_articles_due(self, feed_ids: Collection[int] | None = None) -> bool:
+        """Whether prefetch_full_articles(feed_ids=...) has pages to fetch now."""
+        from .full_text import pages_due
+
+        return bool(pages_due(self.store, 1, feed_ids))
 
     def full_text_suggestions(self) -> list[Feed]:
         """Feeds with no full_text setting that look like summary feeds (the AUTO rule

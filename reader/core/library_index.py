@@ -9,6 +9,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from .config import Config
     from .filters import Filter
     from .storage.store import Store
 
@@ -20,6 +23,9 @@ INDEX_BEFORE_SEARCH = 5_000
 
 class IndexMethods:
     store: Store
+    config: Config
+
+    def full_articles_due(self, feed_ids: Collection[int] | None = None) -> bool: ...
 
     # -- the search index --------------------------------------------------------------------
 
@@ -32,14 +38,19 @@ class IndexMethods:
         """How many articles the search index lacks (search still finds them, slower)."""
         return self.store.index_pending()
 
-    def update_index_in_background(self) -> bool:
+    def update_index_in_background(self, pages_of: Collection[int] = ()) -> bool:
         """Start a detached process that indexes what waits, when anything does, and
-        return at once (what `reader refresh` does before it exits). True if started."""
-        if self.store.path == ":memory:" or not self.store.index_pending():
+        return at once (what `reader refresh` does before it exits). `pages_of`: feeds
+        whose full-text pages it fetches first (those set to full text with pages
+        due). True if started."""
+        if self.store.path == ":memory:":
+            return False
+        pages_of = list(pages_of) if pages_of and self.full_articles_due(pages_of) else []
+        if not pages_of and not self.store.index_pending():
             return False
         from .indexer_child import start_detached
 
-        start_detached(self.store.path)
+        start_detached(self.store.path, pages_of, self.config.settings())
         return True
 
     def index_before_search(self, query: Filter, most: int | None = None,

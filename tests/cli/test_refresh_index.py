@@ -5,6 +5,7 @@ way (storage/indexer.py's fallback)."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 import subprocess
 import sys
 import time
@@ -103,3 +104,40 @@ def test_a_search_with_many_articles_waiting_indexes_them_first(tmp_path, feed_s
     out = runner.invoke(main, ["--db", str(db), "search", "round2", "--json"])
     assert out.exit_code == 0 and out.output.count('"id"') == 3
     assert index_state(db) == (0, 3)
+
+
+def page_stored(db: Path) -> bool:
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        return conn.execute("SELECT count(*) FROM full_articles WHERE status = 'ok'"
+                            ).fetchone()[0] == 1
+    finally:
+        conn.close()
+
+
+def test_refresh_exits_before_the_full_text_pages_which_a_detached_process_fetches(
+        tmp_path, feed_server):
+    """Headlines first: a feed set to full text does not hold `reader refresh` up for its
+    pages (each may take the whole timeout); the detached process fetches them, then
+    indexes their text. --wait-index does both before the exit."""
+    slow = threading.Event()
+    feed_server.route("/page.html", "<html><body><article><h1>Повна історія</h1>"
+                      + "<p>Кабінет Міністрів ухвалив постанову про енергетику.</p>" * 20
+                      + "</article></body></html>", content_type="text/html; charset=utf-8",
+                      gate=slow)
+    feed = ('<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
+            f'<item><title>Лід</title><guid>l1</guid><link>{feed_server.url("/page.html")}'
+            '</link><description>Короткий лід.</description></item></channel></rss>')
+    feed_server.route("/f.xml", feed)
+    db = tmp_path / "r.db"
+    assert reader(db, "add", "--local", feed_server.url("/f.xml")).returncode == 0
+    assert reader(db, "feed-set", "1", "full_text=always").returncode == 0
+    r = reader(db, "refresh")  # the page answers only once `slow` is set: after the exit
+    assert r.returncode == 0 and "1 fetched" in r.stdout, r.stdout + r.stderr
+    slow.set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not page_stored(db):
+        time.sleep(0.05)  # (the detached process's work: a state, with a bound)
+    assert page_stored(db)
+    found = reader(db, "search", "енергетику", "--json")
+    assert found.stdout.count('"id"') == 1, found.stdout + found.stderr

@@ -359,6 +359,20 @@ def test_a_refresh_prefetches_and_failures_are_not_retried_in_a_loop(lib, feed_s
     assert len(feed_server.requests_to("/good.html")) == 1
 
 
+def test_a_refresh_of_one_feed_prefetches_that_feeds_pages_only(lib, feed_server):
+    one, ids = subscribe(lib, feed_server,
+                         [("a", html_route(feed_server, "/a.html", "uk_news.html"), "lead")])
+    other, other_ids = subscribe(
+        lib, feed_server, [("b", html_route(feed_server, "/b.html", "en_news.html"), "lead")],
+        path="/other.xml", title="Other")
+    for feed in (one, other):
+        lib.set_feed_settings(feed.id, {"full_text": "always"})
+    lib.refresh([one.id])
+    assert lib.cached_full_article(ids["a"]).status == "ok"
+    assert feed_server.requests_to("/b.html") == []  # (its feed was not refreshed)
+    assert lib.full_articles_due([other.id]) and not lib.full_articles_due([one.id])
+
+
 def test_prefetch_is_polite_to_one_host(lib, feed_server):
     items = []
     for i in range(6):
