@@ -69,15 +69,23 @@ def summary_feed_ids(store: Store) -> list[int]:
             if mode is None and is_summary_feed(rows.feed_text_lengths(store, fid, AUTO_SAMPLE))]
 
 
+def _prefetched(store: Store, feed_id: int, mode: str | None) -> bool:
+    mode = mode or DEFAULT_MODE
+    return mode == "always" or (mode == "auto" and is_summary_feed(
+        rows.feed_text_lengths(store, feed_id, AUTO_SAMPLE)))
+
+
 def prefetch_feed_ids(store: Store) -> list[int]:
     """The feeds whose new articles are prefetched: always, and auto when it is a summary feed."""
-    out = []
-    for fid, mode in rows.feed_modes(store).items():
-        mode = mode or DEFAULT_MODE
-        if mode == "always" or (mode == "auto" and is_summary_feed(
-                rows.feed_text_lengths(store, fid, AUTO_SAMPLE))):
-            out.append(fid)
-    return out
+    return [fid for fid, mode in rows.feed_modes(store).items()
+            if _prefetched(store, fid, mode)]
+
+
+def is_full_text_feed(store: Store, feed_id: int) -> bool:
+    """Whether the feed is one prefetch takes (always; auto while a summary feed): its
+    articles open on their page in the TUI."""
+    mode = rows.feed_modes(store, feed_id).get(feed_id, "never")
+    return _prefetched(store, feed_id, mode)
 
 
 def store_result(store: Store, result: PageResult, now: datetime | None = None) -> FullArticle:

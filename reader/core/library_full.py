@@ -83,6 +83,14 @@ class FullArticleMethods:
 
         return bool(pages_due(self.store, 1, feed_ids))
 
+    def opens_in_full(self, article: Article) -> bool:
+        """Whether the TUI opens this article on its page rather than the feed's text:
+        its feed is set to full text (always; auto while it looks like a summary feed),
+        the feeds whose pages are prefetched."""
+        from .full_text import is_full_text_feed
+
+        return is_full_text_feed(self.store, article.feed_id)
+
     def full_text_suggestions(self) -> list[Feed]:
         """Feeds with no full_text setting that look like summary feeds (the AUTO rule
         of full_text.py): the ones to offer full_text=auto or always."""

@@ -115,8 +115,12 @@ def save_failure(store, article_id: int, url: str, status: str, error: str, now:
     return store.write_aside(op)  # (a page: no headline changes)
 
 
-def feed_modes(store) -> dict[int, str | None]:
-    """Each feed's own full_text setting ("always", "auto", "never", or None)."""
+def feed_modes(store, feed_id: int | None = None) -> dict[int, str | None]:
+    """Each feed's own full_text setting ("always", "auto", "never", or None); of
+    `feed_id` only, when given."""
+    if feed_id is not None:
+        return dict(store.execute("SELECT id, full_text FROM feeds WHERE NOT gone AND id = ?",
+                                  (feed_id,)))
     return dict(store.execute("SELECT id, full_text FROM feeds WHERE NOT gone"))
 
 

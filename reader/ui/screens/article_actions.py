@@ -86,6 +86,9 @@ class ArticleActions:
         screen = self._screen
         try:
             article = screen.library.article(article_id)
+            full = status is None and self.full.wants_full(article)
+            if full and self.full.open_full(article):
+                return  # its page is shown (a feed set to full text, or f's choice)
             rendered = screen.library.render(article)
         except ReaderError as exc:
             screen.app.call_from_thread(screen.notify, str(exc), severity="error")
@@ -96,6 +99,9 @@ class ArticleActions:
         screen.app.call_from_thread(
             self._show, article, rendered.markdown, rendered.links, when, status=status
         )
+        if full:
+            self.full.fetch_for_open(article)
+            return
         self.full.prepare(article)  # its cached page ready for f (full_article.py)
 
     async def _show(self, article: Article, markdown: str, links: list[str], when: str,

@@ -12,11 +12,16 @@ the pane mounts the page's first screen, hidden (widgets/staged_markdown.py), so
 f, on the event loop with no thread to wait for, only shows it. A page stored by
 another process (a refresh's prefetch) while its article is open is made ready the
 same way (`pages_changed`, from the app's database poll).
+
+An article of a feed set to full text (Library.opens_in_full) opens on its page: the
+cached one at once, else the feed's text while it is fetched. f's choice for an article
+is remembered for the session: back on it, it opens as it was left.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -58,6 +63,50 @@ class FullArticleToggle:
         self._ready: tuple[int, FullArticle, str, list[str]] | None = None
         # Held while a page is prepared: f then waits for it instead of doing it twice
         self._preparing = threading.Lock()
+        # f's choice by article (True: its page), newest last: how it opens next time
+        self._chosen: OrderedDict[int, bool] = OrderedDict()
+
+    def wants_full(self, article: Article) -> bool:
+        """In the opening thread: open `article` on its page? As f last left it, else
+        as its feed is set (full text: always, or auto on a summary feed)."""
+        chosen = self._chosen.get(article.id)
+        if chosen is not None:
+            return chosen
+        try:
+            return self._screen.library.opens_in_full(article)
+        except ReaderError:
+            return False
+
+    def open_full(self, article: Article) -> bool:
+        """In the opening thread: show `article`'s cached page as it opens (True); False
+        when none is cached, for the caller to show the feed's text and then
+        `fetch_for_open`."""
+        library = self._screen.library
+        try:
+            full = library.cached_full_article(article.id)
+            if full.status != "ok":
+                return False
+            rendered = library.render_full(article, full)
+        except ReaderError:
+            return False
+        if get_current_worker().is_cancelled:
+            return True  # another article was opened meanwhile: nothing to show
+        self._ready = (article.id, full, rendered.markdown, rendered.links)
+        when, status = self._labels(article, full)
+        self._screen.app.call_from_thread(self._show, article, rendered.markdown,
+                                          rendered.links, when, full=True, status=status)
+        return True
+
+    def fetch_for_open(self, article: Article) -> None:
+        """In the opening thread, the feed's text shown: the page fetched (unless a
+        failure's retry is not due: then why), and shown, as f does."""
+        self._load_full(article, force=False)
+
+    def _choose(self, article_id: int, full: bool) -> None:
+        self._chosen[article_id] = full
+        self._chosen.move_to_end(article_id)
+        while len(self._chosen) > 1000:
+            self._chosen.popitem(last=False)
 
     def prepare(self, article: Article, *, if_open: bool = False) -> None:
         """In the thread that opened `article`: its cached page, rendered, for f.
@@ -110,6 +159,7 @@ class FullArticleToggle:
         if article is None or self._view.opened_id != article.id:
             screen.notify("Open an article first (Enter), then f shows its full text.")
             return
+        self._choose(article.id, not pane.showing_full)
         if pane.showing_full:
             work = lambda: self._load_feed_text(article.id)  # noqa: E731
         else:
