@@ -71,6 +71,8 @@ def feeds_cmd(state: State, as_json: bool, failed: bool) -> None:
     library = state.library
     feeds = library.failing_feeds() if failed else library.feeds()
     pending = library.pending_subscriptions() if library.sync_configured else set()
+    # Feeds with no full_text setting whose texts are short: summaries, offered full text
+    summaries = {f.id for f in library.full_text_suggestions()}
     if as_json:
         import json
 
@@ -84,6 +86,7 @@ def feeds_cmd(state: State, as_json: bool, failed: bool) -> None:
                 "gone": f.gone, "synced": f.remote_id is not None or f.url in pending,
                 "remote_id": f.remote_id,
                 "settings": {v.key: v.value for v in library.describe_feed_settings(f)},
+                "summaries_only": f.id in summaries,
             }
             for f in feeds
         ], ensure_ascii=False, indent=2))
@@ -110,6 +113,9 @@ def feeds_cmd(state: State, as_json: bool, failed: bool) -> None:
             "  (to subscribe on the server)" if f.url in pending else "  (local)")
         click.echo(f"{f.id:>4}  {f.unread:>4}/{f.total:<5} {f.display_title}{tags}{where}")
         click.echo(f"      {f.url}  ({status})")
+        if f.id in summaries:
+            click.echo(f"      summaries only: `reader feed-set {f.id} full_text=auto` fetches"
+                       " the whole stories")
 
 
 @command("tag")

@@ -78,3 +78,20 @@ def test_feeds_failed_lists_only_the_failing_with_their_error(run):
     failed = json.loads(run("feeds", "--failed", "--json").stdout)
     assert [(f["title"], f["error_count"]) for f in failed] == [("Укрінформ", 1)]
     assert len(json.loads(run("feeds", "--json").stdout)) == 2
+
+
+def test_feeds_offers_full_text_to_a_feed_of_summaries(run):
+    """A feed with no full_text setting whose texts are short is offered it (issue 14:
+    summary feeds detected and offered); a feed set, or of long texts, is not."""
+    items = "".join(f"<item><title>Анонс {i}</title><guid>s{i}</guid>"
+                    f"<description>Коротко про подію {i}.</description></item>"
+                    for i in range(6))
+    run("add", run.server.route("/short.xml", '<?xml version="1.0"?><rss version="2.0">'
+                                f"<channel><title>Анонси</title>{items}</channel></rss>"))
+    out = run("feeds").stdout
+    assert "summaries only: `reader feed-set 2 full_text=auto`" in out
+    assert out.count("summaries only") == 1  # (Укрінформ: one article, too few to judge)
+    listed = {f["title"]: f["summaries_only"] for f in json.loads(run("feeds", "--json").stdout)}
+    assert listed == {"Укрінформ": False, "Анонси": True}
+    run("feed-set", "2", "full_text=never")  # (a choice made: nothing more to offer)
+    assert "summaries only" not in run("feeds").stdout

@@ -416,6 +416,28 @@ def test_the_auto_rule_picks_summary_feeds(lib, feed_server):
     assert lib.full_text_suggestions() == []  # set now: nothing more to offer
 
 
+def test_the_auto_rule_judges_the_feeds_text_not_a_page_fetched(lib, feed_server):
+    """The lengths come from the search index's text when it has the article (a page's
+    text after it is not the feed's), else from the feed's HTML: the same figures."""
+    from reader.core.ingest.text import html_to_text
+    from reader.core.storage.full_articles import feed_text_lengths
+
+    link = html_route(feed_server, "/p.html", "uk_news.html")
+    leads = [f"&lt;p&gt;Анонс {i}: уряд ухвалив &lt;b&gt;рішення&lt;/b&gt;.&lt;/p&gt;"
+             for i in range(6)]
+    feed, ids = subscribe(lib, feed_server,
+                          [(f"a{i}", f"{link}?{i}", lead) for i, lead in enumerate(leads)])
+    expected = sorted(len(html_to_text(a.content or a.summary))
+                      for a in lib.articles(f"feedid:{feed.id}"))
+    assert expected[0] > 20  # (the leads' text, without their tags)
+    assert sorted(feed_text_lengths(lib.store, feed.id, 20)) == expected  # (indexed)
+    assert lib.fetch_full_article(ids["a0"]).status == "ok"
+    lib.update_index()  # (the page's text is indexed after the feed's)
+    assert sorted(feed_text_lengths(lib.store, feed.id, 20)) == expected
+    lib.store.write(lambda c: c.execute("DELETE FROM article_text"))  # (as if not indexed)
+    assert sorted(feed_text_lengths(lib.store, feed.id, 20)) == expected
+
+
 def test_the_tuis_refresh_prefetches_in_its_child_process(lib, feed_server):
     link = html_route(feed_server, "/child.html", "uk_news.html")
     feed, ids = subscribe(lib, feed_server, [("c", link, "lead")])

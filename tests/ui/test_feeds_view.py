@@ -207,3 +207,26 @@ async def test_a_feeds_own_settings_edited_from_the_feeds_view(library):
         assert "keep: 'lots' is not a number" in toasts
         assert library.feed_settings(feed.id).keep == 50  # unchanged
         assert isinstance(app.screen, FeedsScreen)
+
+
+async def test_a_feed_of_summaries_is_offered_full_text(library):
+    """Issue 14: a feed whose texts are short (and that has no full_text setting) is
+    offered full text in the feeds view: counted at the top, and how under it."""
+    from .conftest import add_feed, entry
+
+    add_feed(library, "http://127.0.0.1:9/briefs", "Анонси", [], [
+        entry(100 + i, f"Анонс {i}", feed="briefs", content=f"<p>Коротко {i}.</p>")
+        for i in range(6)])
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_feeds_view(pilot, app)
+        await wait_until(pilot, app, lambda: screen.summaries)
+        summary = str(screen.query_one("#feeds-summary", Static).render())
+        offered = {f.title for f in screen.feeds if f.id in screen.summaries}
+        assert "Анонси" in offered
+        assert f"{len(offered)} of summaries only (full text: S)" in summary
+        row = next(i for i, f in enumerate(screen.feeds) if f.title == "Анонси")
+        screen.query_one(DataTable).move_cursor(row=row)
+        await settle(pilot, app)
+        detail = str(screen.query_one("#feeds-detail", Static).render())
+        assert "Summaries only" in detail and "full_text=auto" in detail

@@ -125,13 +125,21 @@ def feed_modes(store, feed_id: int | None = None) -> dict[int, str | None]:
 
 
 def feed_text_lengths(store, feed_id: int, last: int) -> list[int]:
-    """The length of the feed's own text of its newest `last` articles."""
+    """The length of the feed's own text of its newest `last` articles. The search
+    index's content table has that text already (before a page's, after char(30)):
+    only articles not indexed yet are turned from HTML into text here (the corpus's 200
+    feeds: 1.2-1.6 s before, 0.17 s so)."""
     from ..ingest.text import html_to_text
 
-    return [len(html_to_text(html)) for (html,) in store.execute(
-        "SELECT CASE WHEN a.content != '' THEN a.content ELSE a.summary END"
-        " FROM articles a WHERE a.feed_id = ?"
-        " ORDER BY a.sort_time DESC, a.id DESC LIMIT ?", (feed_id, last))]
+    rows = store.execute(
+        "SELECT length(CASE WHEN instr(t.text, char(30)) THEN"
+        "  substr(t.text, 1, instr(t.text, char(30)) - 1) ELSE t.text END),"
+        " CASE WHEN t.id IS NULL THEN"
+        "  CASE WHEN a.content != '' THEN a.content ELSE a.summary END END"
+        " FROM (SELECT id, content, summary FROM articles WHERE feed_id = ?"
+        "       ORDER BY sort_time DESC, id DESC LIMIT ?) a"
+        " LEFT JOIN article_text t ON t.id = a.id", (feed_id, last))
+    return [n if n is not None else len(html_to_text(html)) for n, html in rows]
 
 
 def to_fetch(store, feed_ids: Sequence[int], now: datetime,

@@ -85,6 +85,7 @@ class FeedsScreen(Screen[None]):
         super().__init__()
         self.sort = SORTS[0]
         self.feeds: list[Feed] = []  # as shown, in order
+        self.summaries: set[int] = set()  # feeds offered full text (short texts, no setting)
 
     def compose(self) -> ComposeResult:
         yield Static(id="feeds-summary", markup=False)
@@ -122,14 +123,17 @@ class FeedsScreen(Screen[None]):
         """Read the feeds again (after a refresh or a change made here)."""
         feeds = self.app.library.feeds()
         status = self.app.library.sync_status() if self.app.syncer.configured else None
+        summaries = {f.id for f in self.app.library.full_text_suggestions()}
         try:
             if status is not None:
                 self.app.call_from_thread(self.show_sync, status)
-            self.app.call_from_thread(self.show, feeds)
+            self.app.call_from_thread(self.show, feeds, summaries)
         except RuntimeError:
             pass  # the app has gone
 
-    def show(self, feeds: list[Feed]) -> None:
+    def show(self, feeds: list[Feed], summaries: set[int] | None = None) -> None:
+        if summaries is not None:
+            self.summaries = summaries
         table = self.query_one(DataTable)
         selected = self.selected()
         now = self.app.clock()
@@ -155,6 +159,8 @@ class FeedsScreen(Screen[None]):
             table.move_cursor(row=row)
         bad = sum(failing(f) for f in feeds)
         summary = f"Feeds: {len(feeds)}, {bad} failing" if bad else f"Feeds: {len(feeds)}"
+        if self.summaries:
+            summary += f", {len(self.summaries)} of summaries only (full text: S)"
         self.query_one("#feeds-summary", Static).update(
             Content(f"{summary}  ·  sorted by {self.sort}")
         )
@@ -180,6 +186,9 @@ class FeedsScreen(Screen[None]):
         if self.app.syncer.configured:
             parts.append(("  synced" if feed.remote_id else "  local (not on the sync server)",
                           "dim"))
+        if feed.id in self.summaries:
+            parts += ["\n", ("Summaries only (its texts are short): S, then full_text=auto, "
+                             "and its articles open on their whole stories", "italic")]
         problem = feed_problem(feed, self.app.clock())
         if problem:
             parts += ["\n", (problem, "red")]
