@@ -130,11 +130,17 @@ def show_cmd(state: State, article_id: str, mark_read: bool, full: bool, refetch
     full = full or refetch
     page = library.fetch_full_article(aid, force=refetch) if full else None
     failed = page is not None and page.status != "ok"
+    shown = page
+    if failed and refetch:  # a refetch that failed: the copy kept, as the TUI shows it
+        kept = library.cached_full_article(aid)
+        shown = kept if kept.status == "ok" else page
+    kept_shown = shown is not page
     if as_json:
-        _show_json(library, a, page)
-        _after_show(library, aid, mark_read, page if failed else None)
+        _show_json(library, a, shown)
+        _after_show(library, aid, mark_read, page if failed else None, kept_shown)
         return
-    rendered = library.render_full(a, page) if page is not None and not failed else library.render(a)
+    rendered = (library.render_full(a, shown) if shown is not None and shown.status == "ok"
+                else library.render(a))
 
     click.echo(a.title or "(untitled)")
     # (an Article's feed_title is "" for a feed without a title: its URL, as list shows)
@@ -155,15 +161,18 @@ def show_cmd(state: State, article_id: str, mark_read: bool, full: bool, refetch
     if rendered.links:
         click.echo("\nLinks:")
         click.echo("\n".join(f"[{n}]: {clean_line(url)}" for n, url in enumerate(rendered.links, 1)))
-    _after_show(library, aid, mark_read, page if failed else None)
+    _after_show(library, aid, mark_read, page if failed else None, kept_shown)
 
 
-def _after_show(library, aid: int, mark_read: bool, failed_page) -> None:
+def _after_show(library, aid: int, mark_read: bool, failed_page, kept_shown: bool = False) -> None:
     if mark_read:
         library.set_read([aid], True)
-    if failed_page is not None:
-        fail(f"no full article for {aid}: {failed_page.error or failed_page.status}"
-             " (the feed's own text was shown)")
+    if failed_page is None:
+        return
+    why = failed_page.error or failed_page.status
+    if kept_shown:
+        fail(f"page of {aid} not fetched again: {why} (the copy kept was shown)")
+    fail(f"no full article for {aid}: {why} (the feed's own text was shown)")
 
 
 def _flag_command(name: str, attr: str, value: bool, help_text: str) -> click.Command:

@@ -108,6 +108,19 @@ def test_a_page_that_fails_keeps_the_feeds_text_and_exits_1(cli, feed_server):
     assert len(feed_server.requests_to("/missing.html")) == 1  # remembered, not refetched
 
 
+def test_a_refetch_that_fails_prints_the_copy_kept_and_exits_1(cli, feed_server):
+    uk = str(cli.ids["uk"])
+    page = cli("show", uk, "--full").output
+    assert "Короткий" not in page  # (the page's text, not the feed's lead)
+    feed_server.route("/uk_news.html", b"down", status=503, content_type="text/html")
+    r = cli("show", uk, "--refetch")
+    assert r.exit_code == 1
+    assert r.stdout == page  # the page extracted before, not the feed's lead
+    assert "not fetched again: HTTP 503" in r.stderr and "the copy kept was shown" in r.stderr
+    got = json.loads(cli("show", uk, "--refetch", "--json").stdout)
+    assert got["full"] is True and "Короткий анонс" not in got["text"]
+
+
 def test_a_word_only_in_the_page_is_found_once_fetched(cli):
     assert cli("search", "Bellini").stdout == ""
     cli("show", str(cli.ids["en"]), "--full")
