@@ -93,6 +93,10 @@ def parse_value(key: str, value: str) -> object:
     """The FeedSettings field value for `key` (any spelling of it) from its text, None
     for "default"; FeedSettingError says what it may be."""
     key = _key(key)
+    if key == "user_agent" and not _PRINTABLE_ASCII.fullmatch(value.strip() or " "):
+        # (checked before clean_line, which would quietly drop an escape sequence)
+        raise FeedSettingError(f"user_agent: '{clean_line(value).strip()}' is not "
+                               f"{CHOICES[key]}")
     text = clean_line(value).strip()
     if text.lower() == "default":
         return None

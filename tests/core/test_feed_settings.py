@@ -94,9 +94,13 @@ def test_bad_values_say_what_is_allowed_in_one_line(key, value, says):
 
 
 def test_control_characters_never_reach_a_header():
-    assert parse_value("user_agent", "Bot\r\nX-Evil: 1") == "Bot X-Evil: 1"
-    with pytest.raises(ReaderError):
-        parse_value("user_agent", "\x1b[31m")
+    """Refused, not quietly dropped: the header sent would not be the one typed."""
+    for bad in ("Bot\r\nX-Evil: 1", "\x1b[31m", "bad\x1b[31m", "Бот/1.0"):
+        with pytest.raises(ReaderError) as err:
+            parse_value("user_agent", bad)
+        assert "printable ASCII" in str(err.value) and "\x1b" not in str(err.value)
+    assert parse_value("user_agent", "  Bot/1.0 (+https://x.example)  ") == (
+        "Bot/1.0 (+https://x.example)")
 
 
 def test_keys_take_dashes_and_any_case_and_pairs_need_an_equals_sign():

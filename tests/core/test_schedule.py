@@ -24,7 +24,15 @@ NOW = 1_800_000_000.0
 
 def test_interval_is_at_least_a_minute():
     assert interval_s(10) == 600
-    assert interval_s(0) == 60
+    assert interval_s(0.5) == 60
+
+
+def test_refresh_interval_0_turns_the_timer_off_not_the_schedule():
+    """0 = off is the TUI's timer; `refresh --due` then goes by the default interval,
+    not every feed every minute."""
+    from reader.core.config import Config
+
+    assert interval_s(0) == Config().refresh_interval * 60 == 1800
 
 
 def test_a_fetch_that_worked_clears_the_errors():

@@ -38,8 +38,17 @@ class NextFetch:
     gone: bool = False  # 410 Gone: fetched again only when named
 
 
+# refresh_interval = 0 turns the TUI's timer off, not the feeds' schedule: a feed's
+# interval (`refresh --due`, backoff) is then the config's default, not a minute
+# (tests/core/test_schedule.py checks it is config.py's).
+INTERVAL_WHEN_OFF_MIN = 30.0
+
+
 def interval_s(refresh_interval_min: float) -> float:
-    """The refresh interval (config, minutes) in seconds; at least a minute."""
+    """The refresh interval (config, minutes) in seconds; at least a minute; 0 (the
+    TUI's timer off): the default interval."""
+    if refresh_interval_min <= 0:
+        return INTERVAL_WHEN_OFF_MIN * 60
     return max(refresh_interval_min, 1.0) * 60
 
 
