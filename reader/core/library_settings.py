@@ -41,6 +41,17 @@ class FeedSettingMethods:
         self.store.set_feed_settings(feed.id, apply_changes(feed.settings, changes))
         return self._scheduled([self.store.feed(feed.id)])[0]
 
+    def feed_setting_problem(self, pair: str) -> str | None:
+        """What is wrong with a KEY=VALUE text (one line), or None: set_feed_settings'
+        checks without a feed or the database (the TUI's dialog stays open on one)."""
+        from .feed_settings import FeedSettingError, parse_value, split_pair
+
+        try:
+            parse_value(*split_pair(pair))
+        except FeedSettingError as exc:
+            return str(exc)
+        return None
+
     def describe_feed_settings(self, ref: str | int | Feed) -> list[SettingView]:
         """Each setting of a feed for a person: key, value (None: default), shown (the
         value or "default (<what the config gives>)"), choices."""

@@ -203,10 +203,17 @@ async def test_a_feeds_own_settings_edited_from_the_feeds_view(library):
         app.screen.query_one(Input).value = ""
         await pilot.press(*"keep=lots", "enter")
         await settle(pilot, app)
-        toasts = " | ".join(n.message for n in app._notifications)
-        assert "keep: 'lots' is not a number" in toasts
+        # A bad value: said under the box, the dialog open and the text kept to correct
+        assert isinstance(app.screen, FeedPrompt)
+        problem = str(app.screen.query_one("#feed-prompt-problem", Static).render())
+        assert "keep: 'lots' is not a number" in problem
+        assert app.screen.query_one(Input).value == "keep=lots"
         assert library.feed_settings(feed.id).keep == 50  # unchanged
+        app.screen.query_one(Input).value = ""
+        await pilot.press(*"keep=7", "enter")
+        await settle(pilot, app)
         assert isinstance(app.screen, FeedsScreen)
+        assert library.feed_settings(feed.id).keep == 7
 
 
 async def test_a_feed_of_summaries_is_offered_full_text(library):

@@ -306,6 +306,7 @@ class FeedActions:
                 Content.assemble(*parts).rstrip(),
                 "",
                 "KEY=VALUE (refresh_every=2h, keep=default…), Enter",
+                check=lib.feed_setting_problem,
             ),
             typed,
         )

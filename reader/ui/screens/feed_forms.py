@@ -7,6 +7,8 @@ Feed titles, URLs and server errors are untrusted: drawn as Content, never marku
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,7 +31,10 @@ class FeedPrompt(TypeAhead, ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="cancel")]
     BOX = "#feed-prompt-input"
-    DEFAULT_CSS = "FeedPrompt { align: center middle; }"
+    DEFAULT_CSS = """
+    FeedPrompt { align: center middle; }
+    #feed-prompt-problem { color: $text-error; height: auto; }
+    """
 
     def __init__(
         self,
@@ -38,13 +43,17 @@ class FeedPrompt(TypeAhead, ModalScreen[str | None]):
         value: str = "",
         placeholder: str = "",
         allow_empty: bool = False,
+        check: Callable[[str], str | None] | None = None,
     ) -> None:
+        """`check`: what is wrong with the text (one line), or None; the dialog stays
+        open on a problem, the text kept to correct."""
         super().__init__()
         self.title_text = title
         self.detail = detail
         self.start = value
         self.placeholder = placeholder or "Enter to confirm, Esc to cancel"
         self.allow_empty = allow_empty
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -61,10 +70,20 @@ class FeedPrompt(TypeAhead, ModalScreen[str | None]):
                 id="feed-prompt-input",
                 select_on_focus=False,
             )
+            yield Static(id="feed-prompt-problem", classes="error", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#feed-prompt-problem").display = False
 
     def submit(self, text: str) -> None:
         text = text.strip()
-        if text or self.allow_empty:
+        if not text and not self.allow_empty:
+            return
+        problem = self.check(text) if self.check is not None and text else None
+        shown = self.query_one("#feed-prompt-problem", Static)
+        shown.update(Content(clean_line(problem or "")))
+        shown.display = problem is not None
+        if problem is None:
             self.dismiss(text)
 
 
