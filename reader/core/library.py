@@ -365,14 +365,22 @@ class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods, SyncMeth
 
         return image_refs(markdown, links, article.enclosures)
 
-    def image(self, url: str, max_width: int, max_height: int) -> ImageResult:
+    def image(self, url: str, max_width: int, max_height: int,
+              feed_id: int | None = None) -> ImageResult:
         """An image for the article pane, scaled to fit max_width x max_height pixels,
-        from the disk cache or fetched (image_cache.load_image). Blocking: in a thread."""
+        from the disk cache or fetched (image_cache.load_image) with the user_agent of
+        the feed `feed_id` when it has one, as its pages are. Blocking: in a thread."""
+        import dataclasses
+
         from .image_cache import ImageCache, load_image
 
         if self.image_cache is None:
             self.image_cache = ImageCache.default()
-        return load_image(self.image_cache, url, self.fetch_settings, max_width, max_height)
+        settings = self.fetch_settings
+        feed = self.store.feed(feed_id) if feed_id is not None else None
+        if feed is not None and feed.settings.user_agent:
+            settings = dataclasses.replace(settings, user_agent=feed.settings.user_agent)
+        return load_image(self.image_cache, url, settings, max_width, max_height)
 
     def keep_images(self, folder: str | Path, pictures: dict[str, bytes]) -> None:
         """Keep this library's images in `folder`, starting with `pictures` ({url: bytes}):

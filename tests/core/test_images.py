@@ -71,6 +71,20 @@ def test_each_format_is_fetched_decoded_and_fitted(library, feed_server, fmt, ki
     assert result.image.mode in ("RGB", "RGBA")
 
 
+def test_an_image_is_asked_for_with_its_feeds_user_agent(library, feed_server):
+    """As the feed and its pages are: a site that answers only some agents answers
+    its pictures the same way."""
+    feed_id = library.store.add_feed("http://127.0.0.1:9/agency", title="Агенція")
+    library.set_feed_settings(feed_id, ["user_agent=AgencyBot/2.0 (+https://a.example)"])
+    url = feed_server.route("/ua.png", picture("PNG"), content_type="image/png")
+    assert library.image(url, 100, 100, feed_id).status == "ok"
+    other = feed_server.route("/plain.png", picture("PNG"), content_type="image/png")
+    assert library.image(other, 100, 100).status == "ok"
+    assert feed_server.requests_to("/ua.png")[0].headers["user-agent"] == (
+        "AgencyBot/2.0 (+https://a.example)")
+    assert feed_server.requests_to("/plain.png")[0].headers["user-agent"].startswith("reader/")
+
+
 def test_an_animated_gif_shows_its_first_frame(library, feed_server):
     url = feed_server.route("/anim.gif", animated_gif(), content_type="image/gif")
     result = library.image(url, 100, 100)

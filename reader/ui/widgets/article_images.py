@@ -51,7 +51,8 @@ class ImageSource(Protocol):
 
     def article_images(self, article: Article, markdown: str,
                        links: Sequence[str]) -> list[ImageRef]: ...
-    def image(self, url: str, max_width: int, max_height: int) -> ImageResult: ...
+    def image(self, url: str, max_width: int, max_height: int,
+              feed_id: int | None = None) -> ImageResult: ...
 
 
 def caption(ref: ImageRef, state: str = "", why: str = "") -> Content:
@@ -271,14 +272,17 @@ class ArticleImages(Vertical):
         if not self._slots or how is None or self.source is None:
             return
         jobs = [(slot, slot.ref.url, slot.box) for slot in self._slots]
+        feed_id = self._shown[0].feed_id if self._shown is not None else None
         self.run_worker(
-            partial(self._fetch, self._token, how, self.source, jobs, graphics.cell_size()),
+            partial(self._fetch, self._token, how, self.source, jobs, graphics.cell_size(),
+                    feed_id),
             name="article_images", group=f"images-{id(self)}", exclusive=True, thread=True,
             exit_on_error=False,
         )
 
     def _fetch(self, token: int, how: str, source: ImageSource,
-               jobs: list[tuple[ImageSlot, str, tuple[int, int]]], cell: tuple[int, int]) -> None:
+               jobs: list[tuple[ImageSlot, str, tuple[int, int]]], cell: tuple[int, int],
+               feed_id: int | None = None) -> None:
         """In a thread: each image, handed to the event loop as it comes."""
         try:
             image_class = graphics.widget_class(how)  # (imports Pillow and textual-image)
@@ -291,7 +295,7 @@ class ArticleImages(Vertical):
         for slot, url, (cols, rows) in jobs:
             if worker.is_cancelled or token != self._token:
                 return
-            result = source.image(url, cols * cell[0], rows * cell[1])
+            result = source.image(url, cols * cell[0], rows * cell[1], feed_id)
             if not self._call(self._fill, token, slot, result, image_class, cell):
                 return
 
