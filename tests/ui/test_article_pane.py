@@ -204,6 +204,40 @@ async def test_table_cells_fold_long_words_instead_of_cutting_them(library: Libr
             assert cell.content_region.height >= len(lines)
 
 
+async def test_a_table_too_wide_for_the_pane_scrolls_sideways_with_its_columns_whole(
+        library: Library):
+    """16 columns in a narrow pane: not squeezed to 1-3 cells a column (words read
+    downwards), but each column at least MIN_COLUMN wide and the table scrolled with >
+    and <; a narrow table still fits the pane as before."""
+    from reader.ui.widgets.article_body import MIN_COLUMN, WideTable
+
+    head = "".join(f"<th>Показник {i}</th>" for i in range(16))
+    rows = "".join("<tr>" + "".join(f"<td>значення {r}.{i}</td>" for i in range(16)) + "</tr>"
+                   for r in range(3))
+    small = "<table><tr><th>Область</th><th>Години</th></tr><tr><td>Київська</td>" \
+            "<td>17-22</td></tr></table>"
+    add_feed(library, "http://127.0.0.1:9/t", "Tables", [], [entry(
+        1, "Table", feed="t",
+        content=f"<p>Intro</p><table><tr>{head}</tr>{rows}</table><p>Між</p>{small}")])
+    app = quiet_app(library)
+    async with app.run_test(size=SMALL) as pilot:
+        await open_first(pilot, app, "Table")
+        app.main.focus_pane("article")
+        await settle(pilot, app)
+        wide, narrow = list(app.main.article.query(WideTable))
+        assert wide.max_scroll_x > 0 and narrow.max_scroll_x == 0
+        cells = list(wide.query(".cell"))
+        assert len(cells) == 48 and all(c.size.width >= MIN_COLUMN for c in cells)
+        assert all("значення" in str(c.content) and c.size.height == 1 for c in cells)
+        assert narrow.size.width <= app.main.article.size.width
+        await pilot.press("greater_than_sign")
+        await settle(pilot, app)
+        assert wide.scroll_x > 0
+        await pilot.press("less_than_sign")
+        await settle(pilot, app)
+        assert wide.scroll_x == 0
+
+
 # ---------------------------------------------------------------- place, J/K
 
 
@@ -545,7 +579,7 @@ async def test_the_new_keys_are_in_help_and_the_palette(library: Library):
         rows = {description: keys for _w, keys, description, _id in app.screen.rows}
         for description in ("Full article / feed text", "Article full width",
                             "Hide/show sidebar", "Next article", "Previous article",
-                            "Search article"):
+                            "Search article", "Scroll a wide table right"):
             assert description in rows, description
         assert rows["Next article"] == "J" and rows["Hide/show sidebar"] == "^b"
         await pilot.press("escape")

@@ -4,7 +4,10 @@ the blocks its pictures are placed after (article_images.py).
 Textual draws a code block as one long line per line of code, cut at the pane's edge
 with its scroll bar hidden: the end of a line was lost without a sign. Here a code
 line longer than the pane goes on on the next line, after a "↪". Table cells cut
-their words with "…"; here they fold them.
+their words with "…"; here they fold them. A table too wide for the pane at a readable
+width a column (MIN_COLUMN cells) keeps its columns' own widths (a cell at most
+MAX_CELL) and scrolls sideways under a scroll bar (> and < in the pane), where Textual
+squeezed 16 columns into 1-3 cells each, their words read downwards.
 """
 
 from __future__ import annotations
@@ -16,12 +19,18 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Markdown
+from textual.widgets._markdown import (  # (Textual does not export these two)
+    MarkdownTable,
+    MarkdownTableContent,
+)
 from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 from textual.worker import get_current_worker
 
 from .staged_markdown import StagedMarkdown
 
 WRAP_MARK = "↪"
+MIN_COLUMN = 12  # cells a table's column needs to be read; fewer: the table scrolls
+MAX_CELL = 40  # the widest a cell of a scrolling table gets (its text folds)
 GUESSES_KEPT = 200  # code blocks whose guessed language is remembered (f back and forth)
 _guesses: OrderedDict[str, str] = OrderedDict()
 
@@ -137,6 +146,43 @@ class WrappedFence(MarkdownFence):
             code.set_code(content)
 
 
+class WideTableContent(MarkdownTableContent):
+    """The grid of a WideTable: squeezed to the pane as Textual does when each column
+    gets MIN_COLUMN cells; else at its own width, which the table scrolls."""
+
+    DEFAULT_CSS = f"""
+    WideTableContent.-scrolls > .cell, WideTableContent.-scrolls > .header {{
+        max-width: {MAX_CELL};
+    }}
+    """
+
+    def pre_layout(self, layout) -> None:
+        super().pre_layout(layout)
+        width = self.parent.size.width if self.parent is not None else 0
+        scrolls = 0 < width < len(self.headers) * (MIN_COLUMN + 1)
+        if scrolls:
+            layout.shrink = layout.expand = False
+        if scrolls != self.has_class("-scrolls"):
+            self.set_class(scrolls, "-scrolls")
+            self.styles.width = "auto" if scrolls else "1fr"
+
+
+class WideTable(MarkdownTable):
+    """A Markdown table that scrolls sideways when it is too wide for the pane."""
+
+    DEFAULT_CSS = """
+    WideTable { overflow-x: auto; overflow-y: hidden; scrollbar-size-horizontal: 1; }
+    """
+
+    def compose(self):
+        self._headers, self._rows = self._get_headers_and_rows()
+        yield WideTableContent(self._headers, self._rows)
+
+    @property
+    def scrolls(self) -> bool:
+        return self.max_scroll_x > 0
+
+
 class ArticleMarkdown(StagedMarkdown):
     """The body: the first screen is mounted with the key, the rest after it
     (staged_markdown.py)."""
@@ -151,7 +197,8 @@ class ArticleMarkdown(StagedMarkdown):
     ArticleMarkdown > .-pictured { display: none; }
     """
 
-    BLOCKS = {**Markdown.BLOCKS, "fence": WrappedFence, "code_block": WrappedFence}
+    BLOCKS = {**Markdown.BLOCKS, "fence": WrappedFence, "code_block": WrappedFence,
+              "table_open": WideTable}
 
     def block_at(self, line: int) -> MarkdownBlock | None:
         """The top-level block (paragraph, list, table...) made of Markdown line `line`."""

@@ -124,6 +124,11 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         Binding("G,end", "bottom", "Bottom", id="bottom", show=False),
         Binding("pagedown,space", "page(1)", "Page down", id="page_down", show=False),
         Binding("pageup", "page(-1)", "Page up", id="page_up", show=False),
+        # (←/→ and h/l move between the panes: these are free)
+        Binding("greater_than_sign", "sideways(1)", "Scroll a wide table right",
+                id="table_right", show=False),
+        Binding("less_than_sign", "sideways(-1)", "Scroll a wide table left",
+                id="table_left", show=False),
         Binding("escape,q", "close", "Back", id="back"),
         Binding("J", "step(1)", "Next article", id="next_article", show=False),
         Binding("K", "step(-1)", "Previous article", id="prev_article", show=False),
@@ -279,6 +284,17 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
             y=self.scroll_y + step * max(1, self.scrollable_content_region.height - 1),
             animate=False,
         )
+
+    def action_sideways(self, step: int) -> None:
+        """> and <: the wide tables on screen scrolled sideways (article_body.WideTable), a
+        third of the pane at a time."""
+        from .article_body import WideTable
+
+        seen = self.scrollable_content_region
+        for table in self.query(WideTable):
+            if table.max_scroll_x and table.region.overlaps(seen):
+                table.scroll_to(x=table.scroll_x + step * max(4, seen.width // 3),
+                                animate=False)
 
     def action_top(self) -> None:
         self.scroll_home(animate=False)
