@@ -159,7 +159,8 @@ def test_escapes_and_controls_in_a_page_are_stripped(lib, feed_server):
 FAILURES = {
     # path: (route options, what the one line says)
     "/gone404": ({"body": b"nope", "status": 404, "content_type": "text/html"}, "HTTP 404"),
-    "/gone410": ({"body": b"", "status": 410, "content_type": "text/html"}, "410"),
+    "/gone410": ({"body": b"", "status": 410, "content_type": "text/html"},
+                 "HTTP 410 Gone: the page was removed"),
     "/broken500": ({"body": b"oops", "status": 500, "content_type": "text/html"}, "HTTP 500"),
     "/file.pdf": ({"body": b"%PDF-1.7 ...", "content_type": "application/pdf"},
                   "not a web page (application/pdf)"),

@@ -99,6 +99,8 @@ async def fetch_page(fetcher: Fetcher, job: PageJob,
         error = res.error or f"no page ({res.status})"
         if res.status == "not_modified":  # unasked: there is no copy it could mean
             error = "the server sent no page (304)"
+        elif res.status == "gone":  # (the fetcher's reason for 410 speaks of feeds)
+            error = "HTTP 410 Gone: the page was removed"
         return PageResult(job.article_id, job.url, "error", error=clean_line(error),
                           http_status=res.http_status, retry_after=res.retry_after)
     final = raw.final_url or job.url
