@@ -2,7 +2,8 @@
 
 trafilatura finds the main text (navigation, related links, comments, cookie banners
 and footers go) and keeps its structure: headings, paragraphs, lists, quotes, code,
-tables, images with their alt text, links. Its HTML then takes the same road as a
+tables, images with their alt text, links (page_prep.py takes captions and thumbnail
+lists out of the parsed page first). Its HTML then takes the same road as a
 feed's content: clean_text here, render_article (content.py) when it is shown,
 html_to_text for the search index and `show --json`.
 
@@ -123,10 +124,17 @@ def extract_page(data: bytes, content_type: str | None, url: str) -> Extracted:
 def extract_html(page: str, url: str = "") -> str:
     """trafilatura's main text of `page` as HTML ("" when it finds none)."""
     import trafilatura
+    from trafilatura.utils import load_html
+
+    from reader.core.ingest.page_prep import prepare_page
 
     try:
+        tree = load_html(page)
+        if tree is None:
+            return ""
+        prepare_page(tree)
         out = trafilatura.extract(
-            page,
+            tree,
             url=url or None,
             output_format="html",
             include_comments=False,
@@ -147,14 +155,22 @@ def extract_html(page: str, url: str = "") -> str:
 # trafilatura writes code as <pre>, inline code too, and a block of it as <pre><pre>.
 _NESTED_PRE = re.compile(r"<pre>\s*<pre>(.*?)</pre>\s*</pre>", re.DOTALL)
 _INLINE_PRE = re.compile(r"<pre>([^<>\n]{0,200})</pre>")
-_LEADING_H1 = re.compile(r"^(\s*<html>\s*<body>)\s*<h1>.*?</h1>", re.DOTALL)
+# The title; images before it stay. A page made for printing puts its header first: the
+# site's logo and the page's address, before the title: all three go.
+_LEADING_H1 = re.compile(r"^(\s*<html>\s*<body>(?:\s*<img\b[^<>]*>)*)\s*<h1>.*?</h1>", re.DOTALL)
+_PRINT_HEADER = re.compile(
+    r"^(\s*<html>\s*<body>)(?:\s*<img\b[^<>]*>)*"
+    r"\s*(?:<p>\s*https?://[^\s<>]+\s*</p>|https?://[^\s<>]+)\s*<h1>.*?</h1>",
+    re.DOTALL,
+)
 
 
 def _tidy_html(html: str) -> str:
     """Code as code, and no leading <h1>: the title is the article's own, shown above it."""
     html = _NESTED_PRE.sub(r"<pre><code>\1</code></pre>", html)
     html = _INLINE_PRE.sub(r"<code>\1</code>", html)
-    return _LEADING_H1.sub(r"\1", html, count=1)
+    html, printed = _PRINT_HEADER.subn(r"\1", html, count=1)
+    return html if printed else _LEADING_H1.sub(r"\1", html, count=1)
 
 
 def body_of(html: str, base_url: str) -> ArticleBody:
