@@ -178,3 +178,36 @@ def test_the_public_benchmark_without_its_data_says_where_to_get_it(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert "git clone https://github.com/scrapinghub/article-extraction-benchmark" in out.stderr
+
+
+def _brief(paragraphs: str) -> bytes:
+    return ("<html><head><meta charset='utf-8'><title>Коротко</title></head><body>"
+            "<nav><a href='/'>Головна</a> <a href='/login'>Увійти</a></nav>"
+            f"<article><h1>Коротко</h1>{paragraphs}</article>"
+            "<footer>© Агенція</footer></body></html>").encode()
+
+
+@pytest.mark.parametrize("paragraphs", [
+    "<p>Укрпошта розпочала передплатну кампанію на 2027 рік. Передплатити газети та журнали"
+    " можна у відділеннях або онлайн до 20 грудня, повідомили в компанії.</p>"
+    "<p>Вартість доставки не зміниться.</p>",
+    "<p>The city's new app lets residents log in with their bank ID to pay parking fees,"
+    " the council said on Monday. About 12,000 people have already signed up.</p>",
+])
+def test_a_short_brief_about_subscribing_or_logging_in_is_a_story_not_a_wall(paragraphs):
+    """A news brief is short, and may be about these very things: not a wall unless it
+    asks for consent, or to sign in and subscribe, or is hardly more than a sentence."""
+    got = extract_page(_brief(paragraphs), "text/html; charset=utf-8", "https://a.example/1")
+    assert ("передплатну кампанію" in got.text) or ("bank ID" in got.text)
+
+
+@pytest.mark.parametrize("paragraphs", [
+    "<p>Please log in to read this article.</p>",
+    "<p>Subscribe to read this story. Already a subscriber? Sign in.</p>",
+    "<p>Щоб читати далі, увійдіть або оформіть передплату.</p>",
+])
+def test_a_wall_is_still_a_wall(paragraphs):
+    from reader.core.ingest.extract import ExtractionFailed
+
+    with pytest.raises(ExtractionFailed, match="login, consent or paywall"):
+        extract_page(_brief(paragraphs), "text/html; charset=utf-8", "https://a.example/1")

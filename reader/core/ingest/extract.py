@@ -34,16 +34,30 @@ _ATTR = re.compile(r"""\b(src|alt|href)\s*=\s*("[^"]*"|'[^']*'|[^\s"'<>]+)""", r
 
 MIN_TEXT_CHARS = 20  # less is a stray caption or a button, not an article
 # A short text about signing in, subscribing or cookies is the wall in front of the
-# article, not the article (a real story that long and about that is rare).
+# article, not the article. But news briefs are short too, and some are about these very
+# things ("Ukrposhta opens its subscription campaign", "residents log in with their bank
+# ID"): a wall asks for consent to cookies, or to sign in *and* subscribe; a text that
+# only mentions one of those two is a wall only when it is hardly more than a sentence.
 WALL_MAX_CHARS = 500
+WALL_ALONE_CHARS = 100
 _NEEDS_SCRIPTS = re.compile(r"\benable javascript\b|\bjavascript (?:is )?(?:required|disabled)",
                             re.IGNORECASE)
-_WALL_WORDS = re.compile(
-    r"\b(?:sign in|log in|login|subscribe|subscription|subscribers only|paywall|"
-    r"accept (?:all )?cookies|cookie consent|consent to|before you continue)\b"
-    r"|увійдіть|передплат|войдите|подписк|ログイン|会員登録|有料会員",
-    re.IGNORECASE,
-)
+_CONSENT = re.compile(
+    r"\b(?:accept (?:all )?cookies|cookie consent|consent to|before you continue)\b",
+    re.IGNORECASE)
+_SIGN_IN = re.compile(r"\b(?:sign in|log in|login)\b|увійдіть|войдите|ログイン", re.IGNORECASE)
+_SUBSCRIBE = re.compile(r"\b(?:subscribe|subscription|subscribers only|paywall)\b"
+                        r"|передплат|подписк|会員登録|有料会員", re.IGNORECASE)
+
+
+def is_wall(text: str) -> bool:
+    """Whether a page's main text is a login, consent or paywall notice (see above)."""
+    if len(text) >= WALL_MAX_CHARS:
+        return False
+    if _CONSENT.search(text):
+        return True
+    sign_in, subscribe = bool(_SIGN_IN.search(text)), bool(_SUBSCRIBE.search(text))
+    return (sign_in and subscribe) or ((sign_in or subscribe) and len(text) < WALL_ALONE_CHARS)
 
 
 class ExtractionFailed(Exception):
@@ -116,7 +130,7 @@ def extract_page(data: bytes, content_type: str | None, url: str) -> Extracted:
         raise ExtractionFailed("no article text found on the page")
     if len(text) < WALL_MAX_CHARS and _NEEDS_SCRIPTS.search(text):
         raise ExtractionFailed("the page shows its text only with JavaScript")
-    if len(text) < WALL_MAX_CHARS and _WALL_WORDS.search(text):
+    if is_wall(text):
         raise ExtractionFailed("the page is a login, consent or paywall page, not the article")
     return Extracted(html=html, text=text)
 
