@@ -3,6 +3,7 @@
     python benchmarks/bench_refresh.py ../shared/corpus        # the 200 real feeds
     python benchmarks/bench_refresh.py --generate 100x1000     # 100 feeds of 1,000 items
     python benchmarks/bench_refresh.py --smoke                 # seconds; for CI
+    python benchmarks/bench_refresh.py --generate 100x1000 --threads  # and each thread's CPU
 
 Cold: an empty database (reader: subscribed, nothing fetched; newsboat: a new cache).
 Warm: everything already fetched, so every feed answers 304 Not Modified. newsboat
@@ -53,22 +54,27 @@ from serve import serve
 
 
 def reader_refresh(db: Path, expect: str, source: Path | None = None,
-                   wait_index: bool = False) -> proc_sample.Cost:
+                   wait_index: bool = False, threads: bool = False) -> proc_sample.Cost:
     """`source`: run the reader of that source tree (PYTHONPATH) instead of this one.
-    This one's runs without `wait_index` wait for the detached indexer afterwards, and
-    record when it was done (cost.index_wall, from the command's start)."""
+    Runs without `wait_index` wait for the detached indexer afterwards, and record when
+    it was done (cost.index_wall, from the command's start)."""
     env = {**os.environ, "PYTHONPATH": str(source)} if source else None
     # (no -q: it prints nothing unless a feed failed; stderr is no terminal: no progress bar)
     started = time.monotonic()
     cmd = [READER, "--db", str(db), "refresh", *(["--wait-index"] if wait_index else [])]
+    if threads:  # the same command in proc_sample's wrapper, which times each thread
+        cmd[:1] = [sys.executable, str(Path(proc_sample.__file__)), "threads"]
     cost = proc_sample.run(cmd, env=env)
+    cost.threads = next((line for line in cost.stderr.splitlines()
+                         if line.startswith('{"wall"')), "") if threads else ""
     if cost.returncode or expect not in cost.stdout:
         raise RuntimeError(
-            f"reader refresh: expected '{expect}', got: {cost.stdout}{cost.stderr[-1500:]}"
+            f"reader refresh exited {cost.returncode}: expected '{expect}', got: "
+            f"{cost.stdout}{cost.stderr[-1500:]}"
         )
     cost.index_wall = cost.wall
     cost.load = os.getloadavg()[0]  # (others' tests share the machine: noted with each run)
-    if source is None and not wait_index:
+    if not wait_index:  # (a --baseline's too: its indexer would run into the next run)
         while index_lacking(db):
             time.sleep(0.01)
         cost.index_wall = time.monotonic() - started
@@ -143,6 +149,10 @@ def main() -> None:
         "`git archive HEAD | tar -x -C /tmp/base`), put first on PYTHONPATH",
     )
     parser.add_argument("--smoke", action="store_true", help="tiny generated corpus, one run")
+    parser.add_argument(
+        "--threads", action="store_true",
+        help="cold runs of reader (and --baseline) in proc_sample's wrapper: each thread's "
+        "CPU and run-queue wait, the writer's time in store_results")
     args = parser.parse_args()
     if args.smoke:
         args.generate, args.runs, args.no_newsboat = args.generate or "4x5", 1, True
@@ -183,14 +193,14 @@ def main() -> None:
             warm: dict[str, list[proc_sample.Cost]] = {p: [] for p in programs}
             indexed_db = work / "indexed.db"
             for _ in range(args.runs):
-                cold["reader"].append(
-                    reader_refresh(fresh_copy(template, db), f"{n_files} fetched")
-                )
+                cold["reader"].append(reader_refresh(
+                    fresh_copy(template, db), f"{n_files} fetched", threads=args.threads))
                 cold["reader+index"].append(reader_refresh(
                     fresh_copy(template, indexed_db), f"{n_files} fetched", wait_index=True))
                 if args.baseline:
                     cold["baseline"].append(reader_refresh(
-                        fresh_copy(base_template, base_db), f"{n_files} fetched", args.baseline))
+                        fresh_copy(base_template, base_db), f"{n_files} fetched", args.baseline,
+                        threads=args.threads))
                 if use_newsboat:
                     nb_cache.unlink(missing_ok=True)
                     cold["newsboat"].append(newsboat_measured(nb_urls, nb_config, nb_cache))
@@ -246,6 +256,8 @@ def report(name: str, runs: dict[str, list[proc_sample.Cost]], n: int) -> None:
                   f" CPU {c.user:.2f}+{c.system:.2f} s, "
                   f"peak RSS {c.peak_rss_mb:.0f} MB, PSS {c.peak_pss_mb:.0f} MB "
                   f"(RSS/PSS at the RSS peak: {parts})")
+            if getattr(c, "threads", ""):
+                print(f"    threads: {c.threads}")
 
 
 if __name__ == "__main__":

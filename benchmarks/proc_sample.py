@@ -135,3 +135,91 @@ def run(cmd: list[str], **popen) -> Cost:
     return Cost(wall, usage.ru_utime, usage.ru_stime, peak["rss"] / 1024, peak["pss"] / 1024,
                 peak["n"], proc.returncode, out.get("stdout", ""), out.get("stderr", ""),
                 dict(sorted(peak["names"].items())))
+
+
+# ---------------------------------------------------------------- per thread
+
+THREADS_USAGE = """\
+python benchmarks/proc_sample.py threads --db DB refresh ...
+
+Run `reader ARGS` in this process and print, on stderr, one JSON line: the CPU seconds
+of each of its threads (from /proc/self/task, sampled every 20 ms, named by
+threading's names: "main" is the fetch loop, "reader-writer" the writer), the seconds
+each spent runnable but waiting for a core (schedstat), and the writer's wall and CPU
+seconds inside store_results: its wall less its CPU is what it waited for, the GIL
+(Python's sqlite3 lets it go around every step), a core, or the disk."""
+
+
+def _threads_main(args: list[str]) -> None:
+    import json
+    import sys
+
+    tick = os.sysconf("SC_CLK_TCK")
+    names: dict[int, str] = {os.getpid(): "main"}
+    cpu: dict[int, float] = {}
+    waited: dict[int, float] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        me = threading.get_native_id()
+        while not done.is_set():
+            for t in threading.enumerate():
+                if t.native_id and t.native_id != me:
+                    names.setdefault(t.native_id, t.name.split("_")[0])
+            for tid in os.listdir("/proc/self/task"):
+                try:
+                    stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+                    run_q = Path(f"/proc/self/task/{tid}/schedstat").read_text().split()[1]
+                except OSError:
+                    continue
+                fields = stat[stat.rindex(")") + 2:].split()
+                cpu[int(tid)] = (int(fields[11]) + int(fields[12])) / tick
+                waited[int(tid)] = int(run_q) / 1e9
+            done.wait(0.02)
+
+    threading.Thread(target=sample, name="sampler", daemon=True).start()
+    from reader.core import refresh
+
+    inside = {"wall": 0.0, "cpu": 0.0}
+    store_results = refresh.Refresher.store_results
+
+    def timed(self, *a, **k):
+        wall, used = time.perf_counter(), time.thread_time()
+        try:
+            return store_results(self, *a, **k)
+        finally:
+            inside["wall"] += time.perf_counter() - wall
+            inside["cpu"] += time.thread_time() - used
+
+    refresh.Refresher.store_results = timed
+    started = time.perf_counter()
+    from reader.cli import main
+
+    try:
+        main(args, standalone_mode=False)
+    finally:
+        wall = time.perf_counter() - started
+        time.sleep(0.05)
+        done.set()
+        by_name: dict[str, list[float]] = {}
+        for tid, used in cpu.items():
+            got = by_name.setdefault(names.get(tid, "other"), [0.0, 0.0])
+            got[0] += used
+            got[1] += waited.get(tid, 0.0)
+        mine = os.times()
+        print(json.dumps({
+            "wall": round(wall, 2), "process_cpu": round(mine.user + mine.system, 2),
+            "threads_cpu_runq": {k: [round(v[0], 2), round(v[1], 2)]
+                                 for k, v in sorted(by_name.items(), key=lambda x: -x[1][0])
+                                 if v[0] + v[1] >= 0.01},
+            "writer_store_wall": round(inside["wall"], 2),
+            "writer_store_cpu": round(inside["cpu"], 2),
+        }), file=sys.stderr)
+
+
+if __name__ == "__main__":  # (a guard: forkserver workers import this module again)
+    import sys
+
+    if sys.argv[1:2] != ["threads"]:
+        sys.exit(THREADS_USAGE)
+    _threads_main(sys.argv[2:])

@@ -27,6 +27,13 @@ FEEDS = Path(__file__).parents[1] / "data" / "feeds"
 RSS = (FEEDS / "rss2.xml").read_bytes()
 ATOM = (FEEDS / "atom.xml").read_bytes()
 MiB = 1024 * 1024
+# Long enough to compress well: a feed in Ukrainian, as most of ours are not in English.
+RSS_UK = (
+    '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Новини</title>'
+    + "".join(f"<item><guid>n{i}</guid><title>Новина дня {i}</title><description>"
+              f"{'Київ прокинувся під дощем. ' * 20}</description></item>" for i in range(40))
+    + "</channel></rss>"
+).encode()
 
 
 def req(url: str, feed_id: int = 1, **kw: str) -> FetchRequest:
@@ -107,6 +114,71 @@ async def test_corrupt_gzip_is_an_error(feed_server):
     )
     r = await one(url)
     assert r.status == "error" and r.error.startswith("corrupt compressed response")
+
+
+def _compressed(encoding: str, data: bytes) -> bytes:
+    if encoding == "br":
+        return brotli.compress(data)
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}[encoding]
+    c = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    return c.compress(data) + c.flush()
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
+async def test_truncated_compressed_body_is_an_error(feed_server, encoding: str):
+    """A compressed stream cut short (the HTTP body itself complete) is no feed: kept, it
+    would parse as a shorter one and its validators would keep that copy for good."""
+    whole = _compressed(encoding, RSS_UK)
+    url = feed_server.route("/cut.xml", whole[: len(whole) - 12], encoding=encoding,
+                            precompressed=True, etag='"cut"')
+    r = await one(url)
+    assert r.status == "error" and r.error == "corrupt compressed response: truncated"
+    assert r.etag is None and r.parsed is None
+    whole_url = feed_server.route("/whole.xml", whole, encoding=encoding, precompressed=True)
+    assert (await one(whole_url)).parsed.title == "Новини"
+
+
+class _Recording(concurrent.futures.ThreadPoolExecutor):
+    """An executor that notes what each task was given."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.calls: list[tuple] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.calls.append((fn, args))
+        return super().submit(fn, *args, **kwargs)
+
+
+async def test_the_body_goes_to_the_parser_as_it_came(feed_server):
+    """The refreshing process neither inflates a body nor holds it inflated: the parsing
+    worker gets the compressed bytes and decompresses them itself."""
+    url = feed_server.route("/feed.xml", RSS_UK, gzip=True)
+    executor = _Recording()
+    try:
+        (r,) = await fetch_all([req(url)], FetchSettings(), parse_executor=executor)
+    finally:
+        executor.shutdown()
+    assert r.status == "ok" and r.parsed.title == "Новини"
+    (fn, args), = executor.calls
+    body, encoding = args[1], args[2]
+    assert body[:2] == b"\x1f\x8b" and encoding == "gzip"
+    assert len(body) < len(RSS_UK)
+
+
+def test_decode_in_the_worker_caps_a_bomb():
+    """body.decode, which the parsing workers run: a bomb stops at the cap in memory too."""
+    from reader.core.ingest.body import FetchFailure, decode
+
+    bomb = _bomb("gzip", 200 * MiB)
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchFailure, match="response larger than 16 MiB limit"):
+            decode(bomb, "gzip", 16 * MiB)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 48 * MiB
 
 
 async def test_parse_failure_is_an_error_without_validators(feed_server):

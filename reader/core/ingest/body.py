@@ -1,6 +1,11 @@
-"""A feed's body, read within its size cap: from an HTTP response, decompressed here
+"""A feed's body, read within its size cap: from an HTTP response, decompressed
 incrementally and capped on its decompressed size (so a gzip bomb costs at most the
-cap in memory), or from a local file that must be a regular one."""
+cap in memory), or from a local file that must be a regular one.
+
+A refresh reads a feed's body as it came (read_encoded: capped on the wire's size) and
+decompresses it where it is parsed (decode_then, in a parsing worker): the refreshing
+process then holds the compressed bodies only, and spends no CPU inflating them.
+Either way the same decoders, cap and error lines apply."""
 
 from __future__ import annotations
 
@@ -8,8 +13,8 @@ import asyncio
 import os
 import stat
 import zlib
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     import httpx  # imported by fetch.py, after its start-up set-up
@@ -18,6 +23,8 @@ try:
     import brotli
 except ImportError:  # optional: without it we simply do not offer "br"
     brotli = None
+
+T = TypeVar("T")
 
 ACCEPT_ENCODING = "gzip, deflate" + (", br" if brotli is not None else "")
 
@@ -93,6 +100,10 @@ class _Zlib:
                 raise FetchFailure("corrupt compressed response: truncated")
             return
         yield self._d.flush(_STEP)
+        if not self._d.eof:
+            # The stream stopped before its end: what came would parse as a shorter
+            # feed, and its validators would keep the cut copy for good (304s).
+            raise FetchFailure("corrupt compressed response: truncated")
 
 
 class _Brotli:
@@ -109,6 +120,8 @@ class _Brotli:
             raise FetchFailure(f"corrupt compressed response: {exc}") from None
 
     def flush(self) -> Iterator[bytes]:
+        if not self._d.is_finished():  # (as _Zlib.flush: a cut stream is no feed)
+            raise FetchFailure("corrupt compressed response: truncated")
         return iter(())
 
 
@@ -155,28 +168,77 @@ class LargeBody:
             self.held = False
 
 
+class _Capped:
+    """Bytes gathered up to max_bytes: one more and it is FetchFailure."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.data = bytearray()
+
+    def add(self, piece: bytes) -> int:
+        self.data += piece
+        if len(self.data) > self.max_bytes:
+            raise too_large(self.max_bytes)
+        return len(self.data)
+
+
+def _check_length(response: httpx.Response, max_bytes: int) -> None:
+    length = response.headers.get("content-length", "")
+    if length.strip().isdigit() and int(length) > max_bytes:
+        raise too_large(max_bytes)
+
+
 async def read_body(
     response: httpx.Response, max_bytes: int, large: LargeBody | None = None
 ) -> bytes:
     """The decompressed body, never holding more than max_bytes (+ one step) of it."""
-    length = response.headers.get("content-length", "")
-    if length.strip().isdigit() and int(length) > max_bytes:
-        raise too_large(max_bytes)
+    _check_length(response, max_bytes)
     decoder = _decoder(response.headers.get("content-encoding", ""))
-    out = bytearray()
+    out = _Capped(max_bytes)
     # aiter_raw: httpx must not decode (its decoders have no output limit).
     async for chunk in response.aiter_raw():
         for piece in decoder.feed(chunk):
-            out += piece
-            if len(out) > max_bytes:
-                raise too_large(max_bytes)
-            if large is not None and not large.held and len(out) > LARGE_BODY:
+            if out.add(piece) > LARGE_BODY and large is not None and not large.held:
                 await large.acquire()
     for piece in decoder.flush():
-        out += piece
-        if len(out) > max_bytes:
-            raise too_large(max_bytes)
-    return bytes(out)
+        out.add(piece)
+    return bytes(out.data)
+
+
+async def read_encoded(
+    response: httpx.Response, max_bytes: int, large: LargeBody | None = None
+) -> bytes:
+    """The body as it came (compressed or not), at most max_bytes of it: decode() it
+    where it is parsed. An encoding we cannot decode fails here, before the download."""
+    _check_length(response, max_bytes)
+    _decoder(response.headers.get("content-encoding", ""))
+    out = _Capped(max_bytes)
+    async for chunk in response.aiter_raw():
+        if out.add(chunk) > LARGE_BODY and large is not None and not large.held:
+            await large.acquire()
+    return bytes(out.data)
+
+
+def decode(data: bytes, content_encoding: str, max_bytes: int) -> bytes:
+    """A body read by read_encoded, decompressed within the same cap as read_body."""
+    decoder = _decoder(content_encoding)
+    if isinstance(decoder, _Identity):
+        return data
+    out = _Capped(max_bytes)
+    for start in range(0, len(data), _STEP):  # (a step's input: the output is capped anyway)
+        for piece in decoder.feed(data[start:start + _STEP]):
+            out.add(piece)
+    for piece in decoder.flush():
+        out.add(piece)
+    return bytes(out.data)
+
+
+def decode_then(parse: Callable[[bytes, str, str | None], T], data: bytes,
+                content_encoding: str, max_bytes: int, url: str,
+                content_type: str | None) -> T:
+    """parse(decode(data), url, content_type): a body decompressed in the process that
+    parses it (module-level, so a process pool can run it)."""
+    return parse(decode(data, content_encoding, max_bytes), url, content_type)
 
 
 def read_regular_file(path: str, max_bytes: int) -> bytes:

@@ -5,7 +5,8 @@
 - redirects followed by hand, so a chain of permanent ones can move the feed's URL
   and a redirect can never lead to file:// or another scheme;
 - the body is decompressed incrementally and capped on its decompressed size
-  (body.py), so a gzip bomb costs at most the cap in memory;
+  (body.py), so a gzip bomb costs at most the cap in memory; a feed's body is
+  decompressed where it is parsed (a worker process in a big refresh);
 - parsing runs in an executor, never on the event loop;
 - every failure of one feed becomes an "error" FetchResult with a one-line reason.
 
@@ -47,7 +48,9 @@ from reader.core.ingest.body import (
     LARGE_AT_ONCE,
     FetchFailure,
     LargeBody,
+    decode_then,
     read_body,
+    read_encoded,
     read_regular_file,
 )
 from reader.core.models import FetchRequest, FetchResult, ParsedFeed
@@ -151,6 +154,7 @@ class _Raw:
     body: bytes | None = None
     content_type: str | None = None
     final_url: str = ""
+    encoding: str = ""  # the body's Content-Encoding, when it is still compressed
     parse_turn: bool = False  # holds one of Fetcher.parse_turns (see _wait_parse_turn)
 
 
@@ -198,7 +202,7 @@ class Fetcher:
         raw: _Raw | None = None
         try:
             try:
-                raw = await self.fetch_raw(req, large)
+                raw = await self.fetch_raw(req, large, decoded=False)
             except Exception as exc:
                 raw = _failed(req, describe_failure(exc, req.url, self.settings))
             if raw.body is not None:
@@ -224,12 +228,14 @@ class Fetcher:
             raw.parse_turn = True
 
     async def parse(self, raw: _Raw) -> FetchResult:
-        """Parse a fetched body in the executor: parsing never blocks the event loop."""
+        """Decompress and parse a fetched body in the executor: neither blocks the event
+        loop (nor, with worker processes, takes CPU from the refreshing process)."""
         result = raw.result
         try:
             loop = asyncio.get_running_loop()
             result.parsed = await loop.run_in_executor(
-                self.executor, self.parse_fn, raw.body, raw.final_url, raw.content_type
+                self.executor, decode_then, self.parse_fn, raw.body, raw.encoding,
+                self.settings.max_bytes, raw.final_url, raw.content_type,
             )
             result.status = "ok"
         except Exception as exc:
@@ -240,8 +246,11 @@ class Fetcher:
             result.error = describe_failure(exc, result.url, self.settings)
         return result
 
-    async def fetch_raw(self, req: FetchRequest, large: LargeBody | None = None) -> _Raw:
-        """Fetch the body of one feed (following redirects); errors become results."""
+    async def fetch_raw(self, req: FetchRequest, large: LargeBody | None = None,
+                        decoded: bool = True) -> _Raw:
+        """Fetch the body of one feed (following redirects); errors become results.
+        decoded=False: the body as it came, raw.encoding naming its compression
+        (body.decode undoes it)."""
         url = req.url.strip()
         try:
             parts = urlsplit(url)
@@ -269,7 +278,7 @@ class Fetcher:
                 async with self._host_slots(url), self.slots:
                     started = loop.time()  # waiting for a slot is not the feed's fault
                     async with asyncio.timeout(budget):
-                        raw = await self._exchange(req, url, large)
+                        raw = await self._exchange(req, url, large, decoded)
                     budget -= loop.time() - started
                     if isinstance(raw, _Raw) and raw.body is not None:
                         # Its fetch slot is held until the body's parse turn comes, so
@@ -303,7 +312,8 @@ class Fetcher:
         return _failed(req, "too many redirects")
 
     async def _exchange(
-        self, req: FetchRequest, url: str, large: LargeBody | None = None
+        self, req: FetchRequest, url: str, large: LargeBody | None = None,
+        decoded: bool = True,
     ) -> _Raw | tuple[int, str]:
         """One GET: a finished _Raw, or (status, Location) for a redirect."""
         headers = {}
@@ -340,10 +350,12 @@ class Fetcher:
                 if code in (429, 503):
                     result.retry_after = _retry_after(resp.headers.get("retry-after"))
                 return _Raw(result)
-            body = await read_body(resp, self.settings.max_bytes, large)
+            encoding = "" if decoded else resp.headers.get("content-encoding", "")
+            read = read_body if decoded else read_encoded
+            body = await read(resp, self.settings.max_bytes, large)
             result.etag = resp.headers.get("etag")
             result.last_modified = resp.headers.get("last-modified")
-            return _Raw(result, body, resp.headers.get("content-type"))
+            return _Raw(result, body, resp.headers.get("content-type"), encoding=encoding)
 
     async def _read_file(self, req: FetchRequest, url: str) -> _Raw:
         parts = urlsplit(url)

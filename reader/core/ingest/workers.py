@@ -1,6 +1,7 @@
 """Where a refresh parses: worker processes for a big refresh, threads for a small one.
 
-Parsing a feed (and hashing its entries) is CPU work in Python.
+Decompressing a feed's body (body.decode_then: it comes as it was sent), parsing it
+and hashing its entries is CPU work, mostly in Python.
 In the refreshing process they take turns for the GIL with the fetching (httpx) and
 with the database writer, so a 200-feed refresh ran on one core; in worker processes
 they run beside those, on the other cores.
@@ -82,7 +83,7 @@ def _process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(["reader.core.ingest.workers", "reader.core.ingest.parse",
-                                    "reader.core.ingest.identity"])
+                                    "reader.core.ingest.identity", "reader.core.ingest.body"])
     return concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx,
                                                   initializer=_worker_init)
 

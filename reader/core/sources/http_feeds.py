@@ -1,7 +1,8 @@
 """The HTTP feeds source: each feed fetched from its own site, parsed in workers.
 
-The event loop fetches; parsing and text extraction run in workers (processes for a
-big refresh: ingest/workers.py), so the fetch loop never waits on a parse. Results
+The event loop fetches; decompressing and parsing run in workers (processes for a
+big refresh: ingest/workers.py), so the fetch loop never waits on a parse, and holds
+each body only as it came over the wire (compressed). Results
 stream to the consumer and none is kept here: a consumer that falls behind (the
 database writer) holds back the parsing and the fetching (fetch_each), so a refresh
 of any size holds a bounded number of bodies and parsed feeds.

@@ -179,23 +179,52 @@ def _apply_entries(conn: sqlite3.Connection, feed_id: int, intents: EntryIntents
         for aid, (_, values) in zip(ids, intents.inserts):
             if values.categories:
                 tag_rows.extend((c, aid) for c in values.categories.split(TAG_SEP))
-        conn.executemany(
+        insert_rows(
+            conn,
             "INSERT INTO articles (id, guid, link, title, author, published, updated,"
             " sort_time, summary, content, categories, content_hash, feed_id, key,"
-            " first_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " first_seen) VALUES ",
             rows,
         )
         conn.execute("INSERT OR REPLACE INTO counters (name, value) VALUES ('article_id', ?)",
                      (next_id + len(rows) - 1,))
     _write_enclosures(conn, intents, ids)
     if tag_rows:  # after the rows they refer to (a foreign key)
-        conn.executemany(
-            "INSERT OR IGNORE INTO article_tags (tag, article_id, folded) VALUES (?, ?, ?)",
-            [(tag, aid, fold(tag)) for tag, aid in tag_rows])
+        insert_rows(conn, "INSERT OR IGNORE INTO article_tags (tag, article_id, folded) VALUES ",
+                    [(tag, aid, fold(tag)) for tag, aid in tag_rows])
     if intents.folds:
-        conn.executemany(
-            "INSERT OR IGNORE INTO article_feeds (article_id, feed_id, key) VALUES (?, ?, ?)",
-            [(aid, feed_id, key) for aid, key in intents.folds])
+        insert_rows(conn, "INSERT OR IGNORE INTO article_feeds (article_id, feed_id, key) VALUES ",
+                    [(aid, feed_id, key) for aid, key in intents.folds])
+
+
+# Rows per INSERT statement (insert_rows). Each row of an executemany is a step of its
+# own, and Python's sqlite3 lets the GIL go around every step: in a refresh the writer
+# then waits to get it back from the fetch loop once a row. Multi-row VALUES take it a
+# few hundred rows at a time, as many as the build's variable limit allows (250,000
+# here; 32,766 by default since SQLite 3.32, 999 before).
+# Only these sizes: each prepared statement stays in the connection's cache, and one of
+# 256 rows is ~0.3 MB there (a statement for every remainder a feed left cost the
+# corpus's refresh ~15 MB more resident).
+STATEMENT_ROWS = (256, 64, 16, 4, 1)
+ROWS_PER_STATEMENT = STATEMENT_ROWS[0]
+
+
+def insert_rows(conn: sqlite3.Connection, head: str, rows: Sequence[tuple]) -> None:
+    """`head` ("INSERT ... VALUES ") with every row of `rows` (all of one width), in
+    statements of STATEMENT_ROWS rows each, the biggest first."""
+    if not rows:
+        return
+    width = len(rows[0])
+    most = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width
+    one = "(" + ",".join("?" * width) + ")"
+    start = 0
+    for size in (n for n in STATEMENT_ROWS if n <= most):
+        sql = None
+        while len(rows) - start >= size:
+            sql = sql or head + ",".join([one] * size)
+            conn.execute(sql, [value for row in rows[start:start + size] for value in row])
+            start += size
+
 
 def _write_enclosures(conn: sqlite3.Connection, intents: EntryIntents,
                       insert_ids: Sequence[int]) -> None:
@@ -208,8 +237,8 @@ def _write_enclosures(conn: sqlite3.Connection, intents: EntryIntents,
     rows += [(insert_ids[i], x.url, x.type, x.length)
              for i, found in intents.insert_enclosures.items() for x in found]
     if rows:
-        conn.executemany("INSERT OR IGNORE INTO enclosures (article_id, url, type, length)"
-                         " VALUES (?, ?, ?, ?)", rows)
+        insert_rows(conn, "INSERT OR IGNORE INTO enclosures (article_id, url, type, length)"
+                    " VALUES ", rows)
 
 def _in_other_feeds(conn: sqlite3.Connection, feed_id: int, links: list[str]) -> Elsewhere:
     """{link: [(guid, title, id), ...]} of the articles other feeds have under `links`
