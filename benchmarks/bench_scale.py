@@ -53,6 +53,7 @@ SIZES = {"10k": 10, "100k": 100, "1m": 1000}  # feeds of 1,000 articles
 ALL_VIEW = re.compile(r" All\s+[\d,]+ articles")  # the header of All, with its count
 HEADER_TAG = re.compile(r"reader  \w+  \[\+")  # the header of a tag's view: "reader  news  [+news]"
 QUERIES = {"common word": "river", "medium word": "kalo", "rare word": "tesuno"}
+READER_CMD = [READER]  # (--source: another tree's reader package, e.g. a build before a change)
 
 
 def database(dbdir: Path, size: str, smoke: bool) -> Path:
@@ -115,7 +116,8 @@ def reader_list(db: Path, query: str, runs: int) -> tuple[float, int]:
         nonlocal lines
         start = time.perf_counter()
         out = subprocess.run(
-            [READER, "--db", str(db), "list", query], capture_output=True, text=True, check=True
+            [*READER_CMD, "--db", str(db), "list", query], capture_output=True, text=True,
+            check=True
         )
         lines = out.stdout.count("\n")
         return time.perf_counter() - start
@@ -211,7 +213,7 @@ def tui_figures(
     db: Path, size: str, runs: int, only_search: bool = False
 ) -> dict[str, list[float]]:
     fig: dict[str, list[float]] = {}
-    cmd = [READER, "--db", str(db)]
+    cmd = [*READER_CMD, "--db", str(db)]
     try:
         start_pane(["cat"], size)  # the floor: tmux's own key-to-screen latency
         fig["floor: key to echo in cat"] = [tui.key_to_repaint("x") for _ in range(runs * 4)]
@@ -252,7 +254,7 @@ def pty_figures(db: Path, size: str, runs: int) -> dict[str, list[float]]:
     cols, rows = (int(n) for n in size.split("x"))
     fig: dict[str, list[float]] = {"launch to first headlines": []}
     for i in range(runs):
-        with pty_term.PtyApp([READER, "--db", str(db)], cols, rows) as app:
+        with pty_term.PtyApp([*READER_CMD, "--db", str(db)], cols, rows) as app:
             fig["launch to first headlines"].append(app.wait_text("\u25cf"))  # a row's mark
             if i < runs - 1:
                 continue
@@ -362,7 +364,14 @@ def main() -> None:
         action="store_true",
         help="open a database of another schema version (this rewrites it)",
     )
+    parser.add_argument("--source", type=Path,
+                        help="run the reader package in this folder (the TUI and reader list)")
     args = parser.parse_args()
+    if args.source is not None:
+        import os
+
+        os.environ["PYTHONPATH"] = str(args.source)
+        READER_CMD[:] = [sys.executable, "-c", "from reader.cli import main; main()"]
     sizes = [s.strip().lower() for s in args.sizes.split(",")]
     if args.smoke:
         sizes, args.runs, args.no_tui = ["smoke"], 1, True

@@ -350,11 +350,14 @@ class Library(FullArticleMethods, FeedSettingMethods, EnclosureMethods, SyncMeth
 
     # -- memory (H8) -------------------------------------------------------------------------
 
-    def limit_memory(self, mb: float) -> int:
+    def limit_memory(self, mb: float, hard_mb: float | None = None) -> int:
         """Keep SQLite's caches in this process under `mb` MB: a long-running TUI's page
         caches (one per thread) otherwise grow with the database, to 32 + 4 MB a thread.
-        Returns the limit in force, in bytes."""
-        return self.store.limit_memory(int(mb * 1_000_000))
+        `hard_mb`: all SQLite may hold in this process; a search that needs more is a
+        QueryError (a bare word of a letter or two, at a million articles: 170-360 MB).
+        Returns the soft limit in force, in bytes."""
+        hard = None if hard_mb is None else int(hard_mb * 1_000_000)
+        return self.store.limit_memory(int(mb * 1_000_000), hard)
 
     # -- images ------------------------------------------------------------------------------
 

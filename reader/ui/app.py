@@ -50,6 +50,7 @@ POLL_SECONDS = 1.5  # how often to look for writes by another process
 DUE_CHECK_SECONDS = 60.0  # how often background refresh asks which feeds are due
 MAX_FAILURE_TOASTS = 3  # per refresh; the rest are summed up
 SQLITE_MEMORY_MB = 16  # SQLite's caches in the TUI's process, all connections together
+SQLITE_HARD_MB = 64  # all SQLite may hold in it: past that a search fails (search.too_broad)
 
 
 class ReaderApp(App[None]):
@@ -110,8 +111,9 @@ class ReaderApp(App[None]):
             self.notify(f"unknown theme {self.config.theme!r} in config.toml", severity="warning")
         self.apply_keymap(self.config.keys)
         # SQLite's page caches (one per thread) grew with the database for as long as the
-        # app ran; a soft cap for the process, set on the writer thread (not the loop's).
-        self._writer.submit(self.library.limit_memory, SQLITE_MEMORY_MB)
+        # app ran; a soft cap for the process, set on the writer thread (not the loop's),
+        # and a hard one: a search word of a letter took 360 MB at 1M articles.
+        self._writer.submit(self.library.limit_memory, SQLITE_MEMORY_MB, SQLITE_HARD_MB)
         if self.watch_db:
             self.poll_database()  # (the first look takes the version to compare with)
 
@@ -477,6 +479,7 @@ SWITCH_INTERVAL = 0.001  # seconds a thread that wants the GIL waits for a busy 
 
 def run_app(library: Library, config: Config, demo: bool = False) -> None:
     memory.limit_arenas()  # before the first thread (Textual's, the writer's): see memory.py
+    memory.return_big_blocks()
     memory.unpin_styles_caches()
     # No garbage collection until the first headlines are up (see tune_gc); then less of it.
     gc.disable()

@@ -12,6 +12,13 @@ fragments: after an hour's soak 12 arenas held 22-35 MB beside the main heap's 8
 limit_arenas() caps them before the first thread starts (glibc fixes its limit for good
 when the ninth arena is made, so later is too late). What else grew was bounded caches
 filling (benchmarks/README.md, "Soak").
+
+At a million articles a search's big blocks were the rest: SQLite's buffers for a word
+in most articles (30-40 MB, freed when the view is read) and the view's id array. glibc
+raises its threshold for serving a block from its own mapping (given back to the system
+the moment it is freed) to the size of each such block freed, up to 32 MB: after the
+first search every later one came from the heaps, and stayed there as free memory
+(70-170 MB after a few searches). return_big_blocks() fixes the threshold.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ TIDY_SECONDS = 60.0  # how often the app tidies (when no key came for IDLE_SECON
 IDLE_SECONDS = 1.0
 
 MALLOC_ARENAS = 2  # the process's malloc arenas: the main one and one the threads share
-_M_ARENA_MAX = -8  # mallopt's parameter (glibc's malloc.h)
+MMAP_THRESHOLD = 256 * 1024  # bytes: a block this big or bigger has a mapping of its own
+TRIM_THRESHOLD = 1024 * 1024  # bytes free at a heap's top given back at once
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8  # mallopt's (malloc.h)
 
 _libc_functions: dict[str, object] = {}  # glibc's functions by name; None where absent
 
@@ -52,6 +61,16 @@ def limit_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     sharing arenas cost little. Call it before the first thread. True if it was set."""
     mallopt = _glibc("mallopt")
     return bool(mallopt and mallopt(_M_ARENA_MAX, arenas))
+
+
+def return_big_blocks(threshold: int = MMAP_THRESHOLD, trim: int = TRIM_THRESHOLD) -> bool:
+    """Serve every block of `threshold` bytes or more from a mapping of its own, so that
+    freeing it gives it back to the system, and give back `trim` bytes free at the top of
+    a heap when they are there (glibc's defaults move both up as big blocks are freed: see
+    the module's docstring). True if set (glibc only)."""
+    mallopt = _glibc("mallopt")
+    return bool(mallopt and mallopt(_M_MMAP_THRESHOLD, threshold)
+                and mallopt(_M_TRIM_THRESHOLD, trim))
 
 
 def unpin_styles_caches() -> bool:

@@ -93,6 +93,7 @@ class Database:
         self._shared: sqlite3.Connection | None = None
         self._lock = threading.RLock()
         self._own_view_changes = 0  # writes that bumped VIEW_CHANGES through this object
+        self._temp_store = "MEMORY"  # FILE once capped (limit_memory): each new connection's
         # Whether this opening makes the database (a caller whose first write fails can
         # take away what it made: discard_if_new).
         self.created = self.path != ":memory:" and not Path(self.path).exists()
@@ -135,7 +136,7 @@ class Database:
             # small (the OS caches the file anyway; 32 MB each made the TUI 150 MB after a
             # few searches). A connection that writes gets WRITE_CACHE_KB (see write()).
             conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KB}")
-            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute(f"PRAGMA temp_store = {self._temp_store}")
         except sqlite3.Error as exc:
             raise wrap_error(exc, self.path) from exc
         return conn
@@ -245,10 +246,23 @@ class Database:
     def integrity_check(self) -> str:
         return self.execute("PRAGMA integrity_check").fetchone()[0]
 
-    def limit_memory(self, limit_bytes: int) -> int:
+    def limit_memory(self, limit_bytes: int, hard_bytes: int | None = None) -> int:
         """Cap what SQLite holds in this process (the page caches of every connection, all
         threads): past it, a connection reuses its cached pages rather than adding more. A
-        soft limit: no query fails for it. Returns the limit now in force."""
+        soft limit: no query fails for it. Returns the limit now in force.
+
+        `hard_bytes`: past it an allocation fails (Python's MemoryError; search.py makes
+        that a QueryError): a search word of one or two letters, matched as a prefix,
+        made FTS5 gather the positions of every word it starts, 170-360 MB at a million
+        articles; a cap for the process, where a soft limit cannot bound that. Temporary
+        data then goes to files (the system's cache, not the process): a statement's
+        journal of what one UPDATE changed was in memory, ~300 MB for undoing a mark of
+        83,000 articles (connections other threads opened before this keep memory: the
+        TUI caps first thing, on the thread that writes, and only writes make journals)."""
+        if hard_bytes is not None:
+            self._temp_store = "FILE"
+            self.execute("PRAGMA temp_store = FILE")
+            self.execute(f"PRAGMA hard_heap_limit = {int(hard_bytes)}").fetchone()
         return self.execute(f"PRAGMA soft_heap_limit = {int(limit_bytes)}").fetchone()[0]
 
     def _json_rows(self, sql: str, params: Sequence) -> list:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..errors import QueryError
 from ..filters import DateRange, FeedId, FeedText, Filter, Since, State, Tag, Words
 from ..tags import fold
 from .indexer import Pending, pending_state, register
@@ -155,9 +156,9 @@ def _pending(store: Store, filter: Filter) -> Pending | None:
 
 def article_ids(store: Store, filter: Filter, limit: int | None = None) -> list[int]:
     if limit is None:
-        with snapshot(store):
+        with snapshot(store, filter):
             return store.article_ids(*where_sql(filter, _pending(store, filter)))
-    with snapshot(store):
+    with snapshot(store, filter):
         plan = search_plan(store, filter, expand=True)
         ids = _probe_ids(store, plan, limit) if plan.probe else None
         return store.article_ids(*plan.sql(), limit) if ids is None else ids
@@ -168,7 +169,7 @@ def first_article_ids(store: Store, filter: Filter, limit: int,
     """article_ids(filter, limit), in one step or two: the first `first` ids before all
     `limit` when that is cheaper (a word in most articles, probed article by article:
     60 rows in ~5 ms where all its matches take ~35 ms on 100k articles)."""
-    with snapshot(store):
+    with snapshot(store, filter):
         plan = search_plan(store, filter, expand=True)
         if plan.probe and first < limit:
             ids = _probe_ids(store, plan, first)
@@ -184,7 +185,7 @@ def first_article_ids(store: Store, filter: Filter, limit: int,
 
 
 def count(store: Store, filter: Filter) -> int:
-    with snapshot(store):
+    with snapshot(store, filter):
         return store.count(*where_sql(filter, _pending(store, filter)))
 
 
@@ -193,7 +194,7 @@ def count_view(store: Store, filter: Filter) -> int:
     (15 ms for a word in most of 100k articles; visiting each article took 300 ms)."""
     words = filter.words
     if words is not None and words.words and filter.terms == (words,):
-        with snapshot(store):
+        with snapshot(store, filter):
             if _pending(store, filter).behind:  # (the index alone would miss some)
                 return count(store, filter)
             match = _exact_match(store, words)
@@ -209,9 +210,17 @@ def article_id_batches(store: Store, filter: Filter, size: int = 10_000) -> Iter
     into an array as they come instead of holding a list of a million Python ints.
     A word in many articles walks the list-order index, as article_ids(limit=) does
     (3x faster than SQLite's own plan for a word in most of 100k articles)."""
-    with snapshot(store):
+    with snapshot(store, filter):
         plan = search_plan(store, filter, expand=False)
-    return store.article_id_batches(*plan.sql(), size)
+    return _memory_as_error(store.article_id_batches(*plan.sql(), size), filter)
+
+
+def _memory_as_error(batches: Iterator[list[int]], filter: Filter) -> Iterator[list[int]]:
+    """The batches, with SQLite out of memory under its cap a QueryError (see snapshot)."""
+    try:
+        yield from batches
+    except MemoryError as exc:
+        raise QueryError(too_broad(filter)) from exc
 
 
 def mark_read(store: Store, filter: Filter) -> list[int]:
@@ -341,8 +350,10 @@ def _probe_ids(store: Store, plan: Plan, limit: int) -> list[int] | None:
 
 
 @contextmanager
-def snapshot(store: Store) -> Iterator[None]:
-    """One read transaction, unless one is open already."""
+def snapshot(store: Store, filter: Filter | None = None) -> Iterator[None]:
+    """One read transaction, unless one is open already. SQLite out of memory under the
+    process's hard cap (Database.limit_memory: the TUI's) is a QueryError naming what
+    made the search too broad for it; SQLite has ended the transaction itself then."""
     if store.conn.in_transaction:
         yield
         return
@@ -350,5 +361,21 @@ def snapshot(store: Store) -> Iterator[None]:
     store.execute("BEGIN")
     try:
         yield
+    except MemoryError as exc:
+        raise QueryError(too_broad(filter)) from exc
     finally:
-        store.execute("COMMIT")
+        if store.conn.in_transaction:
+            store.execute("COMMIT")
+
+
+def too_broad(filter: Filter | None) -> str:
+    """One line for a search SQLite could not read within the memory the process allows:
+    nearly always a bare word of a letter or two, a prefix of thousands of words."""
+    words = filter.words.words if filter is not None and filter.words is not None else ()
+    short = [w for w, prefix in words if prefix and len(w) <= 3]
+    if not short:
+        return "this search needs more memory than the reader allows: narrow it"
+    word = short[0]
+    return (f"“{word}” as a search word stands for every word that starts with it, more than"
+            f" the reader can gather in the memory it allows: type more of it, or quote it"
+            f" (\"{word}\") to find that word alone")

@@ -133,7 +133,7 @@ class ViewLoader:
         screen, view = self._screen, self.view
         lib, hl, painted = screen.library, screen.headlines, threading.Event()
 
-        def read() -> threading.Event:
+        def read() -> threading.Event | None:
             if generation != view.generation:
                 painted.set()
                 return painted
@@ -156,6 +156,10 @@ class ViewLoader:
                     screen.app.call_from_thread(self._more_loaded, generation, more, rows)
             except RuntimeError:
                 pass  # the app has gone
+            except ReaderError as exc:  # too broad for the memory SQLite may take (app.py)
+                if not posted:
+                    screen.app.call_from_thread(self._first_failed, generation, str(exc))
+                    return None  # (nor is the rest read: it would fail the same way)
             finally:
                 steps.close()
                 if not posted:
@@ -285,6 +289,8 @@ class ViewLoader:
                 painted = first.result()
             except CancelledError:
                 return  # a newer view replaced this one before its read started
+            if painted is None:
+                return  # the first rows could not be read: their error shows
             painted.wait(PAINT_WAIT)
             if worker.is_cancelled:
                 return
@@ -324,6 +330,20 @@ class ViewLoader:
         self.update_empty_text()
         if painted is not None:
             screen.call_after_refresh(painted.set)
+
+    def _first_failed(self, generation: int, message: str) -> None:
+        """A view SQLite could not read within the memory it may take (a search word of a
+        letter or two: storage/search.py's too_broad): an empty list and why, not the
+        last view's rows."""
+        if generation != self.view.generation:
+            return
+        screen = self._screen
+        screen.rows_shown()
+        screen.headlines.set_ids([], keep_selection=False)
+        self.view.count = self.view.unread = 0
+        screen.update_header()
+        screen.show_filter_error(message)
+        screen.headlines.set_empty_text(message)
 
     def _more_loaded(self, generation: int, ids: list[int], rows: list) -> None:
         """The rest of the first FIRST_ROWS ids, after a first screenful."""

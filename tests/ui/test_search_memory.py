@@ -1,0 +1,102 @@
+"""A search too broad for the memory the app lets SQLite take: one line, an empty list,
+and the app goes on (benchmarks/README.md, "The TUI's memory at 1M (issue 13)").
+
+At a million articles a letter typed into the filter box (the box searches as it is
+typed) made FTS5 gather the positions of every word starting with it: 170-360 MB, and
+seconds. The app caps SQLite (app.SQLITE_HARD_MB); here the cap is set low over a few
+thousand articles, which a one-letter prefix needs more than.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from reader.core.config import Config
+from reader.core.library import Library
+from reader.core.models import ParsedEntry
+from reader.ui import app as app_module
+
+from .conftest import quiet_app, settle, wait_until
+
+ARTICLES = 3000
+SYLLABLES = "ra re ri ro ru ka ko ki ta te ti no na mi".split()
+
+
+def _lift_hard_limit():
+    """sqlite3_hard_heap_limit64 of the SQLite this Python's sqlite3 uses, or None: the
+    pragma only lowers the cap, and later tests must not run under this one."""
+    import _sqlite3
+
+    name = ctypes.util.find_library("sqlite3")
+    if name is None or "libsqlite3" not in Path("/proc/self/maps").read_text():
+        return None
+    try:
+        setter = ctypes.CDLL(name).sqlite3_hard_heap_limit64
+    except (OSError, AttributeError):
+        return None
+    setter.restype, setter.argtypes = ctypes.c_int64, [ctypes.c_int64]
+    assert _sqlite3.sqlite_version
+    return setter
+
+
+@pytest.fixture
+def broad(tmp_path, monkeypatch):
+    lift = _lift_hard_limit()
+    if lift is None:
+        pytest.skip("cannot lift SQLite's hard heap limit in this process afterwards")
+    path = tmp_path / "broad.db"
+    lib = Library(path, Config())
+    rng = random.Random(9)
+    words = sorted({"".join(rng.choices(SYLLABLES, k=rng.randint(2, 4))) for _ in range(6000)})
+    now = datetime.now(UTC)
+    feed_id = lib.store.add_feed("http://127.0.0.1:9/broad.xml", title="Широкі новини",
+                                 tags=["news"])
+    entries = [
+        ParsedEntry(
+            guid=f"b-{n}", link=f"http://127.0.0.1:9/{n}", title=f"Річка {n} 川のニュース",
+            author="", published=now - timedelta(minutes=n), updated=None, summary="",
+            content="<p>" + " ".join(rng.choices(words, k=600)) + " river</p>", categories=[],
+        )
+        for n in range(ARTICLES)
+    ]
+    lib.store.write(lambda c: lib.store.merge_entries(c, feed_id, entries))
+    lib.store.write(lambda c: lib.store.update_feed_fetch(
+        c, feed_id, last_status="ok", next_fetch=now + timedelta(days=1)))
+    lib.store.update_index()
+    lib.close()
+    monkeypatch.setattr(app_module, "SQLITE_MEMORY_MB", 1)
+    monkeypatch.setattr(app_module, "SQLITE_HARD_MB", 4)  # "r" needs ~6 MB, a word ~1
+    lib = Library(path, Config())
+    yield lib
+    lib.limit_memory(0)
+    lift(0)
+    lib.close()
+
+
+async def test_a_letter_typed_in_the_filter_box_says_to_type_more(broad):
+    app = quiet_app(broad)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        main, error = app.main, app.main.query_one("#filter-error")
+        assert len(main.headlines.ids) == ARTICLES
+        await pilot.press("slash", "r", "enter")
+        await wait_until(pilot, app, lambda: error.display)
+        shown = str(error.render())
+        assert "“r”" in shown and '("r")' in shown
+        # Not the last view's rows under a search that found none of them.
+        assert not main.headlines.ids and main.view.count == 0
+        assert main.headlines.empty_text == shown
+        # The next search answers, on the same threads and connections.
+        await pilot.press("slash", "ctrl+u", *"river", "enter")
+        await wait_until(pilot, app, lambda: len(main.headlines.ids) == ARTICLES
+                         and not main.headlines.partial)
+        assert not error.display and main.view.count == ARTICLES
+        await pilot.press("slash", "ctrl+u", *"річка", "enter")
+        await wait_until(pilot, app, lambda: main.view.filter_text == "річка"
+                         and len(main.headlines.ids) == ARTICLES)
