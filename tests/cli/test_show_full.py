@@ -142,3 +142,50 @@ def test_the_extraction_benchmark_still_runs():
     assert out.returncode == 0, out.stdout + out.stderr
     assert "token F1 via `reader show --full --json`" in out.stdout
     assert "extraction CPU per page" in out.stdout
+
+
+_STORY = "".join(f"<p>Абзац {i}. Уряд ухвалив рішення щодо енергетики, і громади отримають "
+                 "кошти на ремонт підстанцій до зими.</p>" for i in range(6))
+
+
+def _page(body: str, charset: str = "utf-8") -> str:
+    return (f'<!DOCTYPE html><html><head><meta charset="{charset}"><title>Новина</title></head>'
+            f"<body><nav><a href='/'>Головна</a></nav><article><h1>Новина</h1>{body}{_STORY}"
+            "</article><footer>Усі права захищено</footer></body></html>")
+
+
+def test_a_full_article_keeps_its_meaning_in_show_and_in_json(tmp_path, feed_server):
+    """QA of issue 14: abbr, ins, kbd, a file:// image's alt survive trafilatura; a page
+    whose header says utf-8 over windows-1251 bytes is read by its <meta>."""
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(main, ["--db", str(tmp_path / "r.db"), *args], catch_exceptions=False)
+
+    marked = _page(
+        '<p>У <abbr title="Всесвітня організація охорони здоров\'я">ВООЗ</abbr> сказали '
+        "<del>ніколи</del> <ins>іноді</ins>; натисніть <kbd>Ctrl</kbd>+<kbd>C</kbd>.</p>"
+        '<pre><code>if x:\n    return "так"\n</code></pre>'
+        "<table><tr><th>Район</th><th>Сума</th></tr><tr><td>Поділ</td><td>12</td></tr></table>"
+        '<p>Архів:</p><img src="file:///etc/hostname" alt="ALT file image">')
+    feed_server.route("/marked.html", marked.encode(), content_type="text/html; charset=utf-8")
+    liar = _page("<p>" + "Київ — столиця України. " * 12 + "</p>", charset="windows-1251")
+    feed_server.route("/liar.html", liar.encode("cp1251"), content_type="text/html; charset=utf-8")
+    feed_server.route("/feed.xml", _rss([("marked", feed_server.url("/marked.html"), "Анонс."),
+                                         ("liar", feed_server.url("/liar.html"), "Анонс.")]))
+    assert run("add", feed_server.url("/feed.xml")).exit_code == 0
+    ids = {a["title"]: str(a["id"]) for a in json.loads(run("list", "--json").output)}
+
+    shown = run("show", ids["marked"], "--full")
+    assert shown.exit_code == 0, shown.output
+    meaning = ("У ВООЗ (Всесвітня організація охорони здоров'я) сказали ~~ніколи~~ {+іноді+};"
+               " натисніть [Ctrl]+[C].")
+    assert meaning in shown.stdout
+    assert "[image: ALT file image]" in shown.stdout
+    text = json.loads(run("show", ids["marked"], "--full", "--json").stdout)["text"]
+    assert meaning in text
+    assert 'if x:\n    return "так"' in text and "Район | Сума\nПоділ | 12" in text
+
+    liar_shown = json.loads(run("show", ids["liar"], "--full", "--json").stdout)
+    assert liar_shown["full"] is True
+    assert "Київ — столиця України." in liar_shown["text"] and "\ufffd" not in liar_shown["text"]

@@ -237,7 +237,7 @@ def test_image_refs_come_from_the_rendered_article_in_order():
     rendered = render_article(html, "https://news.example/uk/story")
     refs = image_refs(rendered.markdown, rendered.links)
     assert refs == [
-        ImageRef("https://news.example/lead.jpg", "Київ уночі (фото)"),
+        ImageRef("https://news.example/lead.jpg", "Київ уночі [фото]"),
         ImageRef("https://cdn.example/b.png", "写真"),
         ImageRef("https://cdn.example/c.png", ""),
     ]

@@ -17,7 +17,10 @@ from bs4 import BeautifulSoup, Declaration, ProcessingInstruction, Tag
 from markdownify import ATX, BACKSLASH, MarkdownConverter, chomp
 
 from reader.core.sanitize import clean_line, clean_text
-from reader.core.ingest.inline import embed_label, subscript, superscript, watch_url
+from reader.core.ingest.inline import (
+    abbreviation, deleted, embed_label, formula, inserted, key_cap, subscript, superscript,
+    watch_url,
+)
 from reader.core.ingest.text import html_to_text  # in text.py so that ingest never imports bs4
 
 MAX_RENDER_CHARS = 2_000_000
@@ -252,8 +255,7 @@ class _Converter(MarkdownConverter):
         return label if n is None else f"{label}[{n}]"
 
     def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        alt = clean_line(_attr(el, "alt") or _attr(el, "title"))
-        alt = alt.replace("[", "(").replace("]", ")")
+        alt = _bracket_safe(clean_line(_attr(el, "alt") or _attr(el, "title")))
         src = _attr(el, "src")
         if not src or src.lstrip().lower().startswith("data:"):
             src = _attr(el, "data-src") or src  # lazy-loading placeholders
@@ -294,40 +296,37 @@ class _Converter(MarkdownConverter):
     def convert_math(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """MathML: its alttext, else its TeX (or other) annotation, else the text of its
         parts; as inline code, where no character is Markdown."""
-        formula = _attr(el, "alttext")
-        if not formula:
-            note = el.find("annotation")
-            formula = note.get_text() if isinstance(note, Tag) else el.get_text()
-        formula = " ".join(clean_line(formula).split()).replace("`", "'")
-        if not formula:
+        note = el.find("annotation")
+        shown = formula(_attr(el, "alttext"), note.get_text() if isinstance(note, Tag) else None,
+                        el.get_text()).replace("`", "'")
+        if not shown:
             return ""
-        return f"`{formula}`" if "_noformat" not in parent_tags else formula
+        return f"`{shown}`" if "_noformat" not in parent_tags else shown
 
     def convert_abbr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """The expansion once, after the abbreviation's first use: "WHO (World Health
         Organization)"."""
-        title = " ".join(clean_line(_attr(el, "title")).split())
-        key = text.strip()
-        if not title or not key or title == key or key in self._abbrs:
+        title = abbreviation(text, _attr(el, "title"), self._abbrs)
+        if title is None:
             return text
-        self._abbrs.add(key)
-        title = title.replace("[", "(").replace("]", ")")
-        return f"{text} ({self.escape(title, parent_tags)})"
+        return f"{text} ({self.escape(_bracket_safe(title), parent_tags)})"
 
     def convert_kbd(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A key as "[Ctrl]"; "<kbd><kbd>Ctrl</kbd>+<kbd>C</kbd></kbd>" as "[Ctrl]+[C]"."""
         if "_noformat" in parent_tags and "kbd" not in parent_tags:
             return text  # inside code: as written
-        if el.find("kbd") is not None or not text.strip():
+        if el.find("kbd") is not None:
             return text
-        return f"[{text.strip()}]"
+        return key_cap(text)
 
     def convert_ins(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """Inserted text marked as such ({+...+}), as <del> is struck (~~...~~)."""
-        if "_noformat" in parent_tags or not text.strip():
-            return text
-        prefix, suffix, text = chomp(text)
-        return f"{prefix}{{+{text}+}}{suffix}"
+        return text if "_noformat" in parent_tags else inserted(text)
+
+    def convert_del(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        return text if "_noformat" in parent_tags else deleted(text)
+
+    convert_s = convert_del
 
     def convert_li(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         # markdownify numbers ordered items by counting earlier siblings (quadratic);
@@ -347,6 +346,13 @@ class _Converter(MarkdownConverter):
         first_line, *rest = text.split("\n")
         body = "\n".join([first_line, *(indent + line if line else "" for line in rest)])
         return f"{bullet} {body}\n"
+
+
+def _bracket_safe(text: str) -> str:
+    """Text as written inside a "[...]" of the Markdown (an image's alt, an abbreviation's
+    expansion): its brackets and backslashes escaped, so that none of it can close the
+    bracket or start a link ("[image: [x](http://…)]"), and the pane still shows them."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
 def _escape_plain(text: str) -> str:

@@ -29,6 +29,7 @@ _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNOR
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _IMG = re.compile(r"<img\b[^<>]*>", re.IGNORECASE)
 _A = re.compile(r"<a\b[^<>]*>", re.IGNORECASE)
+_EMBED = re.compile(r"<(?:iframe|embed)\b[^<>]*>", re.IGNORECASE)  # a player's page, linked
 _ATTR = re.compile(r"""\b(src|alt|href)\s*=\s*("[^"]*"|'[^']*'|[^\s"'<>]+)""", re.IGNORECASE)
 
 
@@ -89,10 +90,17 @@ def is_html(content_type: str | None, data: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
 
 
+# A declared charset that leaves more than this share of the text as U+FFFD is wrong (a
+# server that says utf-8 for every page, of a windows-1251 site): a browser shows such a
+# page right by its <meta>, or by detection. A stray bad byte or two is not that.
+MAX_REPLACED_SHARE = 0.005
+
+
 def decode_page(data: bytes, content_type: str | None) -> str:
     """The page as text: the header's charset, else the page's <meta charset>, else
     UTF-8 when it is valid, else what trafilatura's detection finds (Shift_JIS,
-    windows-1251... declared nowhere; 10-30 ms, and rare)."""
+    windows-1251... declared nowhere; 10-30 ms, and rare). A declared charset that
+    does not decode the page (MAX_REPLACED_SHARE) gives way to the next way."""
     candidates = []
     m = _HEADER_CHARSET.search(content_type or "")
     if m:
@@ -102,18 +110,25 @@ def decode_page(data: bytes, content_type: str | None) -> str:
         candidates.append(m.group(1).decode("ascii"))
     if data.startswith(codecs.BOM_UTF8):
         candidates.insert(0, "utf-8-sig")
+    first_try = None
     for name in candidates:
         try:
             codecs.lookup(name)
         except LookupError:
             continue
-        return data.decode(name, "replace")
+        text = data.decode(name, "replace")
+        if text.count("\ufffd") <= len(text) * MAX_REPLACED_SHARE:
+            return text
+        first_try = first_try or text
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         from trafilatura.utils import decode_file
 
-        return decode_file(data)
+        detected = decode_file(data)
+    if first_try is not None and first_try.count("\ufffd") <= detected.count("\ufffd"):
+        return first_try
+    return detected
 
 
 def extract_page(data: bytes, content_type: str | None, url: str) -> Extracted:
@@ -140,10 +155,10 @@ def extract_html(page: str, url: str = "") -> str:
     import trafilatura
     from trafilatura.utils import load_html
 
-    from reader.core.ingest.page_prep import prepare_page
+    from reader.core.ingest.page_prep import prepare_page, restore_marks, without_marks
 
     try:
-        tree = load_html(page)
+        tree = load_html(without_marks(page))
         if tree is None:
             return ""
         prepare_page(tree)
@@ -163,7 +178,7 @@ def extract_html(page: str, url: str = "") -> str:
         )
     except (ValueError, TypeError, RecursionError, MemoryError):
         return ""  # lxml gave up on the document: there is no article to show
-    return _tidy_html(clean_text(out or ""))
+    return _tidy_html(clean_text(restore_marks(out or "")))
 
 
 # trafilatura writes code as <pre>, inline code too, and a block of it as <pre><pre>.
@@ -198,6 +213,14 @@ def body_of(html: str, base_url: str) -> ArticleBody:
         url = _absolute(attrs.get("href", ""), base_url)
         if url and url not in links:
             links.append(url)
+    if "<iframe" in html or "<embed" in html or "<IFRAME" in html or "<EMBED" in html:
+        from reader.core.ingest.inline import watch_url
+
+        for tag in _EMBED.finditer(html):
+            attrs = _attrs(tag.group(0))
+            url = _absolute(attrs.get("src", ""), base_url)
+            if url and watch_url(url) not in links:
+                links.append(watch_url(url))
     for tag in _IMG.finditer(html):
         attrs = _attrs(tag.group(0))
         url = _absolute(attrs.get("src", ""), base_url)

@@ -15,7 +15,9 @@ from ..models import Enclosure, ImageRef
 from ..sanitize import clean_line
 
 MAX_IMAGES = 20  # an article of a hundred pictures shows the first twenty
-_IMAGE = re.compile(r"\[image(?:: ([^\]\n]*))?\]\[(\d{1,6})\]")
+# The alt text's own brackets and backslashes are escaped (content.py's _bracket_safe).
+_IMAGE = re.compile(r"\[image(?:: ((?:[^\]\\\n]|\\[^\n])*))?\]\[(\d{1,6})\]")
+_ESCAPED = re.compile(r"\\([\\\[\]])")
 # Lines as the Markdown parser (markdown-it) counts them: it reads \r\n and \r as \n.
 _NEWLINE = re.compile(r"\r\n?|\n")
 _LINE_BREAK = " \t\\"  # what else an image-only line may hold: spaces, a hard break "\"
@@ -41,7 +43,8 @@ def image_refs(markdown: str, links: Sequence[str],
             for match in matches:
                 n = int(match.group(2))
                 if 1 <= n <= len(links) and len(refs) < MAX_IMAGES:
-                    ref = add(links[n - 1], match.group(1) or "", line=line_no, number=n)
+                    alt = _ESCAPED.sub(r"\1", match.group(1) or "")
+                    ref = add(links[n - 1], alt, line=line_no, number=n)
                     if ref is not None:
                         added.append(ref)
             if added and len(added) == len(matches) and not _IMAGE.sub("", line).strip(_LINE_BREAK):

@@ -74,13 +74,19 @@ def watch_url(url: str) -> str:
     return url
 
 
+def is_player(url: str) -> bool:
+    """Whether an embed's http(s) address is a video player's (_VIDEO_HOSTS)."""
+    if not url.lower().startswith(("http://", "https://", "//")):
+        return False
+    host = _host(url if not url.startswith("//") else "https:" + url)
+    return any(host == h or host.endswith("." + h) for h in _VIDEO_HOSTS)
+
+
 def embed_label(url: str, title: str = "") -> str:
     """The placeholder's text for an embedded player or page: "video: youtube.com/watch?v=…",
     "video: <its title>" or "embed: maps.example.com/…". Brackets are kept out: the text
     sits inside the "[...]" of a reference."""
-    kind = "video" if any(
-        _host(url) == h or _host(url).endswith("." + h) for h in _VIDEO_HOSTS
-    ) else "embed"
+    kind = "video" if is_player(url) else "embed"
     shown = clean_line(title).strip()
     if not shown:
         shown = url.split("://", 1)[-1].removeprefix("www.")
@@ -88,3 +94,49 @@ def embed_label(url: str, title: str = "") -> str:
             shown = shown[: MAX_LABEL - 1] + "…"
     shown = shown.replace("[", "(").replace("]", ")")
     return f"{kind}: {shown}"
+
+
+# -- marks that keep an element's meaning in text: content.py (Markdown) and text.py
+# (plain text, `show --json`, the search index) both write them with these.
+
+
+def _marked(text: str, left: str, right: str) -> str:
+    """`text` between the marks, its outer spaces outside them ("{+ a +}" is "{+a+}")."""
+    core = text.strip()
+    if not core:
+        return text
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()):]
+    return f"{lead}{left}{core}{right}{trail}"
+
+
+def inserted(text: str) -> str:
+    """`<ins>` text: "{+text+}", as a diff marks it (its counterpart, `<del>`, is struck)."""
+    return _marked(text, "{+", "+}")
+
+
+def deleted(text: str) -> str:
+    """`<del>`/`<s>` text: "~~text~~", Markdown's strike-through."""
+    return _marked(text, "~~", "~~")
+
+
+def key_cap(text: str) -> str:
+    """A `<kbd>` key: "[Ctrl]" (a combination's outer <kbd> adds nothing: "[Ctrl]+[C]")."""
+    return f"[{text.strip()}]" if text.strip() else text
+
+
+def abbreviation(text: str, title: str, seen: set[str]) -> str | None:
+    """An `<abbr>`'s expansion, once per abbreviation (`seen` holds those given):
+    the title to write after it ("WHO (World Health Organization)"), else None."""
+    title = " ".join(clean_line(title).split())
+    key = text.strip()
+    if not title or not key or title == key or key in seen:
+        return None
+    seen.add(key)
+    return title
+
+
+def formula(alttext: str, annotation: str | None, text: str) -> str:
+    """MathML as one line: its alttext, else its (TeX) annotation, else its parts' text."""
+    chosen = alttext or (annotation if annotation is not None else text)
+    return " ".join(clean_line(chosen).split())

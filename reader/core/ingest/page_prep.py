@@ -13,12 +13,18 @@ is put in <p> elements first: trafilatura, asked for links, takes a link that si
 directly in a <div> out as a paragraph of its own and trims the space after it
 ("the last i9\n\nMacBook Prowas released"); in a <p> it keeps the sentence whole.
 
+What trafilatura drops of the text's meaning (<abbr> titles, <ins>, <kbd>, images at
+addresses that do not look like image files) is carried through it as marks, and put
+back in its output by restore_marks (see "marks" below).
+
 The tree is lxml's, from trafilatura's own parser (this module imports no parser).
 """
 
 from __future__ import annotations
 
 import re
+
+from reader.core.ingest.inline import is_player
 
 # A class or id naming a caption or a credit: "caption", "wp-caption-text",
 # "image-caption", "figure__caption", "photo-credit", "imageCaption", "credits".
@@ -29,7 +35,9 @@ CAPTION_MAX_CHARS = 600
 
 def prepare_page(tree) -> None:
     """In place: loose text into paragraphs; figures, caption boxes and galleries become
-    their images alone; thumbnail lists go."""
+    their images alone; thumbnail lists go; <ins>, <kbd>, <abbr> and images trafilatura
+    would drop are marked (protect_marks)."""
+    protect_marks(tree)
     budget = MAX_PARAGRAPH_BREAKS
     for container in list(tree.iter(*_LOOSE_TEXT_CONTAINERS)):
         if _has_loose_text(container):
@@ -58,6 +66,110 @@ def prepare_page(tree) -> None:
             _keep_images_only(listing)
             listing.tag = "p"
             listing.attrib.clear()
+
+
+# -- marks: what trafilatura drops, carried through it as text and restored after --
+# trafilatura writes no <ins> (only its text), no <abbr> title, <kbd> as <var>, and no
+# <img> whose address does not end like an image file's ("file:///x", a CDN's "/img?id=5"),
+# and no <iframe> (a video player in the story: YouTube's, Vimeo's...).
+# Their meaning goes through it as noncharacters around the text (U+FDD0-U+FDD7 never
+# occur in a real page: extract.py takes any out first) and restore_marks puts the
+# elements back, for content.py and text.py to show as they show a feed's.
+_INS, _KBD = ("\ufdd0", "\ufdd1"), ("\ufdd2", "\ufdd3")
+_ABBR_OPEN, _ABBR_TITLE, _ABBR_CLOSE = "\ufdd4", "\ufdd5", "\ufdd6"
+_IMAGE_SUFFIX = "#\ufdd7.jpg"  # an address trafilatura takes for an image file's
+_PLAYER_OPEN, _PLAYER_CLOSE = "\ufdd8", "\ufdd9"  # around a player's address, in a <p>
+_ABBR = re.compile("\ufdd4([^\ufdd0-\ufdd9]*)\ufdd5([^\ufdd0-\ufdd9<>]*)\ufdd6")
+_PLAYER = re.compile("(<p>\\s*)?\ufdd8([^\ufdd0-\ufdd9<>\"]*)\ufdd5([^\ufdd0-\ufdd9<>\"]*)\ufdd9(?(1)\\s*</p>)")
+_ANY_MARK = re.compile("[\ufdd0-\ufdd9]")
+_MARK_CHARS = tuple(chr(c) for c in range(0xFDD0, 0xFDDA))
+
+
+def protect_marks(tree) -> None:
+    """In place: <ins> and <kbd> text between marks (a <kbd> becomes a <span>), an
+    <abbr>'s title after its text, and an image with alt text whose address trafilatura
+    would not take given one it takes; a video player, its address as a paragraph."""
+    for element in list(tree.iter("ins", "kbd", "abbr", "iframe", "img")):  # one walk
+        tag = element.tag
+        if tag == "img":
+            if (element.get("alt") or "").strip() and not _has_image_address(element):
+                address = element.get("src") or element.get("data-src") or ""
+                element.set("src", address.strip() + _IMAGE_SUFFIX)
+        elif tag == "abbr":
+            title = " ".join((element.get("title") or "").split())
+            if title:
+                _surround(element, _ABBR_OPEN, _ABBR_TITLE + _ANY_MARK.sub("", title) + _ABBR_CLOSE)
+        elif tag == "iframe":
+            address = (element.get("src") or element.get("data-src") or "").strip()
+            if element.getparent() is not None and is_player(address):
+                _mark_player(element, address)
+        else:
+            _surround(element, *(_INS if tag == "ins" else _KBD))
+            if tag == "kbd":
+                element.tag = "span"
+
+
+# trafilatura's test of an image's address (utils.is_image_file: "[^\s]+\.(png|...)"),
+# without the leading run that backtracks through a long data: URI (2 ms a page).
+_IMAGE_FILE = re.compile(r"\S\.(?:avif|bmp|gif|hei[cf]|jpe?g|png|webp)(?:\b|$)", re.IGNORECASE)
+
+
+def _has_image_address(image) -> bool:
+    """Whether trafilatura keeps this <img> (src, data-src, data-src-*), or it is inline
+    data (which reader never fetches)."""
+    src = image.get("src") or ""
+    if src.lstrip()[:5].lower() == "data:":
+        return True
+    return any(_IMAGE_FILE.search(value) for name, value in image.attrib.items()
+               if name == "src" or name.startswith("data-src"))
+
+
+def _mark_player(frame, address: str) -> None:
+    """The player (or the <figure> it is in, which trafilatura drops without an image)
+    becomes a paragraph of its address and title between marks."""
+    target, parent = frame, frame.getparent()
+    for _ in range(3):
+        if parent is None:
+            break
+        if parent.tag == "figure":
+            target = parent
+            break
+        parent = parent.getparent()
+    title = (frame.get("title") or "").replace('"', "'")
+    paragraph = frame.makeelement("p", {})
+    paragraph.text = (_PLAYER_OPEN + _ANY_MARK.sub("", address) + _ABBR_TITLE
+                      + _ANY_MARK.sub("", " ".join(title.split())) + _PLAYER_CLOSE)
+    paragraph.tail = target.tail
+    target.getparent().replace(target, paragraph)
+
+
+def _surround(element, start: str, end: str) -> None:
+    element.text = start + (element.text or "")
+    if len(element):
+        element[-1].tail = (element[-1].tail or "") + end
+    else:
+        element.text += end
+
+
+def without_marks(page: str) -> str:
+    """The page with any of the marks' characters taken out (before protect_marks)."""
+    if page.isascii() or not any(mark in page for mark in _MARK_CHARS):
+        return page  # (ten one-character finds cost half one regex scan)
+    return _ANY_MARK.sub("", page)
+
+
+def restore_marks(html: str) -> str:
+    """trafilatura's HTML with the marked elements back (marks it split or lost go)."""
+    if not _ANY_MARK.search(html):
+        return html
+    html = html.replace(_IMAGE_SUFFIX, "")
+    html = _PLAYER.sub(lambda m: f'<iframe src="{m[2]}" title="{m[3]}"></iframe>', html)
+    html = _ABBR.sub(lambda m: f'<abbr title="{m[2].replace(chr(34), "&quot;")}">{m[1]}</abbr>',
+                     html)
+    for (start, end), tag in ((_INS, "ins"), (_KBD, "kbd")):
+        if html.count(start) == html.count(end):
+            html = html.replace(start, f"<{tag}>").replace(end, f"</{tag}>")
+    return _ANY_MARK.sub("", html)
 
 
 # trafilatura's time grows faster than the number of paragraphs (40,000 take 24 s of CPU):
