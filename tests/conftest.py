@@ -231,33 +231,15 @@ def feed_server() -> Iterator[FeedServer]:
         server.stop()
 
 
-# -- SQLite's hard heap limit, process-wide ---------------------------------------------
-# The TUI caps what SQLite may hold (app.SQLITE_HARD_MB, for a whole process), and SQL can
-# only lower that cap: without this, every test after one that mounted the app would run
-# under it. sqlite3_hard_heap_limit64(0) lifts it (the C function; found once).
-_heap_setter: list = []
-
-
-def _hard_heap_setter():
-    if not _heap_setter:
-        import ctypes
-        import ctypes.util
-
-        setter = None
-        name = ctypes.util.find_library("sqlite3")
-        if name is not None:
-            try:
-                setter = ctypes.CDLL(name).sqlite3_hard_heap_limit64
-                setter.restype, setter.argtypes = ctypes.c_int64, [ctypes.c_int64]
-            except (OSError, AttributeError):
-                setter = None
-        _heap_setter.append(setter)
-    return _heap_setter[0]
+# -- SQLite's hard heap limit, process-wide (tests/sqlite_heap.py) ----------------------
+# Without this, every test after one that mounted the app would run under its cap.
 
 
 @pytest.fixture(autouse=True)
 def _sqlite_heap_uncapped() -> Iterator[None]:
     yield
-    setter = _hard_heap_setter()
+    from sqlite_heap import hard_heap_setter
+
+    setter = hard_heap_setter()
     if setter is not None:
         setter(0)

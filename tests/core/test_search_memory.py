@@ -10,13 +10,11 @@ searches that fit still work.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from sqlite_heap import hard_heap_setter
 
 from reader.core.config import Config
 from reader.core.errors import QueryError
@@ -59,26 +57,9 @@ def broad_library(tmp_path_factory):
     lib.close()
 
 
-def _hard_limit_setter():
-    """sqlite3_hard_heap_limit64 of the SQLite library this Python's sqlite3 uses, or None.
-    The pragma only ever lowers the cap (SQLite's rule): the test raises it again."""
-    import _sqlite3
-
-    name = ctypes.util.find_library("sqlite3")
-    if name is None or "libsqlite3" not in Path("/proc/self/maps").read_text():
-        return None  # sqlite3 is built into _sqlite3 here: the cap could not be lifted
-    try:
-        setter = ctypes.CDLL(name).sqlite3_hard_heap_limit64
-    except (OSError, AttributeError):
-        return None
-    setter.restype, setter.argtypes = ctypes.c_int64, [ctypes.c_int64]
-    assert _sqlite3.sqlite_version  # (the module is loaded: the library is mapped)
-    return setter
-
-
 @pytest.fixture
 def capped(broad_library):
-    lift = _hard_limit_setter()
+    lift = hard_heap_setter()
     if lift is None:
         pytest.skip("cannot lift SQLite's hard heap limit in this process afterwards")
     lib = broad_library

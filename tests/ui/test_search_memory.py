@@ -9,13 +9,11 @@ thousand articles, which a one-letter prefix needs more than.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from sqlite_heap import hard_heap_setter
 
 from reader.core.config import Config
 from reader.core.library import Library
@@ -28,26 +26,9 @@ ARTICLES = 3000
 SYLLABLES = "ra re ri ro ru ka ko ki ta te ti no na mi".split()
 
 
-def _lift_hard_limit():
-    """sqlite3_hard_heap_limit64 of the SQLite this Python's sqlite3 uses, or None: the
-    pragma only lowers the cap, and later tests must not run under this one."""
-    import _sqlite3
-
-    name = ctypes.util.find_library("sqlite3")
-    if name is None or "libsqlite3" not in Path("/proc/self/maps").read_text():
-        return None
-    try:
-        setter = ctypes.CDLL(name).sqlite3_hard_heap_limit64
-    except (OSError, AttributeError):
-        return None
-    setter.restype, setter.argtypes = ctypes.c_int64, [ctypes.c_int64]
-    assert _sqlite3.sqlite_version
-    return setter
-
-
 @pytest.fixture
 def broad(tmp_path, monkeypatch):
-    lift = _lift_hard_limit()
+    lift = hard_heap_setter()
     if lift is None:
         pytest.skip("cannot lift SQLite's hard heap limit in this process afterwards")
     path = tmp_path / "broad.db"
