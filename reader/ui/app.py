@@ -12,21 +12,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from threading import Event
 
-from textual import events, work
+from textual import events
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from reader.core.config import Config
 from reader.core.library import Library
-from reader.core.models import RefreshSummary
 
 from .keymap import binding_ids, key_label, keymap_clashes
 from . import memory
 from .keys import typed_apart
 from .messages import DatabaseChecked, FeedsDue, RefreshProgress, SyncDone, SyncProgress, WriteDone
 from .screens.main import MainScreen
+from .refresh_runner import RefreshRunner
 from .sync_runner import SyncRunner
 from .widgets.line_list import LineList
 
@@ -48,7 +48,6 @@ def _saved_filter_commands():
 
 POLL_SECONDS = 1.5  # how often to look for writes by another process
 DUE_CHECK_SECONDS = 60.0  # how often background refresh asks which feeds are due
-MAX_FAILURE_TOASTS = 3  # per refresh; the rest are summed up
 SQLITE_MEMORY_MB = 16  # SQLite's caches in the TUI's process, all connections together
 SQLITE_HARD_MB = 64  # all SQLite may hold in it: past that a search fails (search.too_broad)
 
@@ -93,6 +92,7 @@ class ReaderApp(App[None]):
         self._polling = False  # a look for outside writes is on the writer thread
         self._failures = 0
         self._last_key = 0.0  # (time.monotonic) when the last key came from the terminal
+        self.refresher = RefreshRunner(self)  # R, r and the due timer (in a child process)
         self.syncer = SyncRunner(self)  # [sync]: the server's feeds, in the background
 
     def get_default_screen(self) -> Screen:
@@ -373,12 +373,10 @@ class ReaderApp(App[None]):
             out.append("workers: " + ", ".join(running))
         return out + self.main.busy
 
-    # -- background refresh ------------------------------------------------------------------
+    # -- background refresh (refresh_runner.py) ---------------------------------------------
 
-    @work(thread=True, exclusive=True, group="due", exit_on_error=False)
     def refresh_due(self) -> None:
-        if self.library.due_feeds():
-            self.post_message(FeedsDue())
+        self.refresher.check_due()
 
     def on_feeds_due(self, event: FeedsDue) -> None:
         self.start_refresh(due_only=True)
@@ -387,58 +385,14 @@ class ReaderApp(App[None]):
         self.start_refresh()
 
     def start_refresh(self, refs: list[int] | None = None, due_only: bool = False) -> None:
-        if any(
-            w.group == "refresh" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-            for w in self.workers
-        ):
-            self.notify("A refresh is already running.")
-            return
-        self._failures = 0
-        self.main.set_progress("Refreshing…", running=True)
-        self._refresh(refs, due_only)
-
-    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
-    def _refresh(self, refs: list[int] | None, due_only: bool) -> RefreshSummary:
-        def progress(done, total, feed, result) -> None:
-            self.post_message(
-                RefreshProgress(done, total, feed.display_title, result.status, result.error)
-            )
-
-        # A child process: the refresh's parsing threads would otherwise take the GIL
-        # from the event loop for tens of milliseconds at a time (see benchmarks/).
-        return self.library.refresh(
-            refs, due_only=due_only, on_progress=progress, cancel=self.cancelled, in_child=True
-        )
+        self.refresher.start(refs, due_only)
 
     def on_refresh_progress(self, event: RefreshProgress) -> None:
-        self.main.set_progress(f"⟳ {event.done}/{event.total} {event.title}", running=True)
-        if event.status in ("error", "gone"):
-            self._failures += 1
-            if self._failures <= MAX_FAILURE_TOASTS:
-                what = "is gone (410)" if event.status == "gone" else f"failed: {event.error}"
-                self.notify(f"{event.title} {what}", severity="warning", timeout=6)
+        self.refresher.progress(event)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "refresh":
-            return
-        main = self.main
-        if event.state == WorkerState.SUCCESS:
-            summary: RefreshSummary = event.worker.result
-            text = f"Updated {self.clock():%H:%M}: {summary.new_articles} new"
-            if summary.failed:
-                text += f", {len(summary.failed)} failed"
-                if self._failures > MAX_FAILURE_TOASTS:
-                    self.notify(
-                        f"{len(summary.failed)} feeds failed to refresh (marked ! in the sidebar)",
-                        severity="warning",
-                    )
-            main.set_progress(text)
-            main.reload()
-            self.syncer.start()  # (after the feeds of this machine: the server's)
-        elif event.state == WorkerState.ERROR:
-            main.set_progress("Refresh failed")
-            self.notify(f"Refresh failed: {event.worker.error}", severity="error")
-            main.reload()
+        if event.worker.group == "refresh":
+            self.refresher.finished(event.worker, event.state)
 
     def on_sync_progress(self, event: SyncProgress) -> None:
         self.syncer.show_progress(event)
