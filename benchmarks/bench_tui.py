@@ -33,6 +33,8 @@ import threading
 import time
 from pathlib import Path
 
+from proc_sample import descendants
+
 SOCK = Path(tempfile.gettempdir()) / f"reader-bench-{os.getpid()}.sock"
 
 
@@ -152,24 +154,6 @@ def _memory_kb(pid: int) -> tuple[int, int]:
     return fields.get("Rss", 0), fields.get("Pss", 0)
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid`, from /proc."""
-    parents: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 def memory_sequence(db: Path, size: str, rounds: int, quiet: float, source: Path | None) -> None:
     from pty_term import PtyApp, plain
 
@@ -201,7 +185,7 @@ def memory_sequence(db: Path, size: str, rounds: int, quiet: float, source: Path
             rss, pss = _memory_kb(app.proc.pid)
             most = max(sampled[0], rss) / 1024
             peak["sampled"] = max(peak["sampled"], most)
-            kids = sum(_memory_kb(p)[0] for p in _descendants(app.proc.pid))
+            kids = sum(_memory_kb(p)[0] for p in descendants(app.proc.pid))
             peak["rss"] = max(peak["rss"], rss / 1024)
             peak["pss"] = max(peak["pss"], pss / 1024)
             peak["children"] = max(peak["children"], kids / 1024)

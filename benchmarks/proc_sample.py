@@ -64,6 +64,11 @@ def _tree(root: int) -> list[int]:
     return out
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from /proc (bench_tui and bench_soak use this too)."""
+    return _tree(pid)[1:]
+
+
 def _memory(pid: int) -> tuple[float, float, str] | None:
     """(RSS kB, PSS kB, name) of a process, None when it is gone."""
     try:
