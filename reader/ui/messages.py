@@ -1,5 +1,6 @@
 """Messages the app posts to itself from its threads (the writer, the refresh, the look
-for due feeds): post_message is the one call that is safe from a thread."""
+for due feeds): post_message is the one call that is safe from a thread. And LinkChosen,
+which the article pane's widgets post for the app to check."""
 
 from __future__ import annotations
 
@@ -59,3 +60,11 @@ class SyncDone(Message):
     def __init__(self, summary, status) -> None:
         super().__init__()
         self.summary, self.status = summary, status
+
+
+class LinkChosen(Message):
+    """A link in the article was clicked; the app decides whether to open it."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url

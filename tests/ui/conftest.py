@@ -206,3 +206,25 @@ async def palette_pick(pilot, app: ReaderApp, typed: str, first: str) -> None:
         lambda: results.option_count > 0 and first in str(results.get_option_at_index(0).prompt),
     )
     await pilot.press("enter")
+
+
+def body_lines(app: ReaderApp) -> list[str]:
+    """The article body's lines as drawn now (not a page made ready for f, laid out
+    hidden; not the pictures' slots)."""
+    body = app.main.query_one("#article-body")
+    lines = []
+    for run in body.runs():
+        width = run.content_region.width or run.size.width
+        lines += [line.text.plain.rstrip() for line in run.lines_at(width)]
+    return lines
+
+
+def body_text(app: ReaderApp) -> str:
+    """The body's words as drawn now, a space between each (its wrapping undone)."""
+    return " ".join(" ".join(body_lines(app)).split())
+
+
+def screen_text(app: ReaderApp) -> str:
+    """The screen's text as drawn now, a line of the terminal a line here."""
+    update = app.screen._compositor.render_full_update()
+    return "\n".join("".join(strip.text for strip in line) for line in update.strips)

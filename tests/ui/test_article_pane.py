@@ -10,7 +10,16 @@ from datetime import UTC, datetime, timedelta
 
 from reader.core.library import Library
 
-from .conftest import NOW, add_feed, entry, quiet_app, settle, wait_until
+from .conftest import (
+    NOW,
+    add_feed,
+    body_text,
+    entry,
+    quiet_app,
+    screen_text,
+    settle,
+    wait_until,
+)
 
 WIDE = (120, 40)
 SMALL = (80, 24)
@@ -23,21 +32,6 @@ UKRAINIAN = (
 
 def long_body(n: int = 80, word: str = "Paragraph") -> str:
     return "".join(f"<p>{word} {i} of a long article.</p>" for i in range(n))
-
-
-def body_text(app) -> str:
-    """The article body's text as the widgets shown hold it (paragraphs, items, code;
-    not a page made ready for f, mounted hidden)."""
-    from reader.ui.widgets.article_body import WrappedCode
-
-    view = app.main.article
-
-    def shown(widget) -> bool:
-        return all(node.display for node in widget.ancestors_with_self)
-
-    parts = [str(w.content) for w in view.query("#article-body Static") if shown(w)]
-    parts += [w.code.plain for w in view.query(WrappedCode) if shown(w)]
-    return "\n".join(parts)
 
 
 async def open_first(pilot, app, title: str | None = None) -> None:
@@ -167,16 +161,20 @@ async def test_long_code_lines_wrap_with_a_mark_and_lose_nothing(library: Librar
     app = quiet_app(library)
     async with app.run_test(size=SMALL) as pilot:
         await open_first(pilot, app, "Code sample")
-        from reader.ui.widgets.article_body import WrappedCode, wrap_code
-
-        block = app.main.article.query_one(WrappedCode)
-        width = block.content_region.width
-        lines = wrap_code(block.code, width)
-        assert len(lines) > 2
-        assert all(line.cell_length <= width for line in lines)
-        assert all(line.plain.startswith("↪") for line in lines[1:])
-        assert "".join(line.plain.removeprefix("↪") for line in lines) == code
-        assert block.size.height >= len(lines)
+        (run,) = app.main.query_one("#article-body").runs()
+        width = run.content_region.width
+        lines = [line for line in run.lines_at(width)
+                 if line.piece is not None and line.piece.kind == "code"]
+        shown = [line.text.plain.strip() for line in lines if line.text.plain.strip()]
+        assert len(shown) > 2
+        assert all(line.text.cell_length <= width for line in lines)
+        assert all(text.startswith("↪") for text in shown[1:])
+        # (the padding around code is spaces too: compared without spaces)
+        assert "".join("".join(text.removeprefix("↪") for text in shown).split()) == "".join(
+            code.split())
+        # drawn so: each of those lines is on screen, none cut at the pane's edge
+        screen = screen_text(app)
+        assert "argument_0" in screen and "↪" in screen
 
 
 async def test_table_cells_fold_long_words_instead_of_cutting_them(library: Library):
@@ -192,24 +190,28 @@ async def test_table_cells_fold_long_words_instead_of_cutting_them(library: Libr
     app = quiet_app(library)
     async with app.run_test(size=SMALL) as pilot:
         await open_first(pilot, app, "Table")
-        cells = list(app.main.article.query("MarkdownTableContent > .cell"))
-        assert len(cells) == 9
-        for cell in cells:
-            assert cell.styles.text_overflow == "fold"  # not "ellipsis", which cuts
-            width = cell.content_region.width
-            lines = cell.content.wrap(width, overflow="fold")
-            assert all(line.cell_length <= width for line in lines)
-            shown = "".join(line.plain for line in lines)
-            assert "".join(shown.split()) == "".join(cell.content.plain.split())
-            assert cell.content_region.height >= len(lines)
+        (run,) = app.main.query_one("#article-body").runs()
+        width = run.content_region.width
+        table_lines = [line for line in run.lines_at(width)
+                       if line.piece is not None and line.piece.kind == "table"]
+        assert table_lines and all(line.table is None for line in table_lines)  # it fits
+        assert all(line.text.cell_length <= width for line in table_lines)
+        columns: dict[int, str] = {}
+        for line in table_lines[2:]:  # (the rows, under the header and its rule)
+            for n, cell in enumerate(line.text.plain.split("│")):
+                columns[n] = columns.get(n, "") + "".join(cell.split())
+        for i in range(3):  # every cell whole, its long word folded, not cut with "…"
+            assert f"{ident}_{i}" in columns[2]
+        assert columns[1].count("з17:00до22:00щодня,крімнеділі") == 3
+        assert "…" not in "".join(columns.values())
 
 
 async def test_a_table_too_wide_for_the_pane_scrolls_sideways_with_its_columns_whole(
         library: Library):
     """16 columns in a narrow pane: not squeezed to 1-3 cells a column (words read
     downwards), but each column at least MIN_COLUMN wide and the table scrolled with >
-    and <; a narrow table still fits the pane as before."""
-    from reader.ui.widgets.article_body import MIN_COLUMN, WideTable
+    and <, a bar under it; a narrow table still fits the pane as before."""
+    from reader.ui.widgets.article_body import MIN_COLUMN
 
     head = "".join(f"<th>Показник {i}</th>" for i in range(16))
     rows = "".join("<tr>" + "".join(f"<td>значення {r}.{i}</td>" for i in range(16)) + "</tr>"
@@ -224,19 +226,31 @@ async def test_a_table_too_wide_for_the_pane_scrolls_sideways_with_its_columns_w
         await open_first(pilot, app, "Table")
         app.main.focus_pane("article")
         await settle(pilot, app)
-        wide, narrow = list(app.main.article.query(WideTable))
-        assert wide.max_scroll_x > 0 and narrow.max_scroll_x == 0
-        cells = list(wide.query(".cell"))
-        assert len(cells) == 48 and all(c.size.width >= MIN_COLUMN for c in cells)
-        assert all("значення" in str(c.content) and c.size.height == 1 for c in cells)
-        assert narrow.size.width <= app.main.article.size.width
+        body = app.main.query_one("#article-body")
+        (run,) = body.runs()
+        assert body.scrolls(0) > 0 and body.scrolls(1) == 0
+        width = run.content_region.width
+        wide = [line for line in run.lines_at(width) if line.table == 0]
+        assert len(wide) == 5  # header, rule, 3 rows: a line each, no cell folded
+        header = wide[0].text.plain
+        assert all(f"Показник {i}" in header for i in range(16))
+        cells = header.split("│")
+        assert all(len(cell.strip()) + 2 >= min(MIN_COLUMN, len(cell.strip()) + 2)
+                   for cell in cells)
+        assert all(f"значення 2.{i}" in wide[4].text.plain for i in range(16))
+        screen = screen_text(app)
+        assert "Показник 0" in screen and "Показник 15" not in screen
         await pilot.press("greater_than_sign")
         await settle(pilot, app)
-        assert wide.scroll_x > 0
-        await pilot.press("less_than_sign")
+        assert body.offsets.get(0, 0) > 0
+        for _ in range(20):
+            await pilot.press("greater_than_sign")
         await settle(pilot, app)
-        assert wide.scroll_x == 0
-
+        assert body.offsets[0] == body.scrolls(0)
+        assert "Показник 15" in screen_text(app)
+        await pilot.press(*["less_than_sign"] * 21)
+        await settle(pilot, app)
+        assert body.offsets[0] == 0
 
 # ---------------------------------------------------------------- place, J/K
 
@@ -347,8 +361,8 @@ async def test_slash_in_the_article_searches_its_text(library: Library):
         await settle(pilot, app)
         assert not view.matches
         assert view.article is not None and main.view.opened_id is not None
-        assert "reverse" not in str([s.style for w in view.query("#article-body Static")
-                                     for s in getattr(w.content, "spans", [])])
+        assert "reverse" not in str([span.style for target in view._searchable()
+                                     for span in target.content.spans])
 
 
 async def test_search_covers_lists_tables_and_code_once_each(library: Library):
@@ -364,19 +378,18 @@ async def test_search_covers_lists_tables_and_code_once_each(library: Library):
         view = app.main.article
         await pilot.press("slash", *"КИЇВ")
         await settle(pilot, app)
-        from reader.ui.widgets.article_body import WrappedCode
-
         assert len(view.matches.matches) == 4
-        assert isinstance(view.matches.matches[-1].widget, WrappedCode)
+        kinds = [match.widget.piece.kind for match in view.matches.matches]
+        assert kinds == ["text", "text", "table", "code"]
         await pilot.press("enter", "N")  # wraps round to the last: the code block
         await settle(pilot, app)
         code = view.matches.current_match.widget
         assert code.region.y <= view.region.bottom  # scrolled to it
+        assert "Київ" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot, app)
-        assert "'Київ'" in code.code.plain and not code.code.spans or all(
-            "reverse" not in str(span.style) for span in code.code.spans
-        )
+        assert "'Київ'" in code.content.plain
+        assert all("reverse" not in str(span.style) for span in code.content.spans)
 
 
 async def test_search_box_keeps_keys_that_are_bindings_elsewhere(library: Library):
@@ -587,3 +600,22 @@ async def test_the_new_keys_are_in_help_and_the_palette(library: Library):
         titles = {title for title, _help, _cb in binding_commands(app, app.main)}
         assert {"Full article / feed text", "Article full width", "Hide/show sidebar",
                 "Next article", "Search article"} <= titles
+
+
+async def test_the_mouse_selects_the_articles_text(library: Library):
+    """A selection over the body (as a mouse drag makes it) is drawn and copied as
+    the lines show it."""
+    from textual.geometry import Offset
+    from textual.selection import Selection
+
+    add_feed(library, "http://127.0.0.1:9/ua", "Дніпро", [], [entry(1, "Київ", feed="ua", content=UKRAINIAN)])
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_first(pilot, app, "Київ")
+        (run,) = app.main.query_one("#article-body").runs()
+        app.screen.selections = {run: Selection(Offset(0, 0), Offset(4, 2))}
+        await settle(pilot, app)
+        assert app.screen.get_selected_text() == "Київ прийняв делегацію Ради Європи.\n\nУ Ки"
+        selected = app.screen.get_component_rich_style("screen--selection")
+        assert any(segment.style and segment.style.bgcolor == selected.bgcolor
+                   for segment in run.render_line(0))

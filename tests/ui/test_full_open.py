@@ -3,8 +3,8 @@ again on a page that failed asking the site conditionally.
 
 - The open article's cached page is read and rendered when the article opens, so f
   reads nothing from the database.
-- The pane mounts the first screen of a long document with the key and the rest in
-  the frames after it; the place in the article still comes back once it is whole.
+- The page is laid out, hidden, while the feed's text is read: f only shows it (one
+  widget, its lines made), and the place in the article comes back.
 - Code without a language is not guessed at (every Pygments lexer, on the loop).
 """
 
@@ -18,7 +18,7 @@ import pytest
 from reader.core.config import Config
 from reader.core.library import Library
 
-from .conftest import add_feed, entry, quiet_app, settle, wait_until
+from .conftest import add_feed, body_text, entry, quiet_app, screen_text, settle, wait_until
 
 WIDE = (120, 40)
 PAGES = Path(__file__).resolve().parent.parent / "data" / "pages"
@@ -64,23 +64,20 @@ async def open_article(pilot, app) -> None:
     await settle(pilot, app)
 
 
-def blocks(app) -> int:
-    from textual.widgets.markdown import MarkdownBlock
-
-    body = app.main.query_one("#article-body")
-    return len([c for c in body.children if isinstance(c, MarkdownBlock)])
-
-
 def status_text(app) -> str:
     status = app.main.query_one("#article-status")
     return str(status.content) if status.display else ""
 
 
-async def test_f_shows_the_first_screen_first_then_the_rest(library: Library, feed_server):
+async def test_f_shows_a_long_page_whole_in_one_text_widget(library: Library, feed_server):
+    """150 paragraphs: one widget drawing lines (not a widget a paragraph), the first
+    screen in the first frame that says "Full article", the last paragraph there too."""
+    from reader.ui.widgets.article_text import ArticleText
+
     article_id = with_page(library, feed_server, "/long.html", long_page())
     assert (await asyncio.to_thread(library.fetch_full_article, article_id)).status == "ok"
     app = quiet_app(library)
-    seen: list[int] = []  # blocks mounted in the frame that first shows the full article
+    seen: list[str] = []  # the screen in the frame that first shows the full article
 
     async with app.run_test(size=WIDE) as pilot:
         original = app._display
@@ -88,28 +85,26 @@ async def test_f_shows_the_first_screen_first_then_the_rest(library: Library, fe
         def display(screen, renderable) -> None:
             original(screen, renderable)
             if not seen and app.main.article.showing_full and status_text(app):
-                seen.append(blocks(app))
+                seen.append(screen_text(app))
 
         app._display = display
         await open_article(pilot, app)
         await pilot.press("f")
         await wait_until(pilot, app, lambda: app.main.article.showing_full)
-        await wait_until(pilot, app, lambda: app.main.query_one("#article-body").whole.is_set())
-        whole = blocks(app)
-        assert whole >= 150
-        assert seen and 0 < seen[0] < whole / 3  # the first frame: a screenful, not all 150
         body = app.main.query_one("#article-body")
-        texts = [str(w.content) for w in body.query("Static")]
-        assert any("Останній абзац історії" in t for t in texts)  # the rest came after
-        assert "Абзац 0:" in texts[0] or any("Абзац 0:" in t for t in texts[:3])
+        assert body.whole.is_set()
+        (run,) = body.runs()
+        assert isinstance(run, ArticleText) and len(run.blocks) >= 150
+        assert seen and "Абзац 0:" in seen[0]
+        text = body_text(app)
+        assert "Абзац 0:" in text and "Останній абзац історії" in text
+        assert "Коротко" not in text
 
 
-async def test_the_page_is_mounted_hidden_as_the_article_opens_and_f_only_shows_it(
+async def test_the_page_is_laid_out_hidden_as_the_article_opens_and_f_only_shows_it(
         library: Library, feed_server):
-    """While the feed's text is read, the page's first screen is mounted, hidden (no
-    search, no picture finds it); f then shows those very widgets: nothing to mount."""
-    from textual.widgets.markdown import MarkdownBlock
-
+    """While the feed's text is read, the page is laid out in a hidden widget (no search,
+    no picture finds it); f then shows that very widget, its lines already made."""
     article_id = with_page(library, feed_server, "/long.html", long_page())
     await asyncio.to_thread(library.fetch_full_article, article_id)
     app = quiet_app(library)
@@ -117,27 +112,28 @@ async def test_the_page_is_mounted_hidden_as_the_article_opens_and_f_only_shows_
         await open_article(pilot, app)
         view = app.main.article
         body = app.main.query_one("#article-body")
-        hidden = [b for b in body.children if isinstance(b, MarkdownBlock) and not b.display]
-        assert hidden and "Абзац 0:" in " ".join(str(b.content) for b in hidden)
-        assert all(b not in hidden for b in body.shown_blocks())
+        await wait_until(pilot, app, lambda: body._ready is not None)
+        ready = body._ready[1]
+        assert not ready.display and ready not in body.runs()
+        assert ready._layouts  # laid out already (in a thread), at the pane's width
+        assert "Абзац 0:" in " ".join(line.text.plain for line in next(
+            iter(ready._layouts.values()))[0])
         assert body.block_at(5) is None  # (the feed's text has no line 5; the page has)
         await pilot.press("slash", *"Абзац")  # only in the page, which is not shown
         await settle(pilot, app)
         assert not view.matches
+        made = ready._layouts.copy()
         await pilot.press("enter", "f")
         await wait_until(pilot, app, lambda: view.showing_full)
-        shown = body.shown_blocks()
-        assert shown[: len(hidden)] == hidden and all(b.display for b in hidden)
-        await wait_until(pilot, app, lambda: body.whole.is_set())
-        assert "Коротко" not in " ".join(str(b.content) for b in body.query("Static"))
+        assert body.runs() == [ready] and ready.display
+        width = ready.content_region.width
+        assert width in made and ready.lines_at(width) is made[width][0]  # not made again
+        assert "Коротко" not in body_text(app)
 
 
-async def test_f_before_the_page_is_all_made_ready_still_shows_its_first_screen(
+async def test_f_while_the_page_is_being_made_ready_still_shows_it(
         library: Library, feed_server):
-    """The hidden first screen is mounted a few blocks a frame; f in the middle shows
-    the blocks made ready and mounts the others of the first screen with the key."""
-    from reader.ui.widgets.staged_markdown import READY_BATCH
-
+    """f before the hidden layout is done: the page is shown all the same, once."""
     with_page(library, feed_server, "/long.html", long_page())
     app = quiet_app(library)
     async with app.run_test(size=WIDE) as pilot:
@@ -145,20 +141,14 @@ async def test_f_before_the_page_is_all_made_ready_still_shows_its_first_screen(
         body = app.main.query_one("#article-body")
         page = "\n\n".join(f"Абзац {i}: громади готують заявки." for i in range(60))
         making = asyncio.ensure_future(body.make_ready(page))
-        while body._ready is None or not body._ready[1]:  # (a state: the first batch in)
-            assert not making.done()
-            await asyncio.sleep(0)
-        early = list(body._ready[1])
-        assert len(early) <= READY_BATCH
         await body.update(page)  # (as f does, through the pane)
-        shown = body.shown_blocks()
-        assert shown[: len(early)] == early  # the ones made ready, shown as they were
-        assert len(shown) > len(early)  # the rest of the first screen, with the key
-        assert [str(b.content) for b in shown[:4]] == [
-            f"Абзац {i}: громади готують заявки." for i in range(4)]
         await making
-        await wait_until(pilot, app, lambda: body.whole.is_set())
-        assert len(body.shown_blocks()) == 60 and all(b.display for b in body.shown_blocks())
+        await settle(pilot, app)
+        assert len(body.runs()) == 1
+        text = body_text(app)
+        assert text.startswith("Абзац 0: громади") and "Абзац 59:" in text
+        assert text.count("Абзац 1:") == 1
+        assert all(child.display for child in body.children)  # nothing hidden left over
 
 
 async def test_the_place_in_a_long_full_article_comes_back(library: Library, feed_server):
@@ -198,8 +188,7 @@ async def test_f_reads_nothing_when_the_page_was_made_ready(library: Library, fe
         finally:
             del library.cached_full_article
         assert asked == []  # read (and rendered) when the article opened
-        assert "загальний обсяг фінансування" in " ".join(
-            str(w.content) for w in app.main.query("#article-body Static"))
+        assert "загальний обсяг фінансування" in body_text(app)
         assert "Full article from 127.0.0.1" in status_text(app)
 
 
@@ -235,29 +224,26 @@ async def test_ctrl_r_fetches_the_page_again_conditionally_and_shows_it(library:
                          and "fetched again" in status_text(app))
         asked = feed_server.requests_to("/uk.html")
         assert len(asked) == 2 and asked[1].headers.get("if-none-match") == ETAG
-        assert "загальний обсяг фінансування" in " ".join(
-            str(w.content) for w in view.query("#article-body Static") if w.display)
+        assert "загальний обсяг фінансування" in body_text(app)
 
         changed = story.read_text(encoding="utf-8").replace(
             "загальний обсяг фінансування", "новий обсяг фінансування")
         feed_server.route("/uk.html", changed.encode(), etag='"page-v2"',
                           content_type="text/html; charset=utf-8")
         await pilot.press("ctrl+r")  # changed: the new page shown, and kept
-        await wait_until(pilot, app, lambda: "новий обсяг фінансування" in " ".join(
-            str(w.content) for w in view.query("#article-body Static") if w.display))
+        await wait_until(pilot, app, lambda: "новий обсяг фінансування" in body_text(app))
         assert "новий обсяг" in (library.cached_full_article(article_id).text or "")
 
         feed_server.route("/uk.html", b"gone", status=500)
         await pilot.press("ctrl+r")  # failing: the copy kept stays, with why
         await wait_until(pilot, app, lambda: "not fetched again" in status_text(app))
-        assert view.showing_full and "новий обсяг фінансування" in " ".join(
-            str(w.content) for w in view.query("#article-body Static") if w.display)
+        assert view.showing_full and "новий обсяг фінансування" in body_text(app)
 
 
 def test_code_without_a_language_is_plain_text_not_guessed(monkeypatch):
     import pygments.lexers
 
-    from reader.ui.widgets.article_body import WrappedFence
+    from reader.ui.widgets.markdown_lines import highlighted
 
     guessed: list[str] = []
     guess = pygments.lexers.guess_lexer
@@ -268,10 +254,10 @@ def test_code_without_a_language_is_plain_text_not_guessed(monkeypatch):
     def styles(content) -> set[str]:
         return {str(span.style) for span in content.spans} - {"$text"}
 
-    plain = WrappedFence.highlight(code, "")
+    plain = highlighted(code, "")
     assert guessed == [] and styles(plain) == set()
     assert plain.plain.rstrip("\n") == code.rstrip("\n")
-    assert styles(WrappedFence.highlight(code, "python"))  # a language named: highlighted
+    assert styles(highlighted(code, "python"))  # a language named: highlighted
 
 
 async def test_code_without_a_language_is_coloured_by_a_guess_made_in_a_thread(
@@ -283,7 +269,6 @@ async def test_code_without_a_language_is_coloured_by_a_guess_made_in_a_thread(
     import textual.highlight
 
     from reader.ui.widgets import article_body
-    from reader.ui.widgets.article_body import WrappedCode
 
     threads: list[str] = []
     guess = textual.highlight.guess_language
@@ -301,8 +286,11 @@ async def test_code_without_a_language_is_coloured_by_a_guess_made_in_a_thread(
     app = quiet_app(library)
     async with app.run_test(size=WIDE) as pilot:
         await open_article(pilot, app)
-        block = app.main.article.query_one(WrappedCode)
+        (run,) = app.main.query_one("#article-body").runs()
+        (block,) = [p for b in run.blocks for p in b.pieces if p.kind == "code"]
         await wait_until(pilot, app, lambda: any(
-            str(span.style) != "$text" for span in block.code.spans))
+            str(span.style) != "$text" for span in block.content.spans))
         assert threads and threading.main_thread().name not in threads
-        assert block.code.plain.rstrip("\n") == code.rstrip("\n")
+        assert block.content.plain.rstrip("\n") == code.rstrip("\n")
+        assert block.language  # the guess, kept: a theme change colours it by it too
+        assert "Київ" in screen_text(app)

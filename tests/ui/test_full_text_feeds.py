@@ -13,7 +13,7 @@ import pytest
 from reader.core.config import Config
 from reader.core.library import Library
 
-from .conftest import add_feed, entry, quiet_app, settle, wait_until
+from .conftest import add_feed, body_text, entry, quiet_app, settle, wait_until
 
 WIDE = (120, 40)
 PAGE = ("<html><head><meta charset='utf-8'><title>Повна історія</title></head><body>"
@@ -40,8 +40,7 @@ def two_stories(library: Library, feed_server, **route) -> tuple[int, list[int]]
 
 
 def pane_text(app) -> str:
-    body = app.main.query_one("#article-body")
-    return " ".join(str(w.content) for w in body.query("Static") if w.display)
+    return body_text(app)
 
 
 async def test_a_full_text_feeds_article_opens_on_its_cached_page(library, feed_server):

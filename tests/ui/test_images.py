@@ -43,7 +43,7 @@ def png(size: tuple[int, int], colour: tuple[int, int, int]) -> bytes:
 
 
 class ImageServer:
-    """127.0.0.1: /lead.png waits for `gate`; /second.png at once; /broken.png is junk;
+    """127.0.0.1: /lead.png waits for `gate`; /second.png, /wide.png at once; /broken.png is junk;
     /page.html a news page with text, a picture, text, a picture (the full article)."""
 
     def __init__(self) -> None:
@@ -63,6 +63,8 @@ class ImageServer:
                     body = png((400, 200), (220, 30, 30))
                 elif self.path == "/second.png":
                     body = png((100, 100), (30, 30, 220))
+                elif self.path == "/wide.png":
+                    body = png((600, 200), (30, 160, 30))
                 elif self.path == "/page.html":
                     body, kind = news_page().encode(), "text/html; charset=utf-8"
                 elif self.path == "/markup.png":  # a reason phrase is server text too
@@ -149,21 +151,34 @@ def pictures(app) -> list:
 
 
 def parts(app) -> list[tuple[str, str]]:
-    """What the pane shows, top to bottom: ("text", a block's text), ("picture" or
-    "alt", a picture's caption); checked against where each is drawn."""
+    """What the pane shows, top to bottom: ("text", a block's words, its wrapping undone),
+    ("picture" or "alt", a picture's caption); checked against where each is drawn."""
     view = app.main.article
-    shown = [w for w in [*view.query("#article-lead-image ImageSlot"),
-                         *view.query_one("#article-body").children] if w.display]
+    body = view.query_one("#article-body")
+    runs = body.runs()
+    shown = [w for w in [*view.query("#article-lead-image ImageSlot"), *body.children]
+             if w.display and (isinstance(w, ImageSlot) or w in runs)]
     out = []
+    tops = []
     for widget in shown:
         if isinstance(widget, ImageSlot):
             kind = "picture" if widget.query(".image") else "alt"
             out.append((kind, str(widget.query_one(".image-caption").render())))
-        else:
-            out.append(("text", str(widget.content)))
-    tops = [w.region.y for w in shown]
+            tops.append(widget.region.y)
+            continue
+        for start, lines in block_lines(widget):
+            out.append(("text", " ".join(" ".join(line.text.plain for line in lines).split())))
+            tops.append(widget.content_region.y + start)
     assert tops == sorted(tops) and len(set(tops)) == len(tops), "not drawn in this order"
     return out
+
+
+def block_lines(run) -> list[tuple[int, list]]:
+    """Each block a run draws: its first line in the run, and its lines."""
+    lines = run.lines_at(run.content_region.width)
+    starts = [run.line_of(block) for block in run.blocks if not block.hidden]
+    ends = [*starts[1:], len(lines)]
+    return [(start, lines[start:end]) for start, end in zip(starts, ends)]
 
 
 async def until(pilot, predicate, timeout: float = 10.0) -> None:
@@ -236,7 +251,7 @@ async def test_a_picture_inside_a_sentence_comes_after_it(tmp_path, images_serve
         await pilot.press("enter")
         await wait_until(pilot, app, lambda: len(pictures(app)) == 1)
         assert parts(app) == [("text", "До [image: синє][1] після."), ("picture", "синє [1]"),
-                              ("text", ""), ("text", "Кінець.")]  # (the list: its items)
+                              ("text", "• Пункт"), ("text", "Кінець.")]
     lib.close()
 
 
@@ -347,19 +362,23 @@ async def test_closing_the_article_drops_its_pictures(tmp_path, images_server, h
 
 async def test_pictures_are_fitted_again_when_the_pane_narrows(tmp_path, images_server, halfcells):
     images_server.gate.set()
-    lib = image_library(tmp_path, images_server.base)
+    lib = Library(tmp_path / "reader.db", Config(timeout=10))
+    lib.image_cache = ImageCache(tmp_path / "cache")
+    html = (f'<p>Перший абзац.</p><img src="{images_server.base}/wide.png" alt="Поле">'
+            f'<p>二つ目の段落。</p><img src="{images_server.base}/second.png" alt="写真">')
+    add_feed(lib, "http://127.0.0.1:9/f", "Новини", [], [entry(1, "Фото дня", content=html)])
     app = quiet_app(lib)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("enter")
         await wait_until(pilot, app, lambda: len(pictures(app)) == 2)
-        assert pictures(app)[0].size.width == 40  # the picture's own width: it fits
-        await pilot.resize_terminal(100, 40)  # (the pane: 41 columns)
-        body = app.main.query_one("#article-body").content_region.width
-        await wait_until(pilot, app, lambda: pictures(app)
-                         and pictures(app)[0].size.width <= body)
-        assert pictures(app)[0].size.width < 40
-        assert [kind for kind, _ in parts(app)][:4] == ["text", "picture", "text", "picture"]
+        assert pictures(app)[0].size.width == 60  # the picture's own width: it fits
+        await pilot.resize_terminal(100, 40)  # (the pane: 45 columns, its text 41)
+        body = app.main.query_one("#article-body")
+        await wait_until(pilot, app, lambda: body.content_region.width < 60 and pictures(app)
+                         and pictures(app)[0].size.width <= body.content_region.width)
+        assert pictures(app)[0].size.width < 60
+        assert [kind for kind, _ in parts(app)] == ["text", "picture", "text", "picture"]
     lib.close()
 
 
@@ -379,13 +398,14 @@ def long_library(tmp_path: Path, base: str) -> Library:
 
 
 def top_line(app) -> tuple[str, int]:
-    """The first paragraph starting in the pane's view, and its line in the view."""
-    view = app.main.article
-    top = view.content_region.y
-    for widget in app.main.query_one("#article-body").children:
-        if widget.display and widget.region.height and widget.region.y >= top:
-            return str(widget.content), widget.region.y - top
-    raise AssertionError("no paragraph in view")
+    """The first line of text at or below the pane's top, and its row in the view."""
+    top = app.main.article.content_region.y
+    for run in app.main.query_one("#article-body").runs():
+        y = run.content_region.y
+        for n, line in enumerate(run.lines_at(run.content_region.width)):
+            if y + n >= top and line.text.plain.strip():
+                return line.text.plain.strip(), y + n - top
+    raise AssertionError("no text in view")
 
 
 async def test_a_picture_arriving_above_keeps_the_reader_on_the_same_line(
@@ -448,6 +468,54 @@ async def test_the_place_left_in_an_article_with_pictures_is_kept(tmp_path, imag
         await wait_until(pilot, app, lambda: view.article.title == "Довга"
                          and len(pictures(app)) == 1)
         assert top_line(app) == reading and view.scroll_y == 40
+    lib.close()
+
+
+def two_pictures_library(tmp_path: Path, base: str) -> Library:
+    """60 paragraphs of three lines or so, a picture after the 2nd and after the 30th."""
+    lib = Library(tmp_path / "reader.db", Config(timeout=10))
+    lib.image_cache = ImageCache(tmp_path / "cache")
+
+    def paragraph(n: int) -> str:
+        return f"<p>Абзац {n}: " + " ".join(f"слово{n}-{k}" for k in range(12)) + "</p>"
+
+    html = (paragraph(1) + paragraph(2) + f'<img src="{base}/lead.png" alt="Сонце">'
+            + "".join(paragraph(n) for n in range(3, 31))
+            + f'<img src="{base}/second.png" alt="Море">'
+            + "".join(paragraph(n) for n in range(31, 61)))
+    add_feed(lib, "http://127.0.0.1:9/f", "Новини", [], [entry(1, "Довга", content=html)])
+    return lib
+
+
+async def test_i_keeps_the_reader_on_the_same_line_between_two_pictures(
+        tmp_path, images_server, halfcells):
+    """The reader's top line is in the middle of a paragraph, between the pictures: both
+    go (and the text is one run again) and come back; the line stays where it was."""
+    images_server.gate.set()
+    lib = two_pictures_library(tmp_path, images_server.base)
+    app = quiet_app(lib)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await wait_until(pilot, app, lambda: len(pictures(app)) == 2)
+        view = app.main.article
+        second = slots(app)[1]
+        run = app.main.query_one("#article-body").runs()[1]  # (between the pictures)
+        lines = [line.text.plain for line in run.lines_at(run.content_region.width)]
+        inside = next(n for n, text in enumerate(lines) if n > 8 and text.startswith("слово"))
+        place = run.content_region.y - view.content_region.y + int(view.scroll_y) + inside
+        view.scroll_to(y=place, animate=False, immediate=True)
+        await settle(pilot, app)
+        reading = top_line(app)
+        assert reading[1] == 0 and not reading[0].startswith("Абзац")  # (mid-paragraph)
+        assert second.region.y > view.content_region.bottom  # (the second: below)
+        await pilot.press("i")
+        await settle(pilot, app)
+        assert not slots(app) and len(app.main.query_one("#article-body").runs()) == 1
+        assert top_line(app) == reading and view.scroll_y < place
+        await pilot.press("i")
+        await wait_until(pilot, app, lambda: len(pictures(app)) == 2)
+        assert top_line(app) == reading and view.scroll_y == place
     lib.close()
 
 

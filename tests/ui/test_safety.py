@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from textual.widgets import Markdown
-
 from reader.ui.links import is_web_url
 from reader.ui.widgets.article_view import LinkChosen
 
-from .conftest import ESC_TITLE, MARKUP_FEED, quiet_app, settle
+from .conftest import ESC_TITLE, MARKUP_FEED, body_text, quiet_app, settle
 
 WIDE = (160, 40)
 
@@ -62,16 +60,27 @@ async def test_markup_in_article_body_is_inert(library):
         await settle(pilot, app)
         await pilot.press("enter")
         await settle(pilot, app)
-        body = main.query_one("#article-body", Markdown)
-        text = "\n".join(str(block.render()) for block in body.query("MarkdownBlock"))
+        text = body_text(app)
         assert "[@click=app.quit]body link[/]" in text
         assert "[bold red]not red[/]" in text
         for y in range(3):
             await pilot.click("#article-body", offset=(4, y))
             await pilot.pause()
         assert app.is_running
-        # a Markdown link to javascript: (or any non-web scheme) is never opened
-        body.post_message(Markdown.LinkClicked(body, "javascript:alert(1)"))
+        # a link in the text goes by its number to the app's check: only http(s) opens
+        view = main.article
+        await view.show(view.article, "[файл](ftp://example.com/x) і [так](https://ok.example.com/)",
+                        [], "")
+        await settle(pilot, app)
+        (run,) = main.query_one("#article-body").runs()
+        assert run.document.links == ["ftp://example.com/x", "https://ok.example.com/"]
+        await pilot.click("#article-body", offset=(1, 0))  # on "файл"
+        await settle(pilot, app)
+        assert opened == []
+        await pilot.click("#article-body", offset=(8, 0))  # on "так"
+        await settle(pilot, app)
+        assert opened == ["https://ok.example.com/"]
+        opened.clear()
         main.article.post_message(LinkChosen("file:///etc/passwd"))
         await pilot.pause()
         assert opened == []

@@ -8,7 +8,7 @@ page is kept: Library.fetch_full_article with force).
 Opening a cached page is meant to be on screen within 50 ms of the key
 (benchmarks/bench_full_open.py): when an article is opened, the thread that read it
 also reads its cached page, turns it into Markdown and parses that (`prepare`), and
-the pane mounts the page's first screen, hidden (widgets/staged_markdown.py), so that
+the pane lays the page out, hidden (widgets/article_body.py), so that
 f, on the event loop with no thread to wait for, only shows it. A page stored by
 another process (a refresh's prefetch) while its article is open is made ready the
 same way (`pages_changed`, from the app's database poll).
@@ -111,7 +111,7 @@ class FullArticleToggle:
     def prepare(self, article: Article, *, if_open: bool = False) -> None:
         """In the thread that opened `article`: its cached page, rendered, for f.
         if_open: only while it is still the open article (else another's page is ready)."""
-        from ..widgets.staged_markdown import parse_ahead  # (Markdown: not at startup)
+        from ..widgets.article_body import parse_ahead  # (markdown-it: not at startup)
 
         library = self._screen.library
         with self._preparing:

@@ -247,8 +247,9 @@ class MainScreen(Screen):
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def warm_up(self) -> None:
-        """After the first paint, load what opening an article needs (Markdown, HTML parsing)."""
-        from textual.widgets import Markdown  # noqa: F401 - imported for its import cost
+        """After the first paint, load what opening an article needs (markdown-it, the
+        pane's body, HTML parsing)."""
+        from ..widgets import article_body  # noqa: F401 - imported for its import cost
 
         self.library.warm_up()
 

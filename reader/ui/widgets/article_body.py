@@ -1,43 +1,66 @@
-"""The article's body: Textual's Markdown, with code and tables that wrap visibly, and
-the blocks its pictures are placed after (article_images.py).
+"""The article's body: its Markdown parsed into a Document (markdown_lines.py), drawn by
+one ArticleText (article_text.py), or by several with the pictures placed between them
+(article_images.py asks where; place_after).
 
-Textual draws a code block as one long line per line of code, cut at the pane's edge
-with its scroll bar hidden: the end of a line was lost without a sign. Here a code
-line longer than the pane goes on on the next line, after a "↪". Table cells cut
-their words with "…"; here they fold them. A table too wide for the pane at a readable
-width a column (MIN_COLUMN cells) keeps its columns' own widths (a cell at most
-MAX_CELL) and scrolls sideways under a scroll bar (> and < in the pane), where Textual
-squeezed 16 columns into 1-3 cells each, their words read downwards.
+f shows a page made ready: the open article's full page is parsed in the thread that
+opened it (parse_ahead) and laid out, hidden, while the reader reads the lead
+(make_ready), so the key only swaps which text is shown: one widget to lay out and the
+lines on screen to draw, where Textual's Markdown mounted, styled, laid out and painted
+a widget per paragraph (20-60 ms of the event loop; benchmarks/bench_full_open.py).
+
+Code that names no language is shown plain, then coloured by the language Textual's
+Markdown would guess, guessed in a thread (every Pygments lexer is tried: 3-60 ms a
+block, a second to import them the first time).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
 
+from textual.await_complete import AwaitComplete
+from textual.containers import Vertical
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region
 from textual.widget import Widget
-from textual.widgets import Markdown
-from textual.widgets._markdown import (  # (Textual does not export these two)
-    MarkdownTable,
-    MarkdownTableContent,
-)
-from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 from textual.worker import get_current_worker
 
-from .staged_markdown import StagedMarkdown
+from .article_text import ArticleText
+from .markdown_lines import MAX_CELL, MIN_COLUMN, WRAP_MARK, Block, Document, Piece, highlighted
 
-WRAP_MARK = "↪"
-MIN_COLUMN = 12  # cells a table's column needs to be read; fewer: the table scrolls
-MAX_CELL = 40  # the widest a cell of a scrolling table gets (its text folds)
+__all__ = ["MAX_CELL", "MIN_COLUMN", "WRAP_MARK", "ArticleBody", "parse_ahead"]
+
+PARSED_KEPT = 4  # documents parsed ahead (parse_ahead) and not shown yet
+PARSE_INLINE = 1_500  # characters of Markdown parsed and laid out on the event loop
+# (~1 ms a thousand characters each); longer: in a thread
+PLACED_FRAMES = 5  # frames waited at most for the pictures' runs to be laid out (place_after)
 GUESSES_KEPT = 200  # code blocks whose guessed language is remembered (f back and forth)
 _guesses: OrderedDict[str, str] = OrderedDict()
+_parsed: OrderedDict[str, Document] = OrderedDict()
+
+
+def parse_ahead(markdown: str) -> None:
+    """In a thread: parse `markdown`, for a body that is given it later."""
+    _parsed[markdown] = Document.parse(markdown)
+    while len(_parsed) > PARSED_KEPT:
+        _parsed.popitem(last=False)
+
+
+async def _document(markdown: str) -> Document:
+    document = _parsed.pop(markdown, None)
+    if document is not None:
+        return document
+    if len(markdown) <= PARSE_INLINE:
+        return Document.parse(markdown)
+    return await asyncio.get_running_loop().run_in_executor(None, Document.parse, markdown)
 
 
 def guessed_language(code: str) -> str:
-    """The language Textual's Markdown would guess for `code` (every Pygments lexer
-    tried: run it in a thread), remembered."""
+    """The language Textual's Markdown would guess for `code` (run it in a thread),
+    remembered."""
     from textual.highlight import guess_language
 
     language = _guesses.get(code)
@@ -48,162 +71,301 @@ def guessed_language(code: str) -> str:
     return language
 
 
-def wrap_code(code: Content, width: int) -> list[Content]:
-    """Each line of `code` folded to `width` cells; continuation lines start with the
-    wrap mark (dim), so that a wrapped line can't pass for two."""
-    if width < 4:
-        return code.split("\n")
-    out: list[Content] = []
-    mark = Content.styled(WRAP_MARK, "dim")
-    for line in code.split("\n"):
-        if line.cell_length <= width:
-            out.append(line)
-            continue
-        first, *rest = line.fold(width)
-        out.append(first)
-        remainder = Content("").join(rest)
-        for piece in remainder.fold(width - 1):
-            out.append(mark + piece)
-    return out
+@dataclass(eq=False)
+class PieceView:
+    """A piece of the text (a table's cell) as a search sees it (article_search's
+    TextWidget): its Content as drawn, where it is, and a way to draw it highlighted."""
 
+    piece: Piece
+    run: ArticleText
+    cell: tuple[int, int] | None = None
 
-class WrappedCode(Widget):
-    """A code block's highlighted text, wrapped at the widget's width."""
-
-    DEFAULT_CSS = """
-    WrappedCode { height: auto; width: 1fr; padding: 1 2; }
-    """
-
-    def __init__(self, code: Content) -> None:
-        super().__init__()
-        self.code = code
-
-    def set_code(self, code: Content) -> None:
-        self.code = code
-        self.refresh(layout=True)
-
-    # As a Static's, so that a search of the article (article_search.py) covers code too
     @property
     def content(self) -> Content:
-        return self.code
-
-    def update(self, content: Content, *, layout: bool = True) -> None:
-        self.code = content
-        self.refresh(layout=layout)
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(wrap_code(self.code, width))
-
-    def render(self) -> Content:
-        return Content("\n").join(wrap_code(self.code, self.content_region.width))
-
-
-class WrappedFence(MarkdownFence):
-    """A fenced or indented code block that wraps instead of scrolling out of sight."""
-
-    DEFAULT_CSS = """
-    WrappedFence { overflow: hidden hidden; }
-    """
-
-    @classmethod
-    def highlight(cls, code: str, language: str, ansi: bool = False,
-                  dark: bool = False) -> Content:
-        # A block that names no language is plain text here: Textual would guess one by
-        # running every Pygments lexer over it, on the event loop (3-60 ms a block, and
-        # importing them all the first time, a second: an article with code took 0.3 s
-        # to show). The guess is made in a thread once the block is shown (on_mount).
-        return super().highlight(code, language or "text", ansi, dark)
-
-    def on_mount(self) -> None:
-        if not self.lexer and self.code.strip():
-            self.run_worker(
-                partial(self._colour, self.app.native_ansi_color, self.app.current_theme.dark),
-                name="code_colours", group="code-colours", thread=True, exit_on_error=False)
-
-    def _colour(self, ansi: bool, dark: bool) -> None:
-        """In a thread: the block's language guessed (as Textual would, from the code
-        alone), its text coloured by it, handed to the event loop."""
-        language = guessed_language(self.code)
-        if language in ("text", "default"):
-            return
-        coloured = self.highlight(self.code, language, ansi, dark)
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._coloured, language, coloured)
-
-    def _coloured(self, language: str, coloured: Content) -> None:
-        if self.is_attached:
-            self.lexer = language  # (a theme change colours it by the same language)
-            self._highlighted_code = coloured
-            for code in self.query(WrappedCode):  # (the same text: no layout pass)
-                code.update(coloured, layout=False)
-
-    def compose(self):
-        yield WrappedCode(self._highlighted_code)  # (made by MarkdownFence's __init__)
-
-    def set_content(self, content: Content) -> None:
-        super().set_content(content)  # (finds no Label of its own to update: fine)
-        for code in self.query(WrappedCode):
-            code.set_code(content)
-
-
-class WideTableContent(MarkdownTableContent):
-    """The grid of a WideTable: squeezed to the pane as Textual does when each column
-    gets MIN_COLUMN cells; else at its own width, which the table scrolls."""
-
-    DEFAULT_CSS = f"""
-    WideTableContent.-scrolls > .cell, WideTableContent.-scrolls > .header {{
-        max-width: {MAX_CELL};
-    }}
-    """
-
-    def pre_layout(self, layout) -> None:
-        super().pre_layout(layout)
-        width = self.parent.size.width if self.parent is not None else 0
-        scrolls = 0 < width < len(self.headers) * (MIN_COLUMN + 1)
-        if scrolls:
-            layout.shrink = layout.expand = False
-        if scrolls != self.has_class("-scrolls"):
-            self.set_class(scrolls, "-scrolls")
-            self.styles.width = "auto" if scrolls else "1fr"
-
-
-class WideTable(MarkdownTable):
-    """A Markdown table that scrolls sideways when it is too wide for the pane."""
-
-    DEFAULT_CSS = """
-    WideTable { overflow-x: auto; overflow-y: hidden; scrollbar-size-horizontal: 1; }
-    """
-
-    def compose(self):
-        self._headers, self._rows = self._get_headers_and_rows()
-        yield WideTableContent(self._headers, self._rows)
+        if self.cell is not None:
+            row, column = self.cell
+            return self.piece.shown_cells.get(self.cell, self.piece.rows[row][column])
+        return self.piece.drawn
 
     @property
-    def scrolls(self) -> bool:
-        return self.max_scroll_x > 0
+    def is_attached(self) -> bool:
+        return self.run.is_attached
+
+    @property
+    def region(self) -> Region:
+        area = self.run.content_region
+        line = self.run.line_of_piece(self.piece) or 0
+        if self.cell is not None:  # (its row, near enough: a cell's folds are not counted)
+            line += self.cell[0] + (self.cell[0] > 0)
+        prefix = self.piece.first.cell_length + (2 if self.piece.kind == "code" else 0)
+        return Region(area.x + prefix, area.y + line + (self.piece.kind == "code"),
+                      max(1, area.width - prefix - (4 if self.piece.kind == "code" else 0)), 1)
+
+    content_region = region
+
+    def update(self, content: Content, *, layout: bool = True) -> None:
+        if self.cell is not None:
+            row, column = self.cell
+            if content is self.piece.rows[row][column]:
+                self.piece.shown_cells.pop(self.cell, None)
+            else:
+                self.piece.shown_cells[self.cell] = content
+        else:
+            self.piece.shown = None if content is self.piece.content else content
+        self.run.changed(layout=False)
 
 
-class ArticleMarkdown(StagedMarkdown):
-    """The body: the first screen is mounted with the key, the rest after it
-    (staged_markdown.py)."""
+class ArticleBody(Vertical):
+    """The body: runs of text (ArticleText) and the pictures' slots between them."""
 
-    # A table cell's word longer than its column is folded onto the next line, not cut
-    # with an ellipsis: nothing of a table is lost in a narrow pane.
-    # A paragraph that only names pictures ("[image: alt][n]") gives way to them while
-    # they are shown (article_images.py places them after it, and marks it -pictured).
     DEFAULT_CSS = """
-    ArticleMarkdown MarkdownTableContent > .cell,
-    ArticleMarkdown MarkdownTableContent > .header { text-overflow: fold; }
-    ArticleMarkdown > .-pictured { display: none; }
+    ArticleBody { height: auto; width: 1fr; }
+    ArticleBody > ArticleText { margin: 0; }
     """
+    # Nothing of its own to draw (its runs and slots cover it): Textual's blank fast path,
+    # not its styled lines under the text on every repaint (~1.5 ms a frame at 160x48).
+    BLANK = True
 
-    BLOCKS = {**Markdown.BLOCKS, "fence": WrappedFence, "code_block": WrappedFence,
-              "table_open": WideTable}
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.document: Document | None = None
+        self.offsets: dict[int, int] = {}  # a wide table's number -> how far it is scrolled
+        self.whole = asyncio.Event()  # the latest document is shown (images wait for it)
+        self._when_whole: list[Callable[[], object]] = []
+        self._generation = 0
+        self._ready: tuple[str, ArticleText] | None = None  # make_ready's, hidden
 
-    def block_at(self, line: int) -> MarkdownBlock | None:
+    # -- showing a document --------------------------------------------------------------------
+
+    def when_whole(self, callback: Callable[[], object]) -> None:
+        """Call `callback` once the latest document is shown (now if it is)."""
+        if self.whole.is_set():
+            callback()
+        else:
+            self._when_whole.append(callback)
+
+    def update(self, markdown: str) -> AwaitComplete:
+        self._generation += 1
+        self.whole.clear()
+        self._when_whole.clear()
+        return AwaitComplete(self._update(markdown, self._generation))
+
+    async def _update(self, markdown: str, generation: int) -> None:
+        ready, self._ready = self._ready, None
+        if ready is not None and ready[0] == markdown and ready[1].is_attached:
+            text = ready[1]
+        else:
+            if ready is not None:
+                await ready[1].remove()
+            document = await _document(markdown)
+            if generation != self._generation:
+                return  # a newer document came meanwhile; it does the work
+            text = ArticleText(document, document.blocks, {})
+            if len(markdown) > PARSE_INLINE:
+                await self._lay_out(text)
+                if generation != self._generation:
+                    return
+        old = [child for child in self.children if child is not text]
+        self.document = text.document
+        self.offsets = text.offsets
+        with self.app.batch_update():
+            for child in old:  # (removed after the frame: not the key's work)
+                child.display = False
+            if text.is_attached:
+                text.display = True
+            else:
+                await self.mount(text)
+        self.call_after_refresh(self._drop, old)
+        self._colour_code(text)
+        self.whole.set()
+        callbacks, self._when_whole = self._when_whole, []
+        for callback in callbacks:
+            callback()
+
+    def _drop(self, old: list[Widget]) -> None:
+        for child in old:
+            if child.is_attached and child.parent is self:
+                child.remove()
+
+    def make_ready(self, markdown: str) -> AwaitComplete:
+        """Lay `markdown` out now, hidden, for a later update with it: that update then
+        only shows it (the full page of the open article, made ready while the reader
+        reads the lead). An update with another document drops it."""
+        return AwaitComplete(self._make_ready(markdown))
+
+    async def _make_ready(self, markdown: str) -> None:
+        if self.document is not None and self.document.markdown == markdown:
+            return
+        if self._ready is not None:
+            if self._ready[0] == markdown:
+                return
+            stale, self._ready = self._ready[1], None
+            await stale.remove()
+        document = await _document(markdown)
+        text = ArticleText(document, document.blocks, {})
+        text.display = False
+        await self._lay_out(text)
+        if self._ready is not None or (self.document is not None
+                                       and self.document.markdown == markdown):
+            return  # another was made ready meanwhile, or this one shown
+        self._ready = (markdown, text)
+        await self.mount(text)
+
+    async def _lay_out(self, text: ArticleText) -> None:
+        """`text`'s lines made in a thread, at the body's width with the pane's scroll bar
+        and without (a text long enough to scroll is narrower)."""
+        width = self.content_region.width or self.size.width
+        if width:
+            bar = self.parent.styles.scrollbar_size_vertical if self.parent is not None else 0
+            widths = [width + bar, width, width - bar] if bar else [width]
+            await asyncio.get_running_loop().run_in_executor(
+                None, lambda: [text.lines_at(w) for w in widths])
+
+    def runs(self) -> list[ArticleText]:
+        """The text shown, in order (not a document made ready)."""
+        ready = self._ready[1] if self._ready is not None else None
+        return [child for child in self.children
+                if isinstance(child, ArticleText) and child is not ready and child.display]
+
+    # -- code colours --------------------------------------------------------------------------
+
+    def _colour_code(self, text: ArticleText) -> None:
+        plain = [piece for block in text.document.blocks for piece in block.pieces
+                 if piece.kind == "code" and not piece.language and piece.code.strip()]
+        if plain:
+            self.run_worker(
+                partial(self._colour, text.document, plain), name="code_colours",
+                group="code-colours", thread=True, exit_on_error=False)
+
+    def _colour(self, document: Document, pieces: list[Piece]) -> None:
+        """In a thread: each block's language guessed, its text coloured by it."""
+        worker = get_current_worker()
+        for piece in pieces:
+            language = guessed_language(piece.code)
+            if language in ("text", "default") or worker.is_cancelled:
+                continue
+            coloured = highlighted(piece.code, language)
+            try:
+                self.app.call_from_thread(self._coloured, document, piece, language, coloured)
+            except RuntimeError:
+                return
+
+    def _coloured(self, document: Document, piece: Piece, language: str,
+                  coloured: Content) -> None:
+        piece.language = language
+        piece.content = coloured
+        piece.shown = None
+        if document is self.document:
+            for run in self.runs():
+                run.changed(layout=False)
+
+    # -- pictures among the blocks (article_images.py) -----------------------------------------
+
+    def block_at(self, line: int) -> Block | None:
         """The top-level block (paragraph, list, table...) made of Markdown line `line`."""
-        for block in self.shown_blocks():
-            start, end = block.source_range
-            if start <= line < end:
-                return block
-        return None
+        return self.document.block_at(line) if self.document is not None else None
+
+    def place_after(self, after: dict[Block, list[Widget]]) -> list[Awaitable]:
+        """The slots mounted after the blocks named; the text cut into runs around them."""
+        document = self.document
+        if document is None or not after:
+            return []
+        children: list[Widget] = []
+        run: list[Block] = []
+        for block in document.blocks:
+            run.append(block)
+            if block in after:
+                children.append(ArticleText(document, run, self.offsets))
+                children += after[block]
+                run = []
+        if run:
+            children.append(ArticleText(document, run, self.offsets))
+        waits = self._replace(children)
+        # (article_images.py) Not whole again until the new runs and slots are in: the
+        # place an article was left at (ArticleView.show, on when_whole) was otherwise
+        # restored, now and then, before they were laid out, on a body of no height,
+        # and cut to the top.
+        self.whole.clear()
+        generation = self._generation
+
+        async def placed() -> None:
+            for wait in waits:
+                await wait
+            # laid out: Textual may run after-refresh callbacks before a layout pass
+            for _ in range(PLACED_FRAMES):
+                if all(child.region.width for child in self.children if child.display):
+                    break
+                await self.wait_for_refresh()
+            if generation == self._generation and not self.whole.is_set():
+                self.whole.set()
+                callbacks, self._when_whole = self._when_whole, []
+                for callback in callbacks:
+                    callback()
+
+        self.run_worker(placed(), name="place_pictures", group="place-pictures",
+                        exclusive=True, exit_on_error=False)
+        return waits
+
+    def unplace(self) -> list[Awaitable]:
+        """The pictures' slots out (their widget removes them), the text one run again."""
+        if self.document is None:
+            return []
+        hidden = [block for block in self.document.blocks if block.hidden]
+        for block in hidden:
+            block.hidden = False
+        runs = self.runs()
+        if len(runs) == 1 and len(runs[0].blocks) == len(self.document.blocks):
+            if hidden:
+                runs[0].changed()
+            return []
+        return self._replace([ArticleText(self.document, self.document.blocks, self.offsets)])
+
+    def _replace(self, children: list[Widget]) -> list[Awaitable]:
+        ready = self._ready[1] if self._ready is not None else None
+        old = [child for child in self.children if child is not ready]
+        return [self.remove_children(old), self.mount_all(children, before=ready)]
+
+    # -- searching and sideways ----------------------------------------------------------------
+
+    def search_targets(self) -> list[PieceView]:
+        """The text a search of the article reads, in order."""
+        out = []
+        for run in self.runs():
+            for line in _first_lines(run):
+                piece = line.piece
+                if piece.kind == "table":
+                    out += [PieceView(piece, run, (r, c)) for r, row in enumerate(piece.rows)
+                            for c in range(len(row))]
+                else:
+                    out.append(PieceView(piece, run))
+        return out
+
+    def scroll_tables(self, step: int, seen: Region) -> None:
+        """> and <: the wide tables on screen scrolled sideways, a third of `seen`."""
+        for run in self.runs():
+            for number, most in run.wide_tables().items():
+                rows = run.table_rows(number)
+                area = run.content_region
+                if not rows or not Region(area.x, area.y + rows.start, area.width,
+                                          len(rows)).overlaps(seen):
+                    continue
+                x = max(0, min(most, self.offsets.get(number, 0) + step * max(4, seen.width // 3)))
+                run.scroll_table(number, x)
+
+    def scrolls(self, number: int) -> int:
+        """How far table `number` can scroll sideways (0: it fits)."""
+        for run in self.runs():
+            most = run.wide_tables().get(number)
+            if most is not None:
+                return most
+        return 0
+
+
+def _first_lines(run: ArticleText):
+    """Each piece's first line in `run`, once (the searchable pieces)."""
+    seen: set[int] = set()
+    for line in run.lines_at(run.content_region.width or run.size.width):
+        piece = line.piece
+        if piece is not None and id(piece) not in seen:
+            seen.add(id(piece))
+            yield line

@@ -36,7 +36,8 @@ from .. import graphics
 from .scroll_anchor import SLOT, PlaceKeeper
 
 if TYPE_CHECKING:
-    from .article_body import ArticleMarkdown
+    from .article_body import ArticleBody
+    from .markdown_lines import Block
 
 LEAD_ROWS = 20  # the tallest the article's first image is drawn, in lines
 OTHER_ROWS = 16
@@ -141,7 +142,6 @@ class ArticleImages(Vertical):
         self._shown: tuple[Article, str, list[str]] | None = None
         self._token = 0  # which load the thread's results belong to
         self._slots: list[ImageSlot] = []
-        self._pictured: list[Widget] = []  # paragraphs the pictures stand in for
         self._cols = 0  # the width the slots were fitted to
 
     @property
@@ -162,12 +162,12 @@ class ArticleImages(Vertical):
         self.enabled = enabled
         self._start(keep_place=True)
 
-    def _body(self) -> ArticleMarkdown | None:
-        if self.parent is None or not self.parent.query_children("ArticleMarkdown"):
-            return None  # (no article yet: the Markdown widget is not even imported)
-        from .article_body import ArticleMarkdown
+    def _body(self) -> ArticleBody | None:
+        if self.parent is None or not self.parent.query_children("ArticleBody"):
+            return None  # (no article yet: the body is not even imported)
+        from .article_body import ArticleBody
 
-        return self.parent.query_children(ArticleMarkdown).first()
+        return self.parent.query_children(ArticleBody).first()
 
     @property
     def _place(self) -> PlaceKeeper:
@@ -203,10 +203,10 @@ class ArticleImages(Vertical):
 
     def _drop(self) -> list[Awaitable]:
         """The slots out, the paragraphs they stood for back; what is being removed."""
-        for paragraph in self._pictured:
-            paragraph.remove_class("-pictured")
-        self._pictured = []
         removing = [slot.remove() for slot in self._slots if slot.is_attached]
+        body = None if self.lead else self._body()
+        if body is not None:
+            removing += body.unplace()
         self._slots = []
         self.display = False
         return removing
@@ -220,7 +220,8 @@ class ArticleImages(Vertical):
         cols = self._cols = self._columns(None if self.lead else body)
         rows = max(4, self.screen.size.height // 2)
         alone = {ref.line for ref in refs if ref.alone}
-        after: dict[Widget, list[ImageSlot]] = {}
+        after: dict[Block, list[ImageSlot]] = {}
+        unnamed: list[ImageSlot] = []  # (the lead image; or a line no block is made of)
         for n, ref in enumerate(refs):
             if (ref.line is None) != self.lead:
                 continue
@@ -228,22 +229,23 @@ class ArticleImages(Vertical):
             slot = ImageSlot(ref, box, self._refit)
             self._slots.append(slot)
             block = body.block_at(ref.line) if body is not None and ref.line is not None else None
-            after.setdefault(self if block is None else block, []).append(slot)
+            if block is None:
+                unnamed.append(slot)
+            else:
+                after.setdefault(block, []).append(slot)
         mounting: list[Awaitable] = []
-        for block, slots in after.items():
-            if block is self:
-                mounting.append(self.mount_all(slots))
-                self.display = True
-                continue
-            mounting.append(block.parent.mount_all(slots, after=block))  # type: ignore[union-attr]
-            start, end = block.source_range  # type: ignore[attr-defined]
-            if (isinstance(block, body.get_block_class("paragraph_open"))  # type: ignore[union-attr]
-                    and all(line in alone for line in range(start, end))):
-                block.add_class("-pictured")
-                self._pictured.append(block)
+        if unnamed:  # (not named in the text: after it)
+            mounting.append(self.mount_all(unnamed))
+            self.display = True
+        for block in after:  # a paragraph naming nothing but pictures gives way to them
+            start, end = block.source_range
+            if block.kind == "paragraph" and all(line in alone for line in range(start, end)):
+                block.hidden = True
+        if after and body is not None:
+            mounting += body.place_after(after)
         return mounting
 
-    def _columns(self, body: ArticleMarkdown | None) -> int:
+    def _columns(self, body: ArticleBody | None) -> int:
         """The widest a picture may be: the body's width (its measure) for the text's,
         the pane's for the lead image (and before the body has been laid out)."""
         width = body.content_region.width if body is not None else 0

@@ -1,9 +1,9 @@
 """Searching the open article: its box, and the matches highlighted where they stand.
 
-The article body is a tree of Static widgets (paragraphs, list items, table cells) and
-code blocks (WrappedCode), each showing a Content. A search restyles the Content of those that match
-and keeps their originals to put back; nothing is parsed, so the article's text stays
-text whatever it holds.
+The article body's text is pieces (paragraphs, list items, headings, code, table cells),
+each a Content, seen through article_body.PieceView. A search restyles the Content of
+those that match and keeps their originals to put back; nothing is parsed, so the
+article's text stays text whatever it holds.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class SearchBox(Input):
 
 
 class TextWidget(Protocol):
-    """What a search uses of a widget: a Static, or a code block (WrappedCode)."""
+    """What a search uses of a piece of the text (article_body.PieceView)."""
 
     @property
     def content(self) -> object: ...

@@ -1,9 +1,9 @@
 """The article pane: a header, a status line, the body as Markdown, the numbered links,
 and a search box (/) at its foot.
 
-Feed strings become Content objects (never markup). The Markdown widget doesn't
-open links itself (open_links=False): every click comes back as a message and
-only http(s) URLs go on, to the app's one safe opener.
+Feed strings become Content objects (never markup). The body opens no link itself: a
+click names the link by number and comes back as a LinkChosen, and only http(s) URLs
+go on, to the app's one safe opener.
 """
 
 from __future__ import annotations
@@ -17,25 +17,21 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.style import Style
 from textual.widgets import Input, Static
 
 from reader.core.models import Article
 from reader.core.sanitize import clean_line
 
+from ..messages import LinkChosen
 from .article_images import ArticleImages
 from .article_search import ArticleMatches, SearchBox
+from .link_lines import LinkLines
 
 POSITIONS_KEPT = 300  # articles whose place (scroll) is remembered, the last read first
-
-
-class LinkChosen(Message):
-    """A link in the article was clicked; the app decides whether to open it."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__()
-        self.url = url
 
 
 def header_content(article: Article, when: str) -> Content:
@@ -75,20 +71,6 @@ def tag_chips(tags: list[str]) -> list[str | tuple[str, str]]:
             parts.append(" ")
         parts.append((f"[{clean_line(tag)}]", "dim"))
     return parts
-
-
-def links_content(links: list[str]) -> Content:
-    parts: list[str | tuple[str, str | Style]] = [("Links", "bold"), "\n"]
-    for n, url in enumerate(links, 1):
-        parts += [
-            f"[{n}] ",
-            (
-                clean_line(url),
-                Style(underline=True) + Style.from_meta({"@click": f"open_link({n})"}),
-            ),
-            "\n",
-        ]
-    return Content.assemble(*parts)
 
 
 class LinkText(Static):
@@ -154,23 +136,24 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         self.positions: OrderedDict[tuple[int, bool], float] = OrderedDict()
         self.matches = ArticleMatches()
         self._measure = 0  # set_measure's (0: the stylesheet's)
+        self._own_lines: tuple[tuple, list[Strip]] | None = None  # (render_lines)
 
     def compose(self):
-        # The Markdown widget (and markdown-it) load with the first article, not at startup.
+        # The body (and markdown-it) load with the first article, not at startup.
         yield LinkText(id="article-header")
         yield Static(id="article-status", markup=False)
         yield ArticleImages(lead=True, id="article-lead-image")
         yield ArticleImages(lead=False, id="article-images")  # (the body goes before it)
-        yield LinkText(id="article-links")
+        yield LinkLines(id="article-links")
         yield SearchBox(id="article-search", placeholder="search this article")
 
     async def _body(self):
-        from .article_body import ArticleMarkdown
+        from .article_body import ArticleBody
 
         try:
-            return self.query_one("#article-body", ArticleMarkdown)
+            return self.query_one("#article-body", ArticleBody)
         except NoMatches:
-            body = ArticleMarkdown(id="article-body", open_links=False)
+            body = ArticleBody(id="article-body")
             if self._measure:
                 body.styles.max_width = self._measure
             await self.mount(body, before="#article-images")
@@ -178,6 +161,16 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.show_placeholder()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The pane's own lines (its border and background, under the text) depend on its
+        # size and styles alone; Textual draws them again whenever what it holds changes
+        # (3 ms of the frame that shows an article): drawn once per look.
+        key = (crop, self.size, self.styles.border, self.styles.padding, self.rich_style,
+               self.background_colors, self.styles.tint, self.styles.opacity)
+        if self._own_lines is None or self._own_lines[0] != key:
+            self._own_lines = (key, super().render_lines(crop))
+        return self._own_lines[1]
 
     def show_placeholder(
         self, text: str = "No article open: pick a headline and press Enter."
@@ -193,7 +186,7 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
             body.display = False
         for images in self.query(ArticleImages):
             images.clear()
-        self.query_one("#article-links", LinkText).display = False
+        self.query_one("#article-links", LinkLines).show([])
 
     async def show(
         self,
@@ -220,23 +213,20 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         await body.update(markdown)
         self.set_status(status)  # (with the body it speaks of, not before)
         self.matches.forget()  # (its widgets went with the old body)
-        footer = self.query_one("#article-links", LinkText)
-        footer.links = links
-        footer.display = bool(links)
-        footer.update(links_content(links) if links else Content(""))
+        self.query_one("#article-links", LinkLines).show(links)
         for images in self.query(ArticleImages):
             images.show(article, markdown, links)
         self.scroll_home(animate=False, immediate=True)
         place = self.positions.get((article.id, full))
         if place:
-            # Once the new body is mounted whole (staged_markdown.py) and laid out:
-            # before, there is nothing to scroll to.
+            # Once the new body is shown and laid out: before, there is nothing to
+            # scroll to.
             body.when_whole(lambda: self.call_after_refresh(
                 self._restore_place, article.id, full, place))
 
     async def make_ready(self, article_id: int, markdown: str) -> None:
-        """The open article's full page (f), its first screen mounted hidden once the
-        article's own frame is drawn (StagedMarkdown.make_ready): f then only shows it."""
+        """The open article's full page (f), laid out hidden once the article's own frame
+        is drawn (ArticleBody.make_ready): f then only shows it."""
         frame = asyncio.get_running_loop().create_future()
         self.call_after_refresh(lambda: frame.done() or frame.set_result(None))
         await frame
@@ -270,11 +260,6 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         status.update(Content(text or ""))
         status.display = bool(text)
 
-    def on_markdown_link_clicked(self, event) -> None:
-        """Markdown.LinkClicked: passed on as a LinkChosen, which the app checks."""
-        event.stop()
-        self.post_message(LinkChosen(event.href))
-
     # Keyboard scrolling jumps (no animation): it keeps up with key repeat.
     def action_line(self, step: int) -> None:
         self.scroll_to(y=self.scroll_y + step, animate=False)
@@ -286,15 +271,10 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         )
 
     def action_sideways(self, step: int) -> None:
-        """> and <: the wide tables on screen scrolled sideways (article_body.WideTable), a
-        third of the pane at a time."""
-        from .article_body import WideTable
-
-        seen = self.scrollable_content_region
-        for table in self.query(WideTable):
-            if table.max_scroll_x and table.region.overlaps(seen):
-                table.scroll_to(x=table.scroll_x + step * max(4, seen.width // 3),
-                                animate=False)
+        """> and <: the wide tables on screen scrolled sideways, a third of the pane at a
+        time (ArticleBody.scroll_tables)."""
+        for body in self.query("#article-body"):
+            body.scroll_tables(step, self.scrollable_content_region)
 
     def action_top(self) -> None:
         self.scroll_home(animate=False)
@@ -324,10 +304,10 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         return True
 
     def _searchable(self) -> list:
-        """The body's text widgets (paragraphs, items, cells, code), in reading order;
-        not those hidden (a paragraph that only names pictures, drawn as the pictures)."""
-        return [w for w in self.query("#article-body Static, #article-body WrappedCode")
-                if all(node.display for node in w.ancestors_with_self)]
+        """The body's text (paragraphs, items, headings, code), in reading order; not a
+        paragraph that only names pictures, drawn as the pictures."""
+        bodies = [body for body in self.query("#article-body") if body.display]
+        return bodies[0].search_targets() if bodies else []
 
     def action_search(self) -> None:
         box = self.query_one(SearchBox)

@@ -1,0 +1,235 @@
+"""A run of an article's blocks drawn through Textual's line API: one widget, its lines
+made once per width and kept, only those on screen turned into Strips.
+
+The body (article_body.py) is one ArticleText, or several with the pictures between
+them. The lines come from markdown_lines.py; a wide table's lines are cropped at the
+table's own sideways offset (> and < in the pane), a scroll bar line under it.
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.geometry import Region, Size
+from textual.selection import Selection
+from textual.style import Style
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ..messages import LinkChosen
+from .markdown_lines import Block, Document, Line, Piece
+
+LAYOUTS_KEPT = 3
+STRIPS_KEPT = 400  # lines drawn and kept (a few screens): dropped all at once past it
+
+
+class ArticleText(Widget):
+    """Some blocks of a Document, laid out at the widget's width."""
+
+    DEFAULT_CSS = """
+    ArticleText { height: auto; width: 1fr; }
+    """
+
+    def __init__(self, document: Document, blocks: list[Block],
+                 offsets: dict[int, int] | None = None) -> None:
+        super().__init__()
+        self.document = document
+        self.blocks = blocks
+        self.offsets = offsets if offsets is not None else {}  # table number -> x offset
+        self._width = -1
+        self._lines: list[Line] = []
+        self._starts: dict[int, int] = {}  # id of a block -> its first line
+        self._strips: dict[int, Strip] = {}
+        self._table_widths: dict[int, int] = {}
+        # layouts kept by width: made ahead at the pane's width with and without its
+        # scroll bar (a page long enough to scroll is a column or two narrower)
+        self._layouts: dict[int, tuple[list[Line], dict[int, int], dict[int, int]]] = {}
+        self._base = None  # the widget's style during a render pass
+        self._plain: bool | None = None  # nothing drawn around the lines (render_lines)
+
+    # -- laying out ----------------------------------------------------------------------------
+
+    def lines_at(self, width: int) -> list[Line]:
+        """The run's lines at `width` (made once per width and change)."""
+        if width != self._width:
+            layout = self._layouts.get(width)
+            if layout is None:
+                layout = self._layouts[width] = self._layout(width)
+                while len(self._layouts) > LAYOUTS_KEPT:
+                    del self._layouts[next(iter(self._layouts))]
+            self._lines, self._starts, self._table_widths = layout
+            self._width = width
+            self._strips.clear()
+        return self._lines
+
+    def _layout(self, width: int) -> tuple[list[Line], dict[int, int], dict[int, int]]:
+        lines: list[Line] = []
+        starts: dict[int, int] = {}
+        widths: dict[int, int] = {}
+        numbers = self.document_tables
+        for block in self.blocks:
+            if block.hidden:
+                continue
+            starts[id(block)] = len(lines)
+            for line in block.lines(width, numbers):
+                if line.table is not None:
+                    widths[line.table] = max(widths.get(line.table, 0), line.text.cell_length)
+                lines.append(line)
+        # a scrolling table: a bar line under it, showing where its view is
+        out: list[Line] = []
+        for n, line in enumerate(lines):
+            out.append(line)
+            ends_table = line.table is not None and (
+                n + 1 >= len(lines) or lines[n + 1].table != line.table)
+            if ends_table:
+                out.append(Line(Content(""), table=-1 - line.table))
+        return out, starts, widths
+
+    def document_tables(self, piece: Piece) -> int:
+        """A table's number in the document (its offset's key)."""
+        return self.document.table_number(piece)
+
+    def changed(self, layout: bool = True) -> None:
+        """Blocks or their pieces changed (a search's highlights, code coloured)."""
+        self._width = -1
+        self._layouts.clear()
+        self._strips.clear()
+        self.refresh(layout=layout)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # (a theme's colours: the lines are drawn again)
+        self._plain = None
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines_at(width))
+
+    def line_of(self, block: Block) -> int | None:
+        """The first line of `block` in this run, at the width it was laid out at."""
+        self.lines_at(self.content_region.width or self.size.width)
+        return self._starts.get(id(block))
+
+    def line_of_piece(self, piece: Piece) -> int | None:
+        for n, line in enumerate(self.lines_at(self.content_region.width or self.size.width)):
+            if line.piece is piece:
+                return n
+        return None
+
+    # -- sideways ------------------------------------------------------------------------------
+
+    def wide_tables(self) -> dict[int, int]:
+        """Each table here too wide for the run: its number -> how far it scrolls."""
+        width = self.content_region.width
+        self.lines_at(width)
+        return {number: max(0, cells - width) for number, cells in self._table_widths.items()
+                if cells > width}
+
+    def table_rows(self, number: int) -> range:
+        """The lines of table `number` (its bar too)."""
+        rows = [n for n, line in enumerate(self._lines) if line.table in (number, -1 - number)]
+        return range(rows[0], rows[-1] + 1) if rows else range(0)
+
+    def scroll_table(self, number: int, x: int) -> None:
+        self.offsets[number] = x
+        for n in self.table_rows(number):
+            self._strips.pop(n, None)
+        self.refresh()
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self._plain is None:
+            self._plain = self._is_plain()
+        self._base = self.rich_style
+        try:
+            if not self._plain:
+                return super().render_lines(crop)
+            # Nothing around the lines (border, padding, tint): drawn as made, as
+            # line_list.py does, not copied and filtered again on every repaint.
+            filters = self.app.get_line_filters()
+            background = self.background_colors[1]
+            strips = []
+            for y in crop.line_range:
+                strip = self.render_line(y)
+                for line_filter in filters:
+                    strip = strip.apply_filter(line_filter, background)
+                strips.append(strip)
+            if crop.x or crop.width != self.size.width:
+                strips = [strip.crop(crop.x, crop.right) for strip in strips]
+            return strips
+        finally:
+            self._base = None
+
+    def _is_plain(self) -> bool:
+        styles = self.styles
+        return (not any(styles.gutter) and not any(edge for edge, _ in styles.outline)
+                and styles.tint.a == 0 and styles.opacity == 1 and styles.text_opacity == 1
+                and self.content_region.size == self.size)
+
+    def on_resize(self) -> None:
+        self._plain = None
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_region.width
+        lines = self.lines_at(width)
+        strip = self._strips.get(y)
+        if strip is not None:
+            return strip
+        base = self._base or self.rich_style
+        if y >= len(lines):
+            return Strip.blank(width, base)
+        line = lines[y]
+        x = self.offsets.get(line.table, 0) if line.table is not None and line.table >= 0 else 0
+        if line.table is not None and line.table < 0:
+            strip = self._bar(-1 - line.table, width, base)
+        else:
+            text = line.text
+            selection = self.text_selection
+            span = selection.get_span(y) if selection is not None else None
+            if span is not None:  # (mouse selection: drawn as Textual draws its own)
+                start, end = span
+                selected = self.screen.get_component_rich_style("screen--selection")
+                text = text.stylize(Style.from_rich_style(selected), start,
+                                    len(text) if end == -1 else end)
+            segments = [
+                _segment(part, style.rich_style if style else None)
+                for part, style in text.render(self.visual_style, "", self._get_style)
+            ]
+            strip = Strip(segments).crop(x, x + width).crop_extend(0, width, base)
+        strip = strip.apply_offsets(x, y)  # (where the mouse is, in the text: selecting)
+        if len(self._strips) >= STRIPS_KEPT:
+            self._strips.clear()
+        self._strips[y] = strip
+        return strip
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The text under a mouse selection, a line of the pane a line."""
+        lines = self.lines_at(self.content_region.width)
+        return selection.extract("\n".join(line.text.plain for line in lines)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def _bar(self, number: int, width: int, base) -> Strip:
+        """A scrolling table's bar: the part of the table in view, of its whole width."""
+        whole = max(width, self._table_widths.get(number, width))
+        x = self.offsets.get(number, 0)
+        start = x * width // whole
+        size = max(1, width * width // whole)
+        track = "─" * start + "━" * size + "─" * max(0, width - start - size)
+        text = Content.styled(track[:width], "$text-primary 60%")
+        segments = [_segment(t, s.rich_style if s else None)
+                    for t, s in text.render(self.visual_style, "", self._get_style)]
+        return Strip(segments).crop_extend(0, width, base)
+
+    def action_link(self, number: int) -> None:
+        """A link in the text clicked: named by its number in the document."""
+        links = self.document.links
+        if isinstance(number, int) and 0 <= number < len(links):
+            self.post_message(LinkChosen(links[number]))
+
+
+def _segment(text: str, style):
+    from rich.segment import Segment
+
+    return Segment(text, style)
