@@ -619,3 +619,28 @@ async def test_the_mouse_selects_the_articles_text(library: Library):
         selected = app.screen.get_component_rich_style("screen--selection")
         assert any(segment.style and segment.style.bgcolor == selected.bgcolor
                    for segment in run.render_line(0))
+
+
+async def test_a_theme_change_recolours_the_open_articles_text(library: Library):
+    add_feed(library, "http://127.0.0.1:9/ua", "Дніпро", [], [entry(
+        1, "Київ", feed="ua", content="<h2>Рада Європи</h2><p>Текст з <a href='https://x.example/'>посиланням</a>.</p>")])
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_first(pilot, app, "Київ")
+        (run,) = app.main.query_one("#article-body").runs()
+
+        from textual.style import Style
+
+        def heading_colour():
+            segments = [segment for y in range(len(run.lines_at(run.size.width)))
+                        for segment in run.render_line(y) if "Рада Європи" in segment.text]
+            return segments[0].style.color
+
+        def themes_colour():
+            return Style.parse("$markdown-h2-color", app.theme_variables).rich_style.color
+
+        assert heading_colour() == themes_colour()
+        before = heading_colour()
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await settle(pilot, app)
+        assert heading_colour() == themes_colour() != before

@@ -45,6 +45,7 @@ class ArticleText(Widget):
         self._layouts: dict[int, tuple[list[Line], dict[int, int], dict[int, int]]] = {}
         self._base = None  # the widget's style during a render pass
         self._plain: bool | None = None  # nothing drawn around the lines (render_lines)
+        self._parsed_styles: dict[str, Style] = {}  # (_style_of)
 
     # -- laying out ----------------------------------------------------------------------------
 
@@ -98,7 +99,17 @@ class ArticleText(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()  # (a theme's colours: the lines are drawn again)
+        self._parsed_styles.clear()
         self._plain = None
+
+    def _style_of(self, style: str | Style) -> Style:
+        """A style the text names ("bold $text-primary"), in the theme's colours."""
+        if isinstance(style, Style):
+            return style
+        parsed = self._parsed_styles.get(style)
+        if parsed is None:
+            parsed = self._parsed_styles[style] = Style.parse(style, self.app.theme_variables)
+        return parsed
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines_at(width))
@@ -192,7 +203,7 @@ class ArticleText(Widget):
                                     len(text) if end == -1 else end)
             segments = [
                 _segment(part, style.rich_style if style else None)
-                for part, style in text.render(self.visual_style, "", self._get_style)
+                for part, style in text.render(self.visual_style, "", self._style_of)
             ]
             strip = Strip(segments).crop(x, x + width).crop_extend(0, width, base)
         strip = strip.apply_offsets(x, y)  # (where the mouse is, in the text: selecting)
@@ -219,7 +230,7 @@ class ArticleText(Widget):
         track = "─" * start + "━" * size + "─" * max(0, width - start - size)
         text = Content.styled(track[:width], "$text-primary 60%")
         segments = [_segment(t, s.rich_style if s else None)
-                    for t, s in text.render(self.visual_style, "", self._get_style)]
+                    for t, s in text.render(self.visual_style, "", self._style_of)]
         return Strip(segments).crop_extend(0, width, base)
 
     def action_link(self, number: int) -> None:
