@@ -15,7 +15,6 @@ import re
 import pytest
 from textual.app import App
 from textual.containers import VerticalScroll
-from textual.widget import MountError
 from textual.widgets import Static
 
 from reader.core.ingest.content import render_article
@@ -123,11 +122,6 @@ def test_200_deep_nesting_is_laid_out_at_any_width(markdown):
             assert "level1" in plain(lines)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "markdown-it's maxNesting (20 in the gfm-like preset) drops every block nested "
-    "deeper: their text is not drawn at all (Document.parse keeps the default). "
-    "render_article only flattens HTML deeper than 120 tags, so 21-120 nested "
-    "<blockquote>/<ul> reach the pane and lose their words."))
 @pytest.mark.parametrize("markdown,deepest", [
     ("> " * 200 + "innermost", "innermost"),
     ("".join("  " * i + f"- item{i}\n" for i in range(200)), "item199"),
@@ -139,10 +133,6 @@ def test_deep_nesting_keeps_the_innermost_text(markdown, deepest):
     assert deepest in plain(lines)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Piece.lines puts the whole prefix (2 cells a quote level or list level) before "
-    "max(4, width - prefix) cells of text: nested deeper than the pane is wide, each "
-    "line is wider than the pane and render_line crops the text off it."))
 def test_nesting_deeper_than_the_pane_stays_inside_it():
     width = 30
     markdown = "> " * 16 + "the words of a deeply quoted letter"
@@ -259,11 +249,6 @@ async def test_escapes_and_controls_reach_no_strip():
         assert "pwned" not in drawn  # (an OSC's payload is the escape, not text)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "code_lines splits and folds a code block's Content but never expands its tabs "
-    "(Content.wrap, which paragraphs and cells go through, does): a tab in a code "
-    "block (Go, Makefiles) reaches the terminal as \\t, which moves the cursor to the "
-    "next tab stop and shifts the rest of the line. Textual's Markdown expanded them."))
 async def test_a_tab_in_a_code_block_reaches_no_strip():
     html = "<pre><code>func main() {\n\tfmt.Println(\"hi\")\n}</code></pre>"
     markdown = render_article(html, "https://news.example/").markdown
@@ -331,12 +316,6 @@ def test_a_long_code_line_of_wide_characters_is_folded_whole(text):
     assert_fits_and_kept("```\n{}\n```", text)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "code_lines folds a long code line with textual's Content.fold, which (8.2.8) "
-    "returns one line and drops the rest when the line holds zero-width characters: "
-    "a combining accent (Ukrainian stress marks), a ZWJ emoji, a zero-width space. "
-    "Only the first fold is drawn (8 of 300 characters at 21 cells). The old "
-    "WrappedCode folded the same way."))
 @pytest.mark.parametrize("text", [
     "e\u0301" * 300, ("Йо\u0301го " * 60).replace(" ", "_"), "a\u200b" * 500,
     "👨\u200d👩\u200d👧\u200d👦" * 60,
@@ -390,9 +369,6 @@ def test_an_empty_list_item_keeps_its_bullet():
         "• one", "•", "• three"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Builder._list: int(token.attrs.get('start', 1) or 1) turns a list that starts at "
-    "0 (<ol start=0>, '0.') into one that starts at 1: every number shown is off by one."))
 def test_an_ordered_list_from_zero_keeps_its_numbers():
     markdown = render_article("<ol start='0'><li>zero</li><li>one</li></ol>").markdown
     _, lines = lay_out(markdown, 30)
@@ -449,11 +425,6 @@ class Body(App):
             yield ArticleBody(id="article-body")
 
 
-@pytest.mark.xfail(strict=True, raises=MountError, reason=(
-    "ArticleBody._update takes _ready before its awaits; a make_ready that ends while "
-    "a long body is parsed in its thread is hidden and removed with the old text, but "
-    "_ready keeps naming it: the next _replace (pictures placed, i) mounts before a "
-    "widget that has no parent and raises MountError."))
 async def test_a_page_made_ready_during_a_long_update_leaves_nothing_dangling():
     long_next = "\n\n".join(f"Paragraph {i}: " + f"{UKRAINIAN} " * 8 for i in range(600))
     page = "The full page of the first article.\n\nIts second paragraph."

@@ -251,6 +251,18 @@ async def test_a_table_too_wide_for_the_pane_scrolls_sideways_with_its_columns_w
         await pilot.press(*["less_than_sign"] * 21)
         await settle(pilot, app)
         assert body.offsets[0] == 0
+        # the wheel sideways over the table scrolls it (not the pane); elsewhere, nothing
+        from textual import events
+
+        row = next(n for n, line in enumerate(run.lines_at(width)) if line.table == 0)
+        for y, moved in ((row, True), (0, False)):
+            before = body.offsets.get(0, 0)
+            run.post_message(events.MouseScrollRight(run, 3, y, 0, 0, 0, False, False, False))
+            await settle(pilot, app)
+            assert (body.offsets.get(0, 0) > before) is moved
+        run.post_message(events.MouseScrollUp(run, 3, row, 0, 0, 0, True, False, False))
+        await settle(pilot, app)
+        assert body.offsets[0] == 0 and app.main.article.scroll_y == 0
 
 # ---------------------------------------------------------------- place, J/K
 

@@ -112,7 +112,7 @@ class PieceView:
                 self.piece.shown_cells[self.cell] = content
         else:
             self.piece.shown = None if content is self.piece.content else content
-        self.run.changed(layout=False)
+        self.run.piece_changed(self.piece)
 
 
 class ArticleBody(Vertical):
@@ -134,6 +134,7 @@ class ArticleBody(Vertical):
         self._when_whole: list[Callable[[], object]] = []
         self._generation = 0
         self._ready: tuple[str, ArticleText] | None = None  # make_ready's, hidden
+        self._ready_token = 0  # each make_ready's number: a later one drops an earlier one
 
     # -- showing a document --------------------------------------------------------------------
 
@@ -146,25 +147,25 @@ class ArticleBody(Vertical):
 
     def update(self, markdown: str) -> AwaitComplete:
         self._generation += 1
+        self._ready_token += 1  # (a page being made ready for the old document: dropped)
         self.whole.clear()
         self._when_whole.clear()
         return AwaitComplete(self._update(markdown, self._generation))
 
     async def _update(self, markdown: str, generation: int) -> None:
-        ready, self._ready = self._ready, None
-        if ready is not None and ready[0] == markdown and ready[1].is_attached:
-            text = ready[1]
+        ready = self._take_ready(markdown)
+        if ready is not None:
+            text = ready
         else:
-            if ready is not None:
-                await ready[1].remove()
             document = await _document(markdown)
             if generation != self._generation:
                 return  # a newer document came meanwhile; it does the work
             text = ArticleText(document, document.blocks, {})
             if len(markdown) > PARSE_INLINE:
-                await self._lay_out(text)
+                await self._lay_out(text, ahead=False)
                 if generation != self._generation:
                     return
+            self._take_ready(markdown)  # (one made ready meanwhile: not wanted now)
         old = [child for child in self.children if child is not text]
         self.document = text.document
         self.offsets = text.offsets
@@ -182,6 +183,17 @@ class ArticleBody(Vertical):
         for callback in callbacks:
             callback()
 
+    def _take_ready(self, markdown: str) -> ArticleText | None:
+        """The text made ready, if it is `markdown`'s; any other is dropped."""
+        ready, self._ready = self._ready, None
+        if ready is None:
+            return None
+        if ready[0] == markdown and ready[1].parent is self:
+            return ready[1]
+        if ready[1].parent is self:
+            ready[1].remove()
+        return None
+
     def _drop(self, old: list[Widget]) -> None:
         for child in old:
             if child.is_attached and child.parent is self:
@@ -196,28 +208,37 @@ class ArticleBody(Vertical):
     async def _make_ready(self, markdown: str) -> None:
         if self.document is not None and self.document.markdown == markdown:
             return
-        if self._ready is not None:
-            if self._ready[0] == markdown:
-                return
-            stale, self._ready = self._ready[1], None
-            await stale.remove()
+        if self._ready is not None and self._ready[0] == markdown:
+            return
+        self._ready_token += 1  # (the latest asked for wins: a page stored meanwhile)
+        token, generation = self._ready_token, self._generation
         document = await _document(markdown)
         text = ArticleText(document, document.blocks, {})
         text.display = False
-        await self._lay_out(text)
-        if self._ready is not None or (self.document is not None
-                                       and self.document.markdown == markdown):
-            return  # another was made ready meanwhile, or this one shown
-        self._ready = (markdown, text)
+        await self._lay_out(text, ahead=True)
+        if token != self._ready_token or generation != self._generation:
+            return  # a newer page asked for, or another document shown meanwhile
+        stale, self._ready = self._ready, None
+        if stale is not None and stale[1].parent is self:
+            await stale[1].remove()
         await self.mount(text)
+        if token != self._ready_token or generation != self._generation:
+            await text.remove()  # (shown or dropped while it was being mounted)
+            return
+        self._ready = (markdown, text)
 
-    async def _lay_out(self, text: ArticleText) -> None:
-        """`text`'s lines made in a thread, at the body's width with the pane's scroll bar
-        and without (a text long enough to scroll is narrower)."""
+    async def _lay_out(self, text: ArticleText, *, ahead: bool) -> None:
+        """`text`'s lines made in a thread at the body's width: with the pane's scroll
+        bar (a long text scrolls) and, for a page made ahead, without it and as now."""
         width = self.content_region.width or self.size.width
         if width:
             bar = self.parent.styles.scrollbar_size_vertical if self.parent is not None else 0
-            widths = [width + bar, width, width - bar] if bar else [width]
+            if not bar:
+                widths = [width]
+            elif self.parent is not None and self.parent.show_vertical_scrollbar:
+                widths = [width, width + bar] if ahead else [width]
+            else:
+                widths = [width - bar, width] if ahead else [width - bar]
             await asyncio.get_running_loop().run_in_executor(
                 None, lambda: [text.lines_at(w) for w in widths])
 
@@ -257,7 +278,7 @@ class ArticleBody(Vertical):
         piece.shown = None
         if document is self.document:
             for run in self.runs():
-                run.changed(layout=False)
+                run.piece_changed(piece)
 
     # -- pictures among the blocks (article_images.py) -----------------------------------------
 

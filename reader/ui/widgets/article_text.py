@@ -8,6 +8,7 @@ table's own sideways offset (> and < in the pane), a scroll bar line under it.
 
 from __future__ import annotations
 
+from textual import events
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.selection import Selection
@@ -19,6 +20,7 @@ from ..messages import LinkChosen
 from .markdown_lines import Block, Document, Line, Piece
 
 LAYOUTS_KEPT = 3
+WHEEL_CELLS = 4  # a wide table's sideways step for a turn of the wheel
 STRIPS_KEPT = 400  # lines drawn and kept (a few screens): dropped all at once past it
 
 
@@ -51,6 +53,8 @@ class ArticleText(Widget):
 
     def lines_at(self, width: int) -> list[Line]:
         """The run's lines at `width` (made once per width and change)."""
+        if width <= 0:
+            return []  # (not laid out yet: nothing to wrap a long text to 4 cells for)
         if width != self._width:
             layout = self._layouts.get(width)
             if layout is None:
@@ -72,18 +76,15 @@ class ArticleText(Widget):
                 continue
             starts[id(block)] = len(lines)
             for line in block.lines(width, numbers):
+                table = lines[-1].table if lines else None
+                if table is not None and table >= 0 and line.table != table:
+                    lines.append(Line(Content(""), table=-1 - table))  # (its bar, under it)
                 if line.table is not None:
                     widths[line.table] = max(widths.get(line.table, 0), line.text.cell_length)
                 lines.append(line)
-        # a scrolling table: a bar line under it, showing where its view is
-        out: list[Line] = []
-        for n, line in enumerate(lines):
-            out.append(line)
-            ends_table = line.table is not None and (
-                n + 1 >= len(lines) or lines[n + 1].table != line.table)
-            if ends_table:
-                out.append(Line(Content(""), table=-1 - line.table))
-        return out, starts, widths
+        if lines and lines[-1].table is not None and lines[-1].table >= 0:
+            lines.append(Line(Content(""), table=-1 - lines[-1].table))
+        return lines, starts, widths
 
     def document_tables(self, piece: Piece) -> int:
         """A table's number in the document (its offset's key)."""
@@ -95,6 +96,25 @@ class ArticleText(Widget):
         self._layouts.clear()
         self._strips.clear()
         self.refresh(layout=layout)
+
+    def piece_changed(self, piece: Piece) -> None:
+        """`piece` looks different but wraps the same (a search's highlights, code's
+        colours): its lines made again in the layout shown, not the whole run's."""
+        rows = [n for n, line in enumerate(self._lines) if line.piece is piece]
+        if self._width <= 0 or not rows:
+            self._layouts.clear()  # (not drawn here now: a later layout takes it as it is)
+            return
+        first, count = rows[0], len(rows)
+        lines = [line for line in piece.lines(self._width, self.document_tables(piece))
+                 if line.piece is piece]
+        if len(lines) != count or rows[-1] - first + 1 != count:
+            self.changed(layout=False)
+            return
+        self._lines[first:first + count] = lines
+        self._layouts = {self._width: (self._lines, self._starts, self._table_widths)}
+        for y in range(first, first + count):
+            self._strips.pop(y, None)
+        self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -144,6 +164,33 @@ class ArticleText(Widget):
         for n in self.table_rows(number):
             self._strips.pop(n, None)
         self.refresh()
+
+    def on_mouse_scroll_right(self, event: events.MouseScrollRight) -> None:
+        self._wheel(event, 1)
+
+    def on_mouse_scroll_left(self, event: events.MouseScrollLeft) -> None:
+        self._wheel(event, -1)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        if event.shift:  # (shift and the wheel: sideways, as Textual scrolls)
+            self._wheel(event, 1)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if event.shift:
+            self._wheel(event, -1)
+
+    def _wheel(self, event: events.MouseEvent, step: int) -> None:
+        """The wheel sideways over a wide table: the table scrolled, not the pane."""
+        y = int(event.y)
+        if not 0 <= y < len(self._lines) or self._lines[y].table is None:
+            return
+        table = self._lines[y].table
+        number = table if table >= 0 else -1 - table
+        most = self.wide_tables().get(number)
+        if most:
+            event.stop()
+            self.scroll_table(number, max(0, min(most, self.offsets.get(number, 0)
+                                                 + step * WHEEL_CELLS)))
 
     # -- drawing -------------------------------------------------------------------------------
 

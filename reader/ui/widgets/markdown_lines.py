@@ -19,10 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
+from rich.cells import cell_len
 from textual.content import Content, Span
 from textual.style import Style
 
 WRAP_MARK = "↪"
+TAB_SIZE = 8
+MIN_TEXT = 10  # cells of text a nested line keeps however deep (_fitted)
+MAX_NESTING = 130  # blocks in blocks markdown-it reads: more than the 120 tags the HTML
+# converter keeps (content.py flattens deeper ones); the preset's 20 dropped their text
 MIN_COLUMN = 12  # cells a table's column needs to be read; fewer: the table scrolls
 MAX_CELL = 40  # the widest a cell of a scrolling table gets (its text folds)
 BULLETS = "•▪‣◦"
@@ -74,19 +79,31 @@ class Piece:
                 for r, row in enumerate(self.rows)]
 
     def lines(self, width: int, table_number: int) -> list[Line]:
-        inner = max(4, width - self.first.cell_length)
+        first, rest = _fitted(self.first, width), _fitted(self.rest, width)
+        inner = max(4, width - first.cell_length)
         if self.kind == "rule":
-            return [Line(self.first + Content.styled("─" * inner, "$secondary"))]
+            return [Line(first + Content.styled("─" * inner, "$secondary"))]
         if self.kind == "code":
-            return [Line(self.first + text, piece=self) for text in code_lines(self.drawn, inner)]
+            return [Line((first if n == 0 else rest) + text, piece=self)
+                    for n, text in enumerate(code_lines(self.drawn, inner))]
         if self.kind == "table":
-            return [Line(self.first + text, table_number if scrolls else None, self)
-                    for text, scrolls in table_lines(self.drawn_rows(), inner)]
+            return [Line((first if n == 0 else rest) + text, table_number if scrolls else None,
+                         self)
+                    for n, (text, scrolls) in enumerate(table_lines(self.drawn_rows(), inner))]
         text = self.drawn.stylize_before(self.style) if self.style else self.drawn
         out = []
         for n, row in enumerate(text.wrap(inner) or [Content("")]):
-            out.append(Line((self.first if n == 0 else self.rest) + row, piece=self))
+            out.append(Line((first if n == 0 else rest) + row, piece=self))
         return out
+
+
+def _fitted(prefix: Content, width: int) -> Content:
+    """A prefix (bullets, quote bars) that leaves the text a third of the width at least:
+    nested deeper than the pane is wide, its outer levels give way to its inner ones."""
+    room = width - max(MIN_TEXT, width // 3)
+    if prefix.cell_length <= room:
+        return prefix
+    return Content.styled("…", "dim") + prefix[len(prefix) - max(0, room - 1):]
 
 
 @dataclass(eq=False)
@@ -117,6 +134,7 @@ def code_lines(code: Content, width: int) -> list[Content]:
     out = [Content.styled(" " * width, CODE_STYLE)]
     mark = Content.styled(WRAP_MARK, "dim")
     for line in code.split("\n"):
+        line = line.expand_tabs(TAB_SIZE)  # (a tab is a control character to the terminal)
         rows = [line] if line.cell_length <= inner else _fold_marked(line, inner, mark)
         for row in rows:
             gap = Content.styled(" " * max(0, inner - row.cell_length), CODE_STYLE)
@@ -126,11 +144,27 @@ def code_lines(code: Content, width: int) -> list[Content]:
 
 
 def _fold_marked(line: Content, width: int, mark: Content) -> list[Content]:
-    first, *rest = line.fold(width)
+    first, *rest = fold_cells(line, width)
     out = [first]
-    for piece in Content("").join(rest).fold(width - 1):
+    for piece in fold_cells(Content("").join(rest), width - 1):
         out.append(mark + piece)
     return out
+
+
+def fold_cells(line: Content, width: int) -> list[Content]:
+    """`line` cut every `width` cells, a character never split, nothing dropped: a
+    zero-width character (a combining accent, a joiner) stays with the one before it
+    (Content.fold kept only the first piece of a line holding one)."""
+    cuts = [0]
+    used = 0
+    for index, char in enumerate(line.plain):
+        cells = cell_len(char)
+        if used + cells > width and used:
+            cuts.append(index)
+            used = 0
+        used += cells
+    cuts.append(len(line.plain))
+    return [line[start:end] for start, end in zip(cuts, cuts[1:])] or [line]
 
 
 def table_lines(rows: list[list[Content]], width: int) -> list[tuple[Content, bool]]:
@@ -246,7 +280,7 @@ class Builder:
     def _list(self, token: Token, tokens: list[Token], first: Content, rest: Content,
               out: list[Piece], depth: int) -> None:
         ordered = token.type == "ordered_list_open"
-        number = int(token.attrs.get("start", 1) or 1) if ordered else 0
+        number = int(token.attrs.get("start", 1)) if ordered else 0
         items = []
         index = 0
         while index < len(tokens):
@@ -380,7 +414,24 @@ class Document:
     def parse(cls, markdown: str) -> Document:
         from markdown_it import MarkdownIt
 
-        tokens = MarkdownIt("gfm-like").parse(markdown)
+        tokens = MarkdownIt("gfm-like", {"maxNesting": MAX_NESTING}).parse(markdown)
+        if any(token.level >= MAX_NESTING - 1 for token in tokens):
+            # nested past the limit: markdown-it drops what is deeper, so the text is
+            # shown as written instead, a paragraph per blank-line-separated part
+            return cls(markdown, _as_written(markdown), [])
         builder = Builder()
         blocks = builder.build(tokens)
         return cls(markdown, blocks, builder.links)
+
+
+def _as_written(markdown: str) -> list[Block]:
+    """The Markdown's text as it is written, a block per blank-line-separated part."""
+    blocks = []
+    line = 0
+    for part in markdown.split("\n\n"):
+        lines = part.count("\n") + 1
+        if part.strip():
+            blocks.append(Block("paragraph", (line, line + lines),
+                                [Piece("text", Content(part.strip()))]))
+        line += lines + 1
+    return blocks
