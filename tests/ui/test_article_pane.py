@@ -263,6 +263,11 @@ async def test_a_table_too_wide_for_the_pane_scrolls_sideways_with_its_columns_w
         run.post_message(events.MouseScrollUp(run, 3, row, 0, 0, 0, True, False, False))
         await settle(pilot, app)
         assert body.offsets[0] == 0 and app.main.article.scroll_y == 0
+        # a search's match in a column out of sight: the table is scrolled to it
+        await pilot.press("slash", *"значення 1.15", "enter")
+        await settle(pilot, app)
+        assert app.main.article.matches.current_match.widget.cell == (2, 15)
+        assert body.offsets[0] > 0 and "значення 1.15" in screen_text(app)
 
 # ---------------------------------------------------------------- place, J/K
 

@@ -148,7 +148,11 @@ async def test_f_while_the_page_is_being_made_ready_still_shows_it(
         text = body_text(app)
         assert text.startswith("Абзац 0: громади") and "Абзац 59:" in text
         assert text.count("Абзац 1:") == 1
-        assert all(child.display for child in body.children)  # nothing hidden left over
+        hidden = [child for child in body.children if not child.display]
+        # nothing hidden left over but the lead, kept for f back (made ready as it was)
+        assert len(hidden) <= 1 and all(body._ready and child is body._ready[1]
+                                        for child in hidden)
+        assert not hidden or "Абзац" not in hidden[0].document.markdown
 
 
 async def test_the_place_in_a_long_full_article_comes_back(library: Library, feed_server):
@@ -294,3 +298,25 @@ async def test_code_without_a_language_is_coloured_by_a_guess_made_in_a_thread(
         assert block.content.plain.rstrip("\n") == code.rstrip("\n")
         assert block.language  # the guess, kept: a theme change colours it by it too
         assert "Київ" in screen_text(app)
+
+
+async def test_f_back_and_forth_shows_the_text_kept_not_made_again(library: Library,
+                                                                  feed_server):
+    """f, f, f: each side is the widget shown before, its lines already made."""
+    article_id = with_page(library, feed_server, "/long.html", long_page())
+    await asyncio.to_thread(library.fetch_full_article, article_id)
+    app = quiet_app(library)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_article(pilot, app)
+        view = app.main.article
+        body = app.main.query_one("#article-body")
+        (lead,) = body.runs()
+        await pilot.press("f")
+        await wait_until(pilot, app, lambda: view.showing_full)
+        (page,) = body.runs()
+        await pilot.press("f")
+        await wait_until(pilot, app, lambda: not view.showing_full)
+        assert body.runs() == [lead] and "Коротко" in body_text(app)
+        await pilot.press("f")
+        await wait_until(pilot, app, lambda: view.showing_full)
+        assert body.runs() == [page] and "Абзац 0:" in body_text(app)

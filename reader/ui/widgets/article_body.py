@@ -16,6 +16,7 @@ block, a second to import them the first time).
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -165,8 +166,11 @@ class ArticleBody(Vertical):
                 await self._lay_out(text, ahead=False)
                 if generation != self._generation:
                     return
-            self._take_ready(markdown)  # (one made ready meanwhile: not wanted now)
+            made = self._take_ready(markdown)  # (one made ready meanwhile: not wanted now)
+            if made is not None:
+                made.remove()
         old = [child for child in self.children if child is not text]
+        kept = self._keepable(old)
         self.document = text.document
         self.offsets = text.offsets
         with self.app.batch_update():
@@ -176,12 +180,26 @@ class ArticleBody(Vertical):
                 text.display = True
             else:
                 await self.mount(text)
+        if kept is not None:  # f back and forth: the text left is ready to come back
+            self._ready = (kept.document.markdown, kept)
+            old.remove(kept)
         self.call_after_refresh(self._drop, old)
         self._colour_code(text)
         self.whole.set()
         callbacks, self._when_whole = self._when_whole, []
         for callback in callbacks:
             callback()
+
+    def _keepable(self, old: list[Widget]) -> ArticleText | None:
+        """The text shown before, if it was one run of all its document (no pictures
+        placed in it) and nothing else is kept: made ready again as it is."""
+        if self._ready is not None or self.document is None:
+            return None
+        runs = [child for child in old if isinstance(child, ArticleText) and child.display]
+        if len(runs) == 1 and runs[0].document is self.document and (
+                len(runs[0].blocks) == len(self.document.blocks)):
+            return runs[0]
+        return None
 
     def _take_ready(self, markdown: str) -> ArticleText | None:
         """The text made ready, if it is `markdown`'s; any other is dropped."""
@@ -216,8 +234,9 @@ class ArticleBody(Vertical):
         text = ArticleText(document, document.blocks, {})
         text.display = False
         await self._lay_out(text, ahead=True)
-        if token != self._ready_token or generation != self._generation:
-            return  # a newer page asked for, or another document shown meanwhile
+        if token != self._ready_token or generation != self._generation or (
+                self.document is not None and self.document.markdown == markdown):
+            return  # a newer page asked for, or another document (or this one) shown
         stale, self._ready = self._ready, None
         if stale is not None and stale[1].parent is self:
             await stale[1].remove()
@@ -372,6 +391,25 @@ class ArticleBody(Vertical):
                     continue
                 x = max(0, min(most, self.offsets.get(number, 0) + step * max(4, seen.width // 3)))
                 run.scroll_table(number, x)
+
+    def reveal(self, target: PieceView) -> None:
+        """A cell of a table that scrolls sideways (a search's match) brought into view."""
+        if target.cell is None or self.document is None:
+            return
+        run, piece = target.run, target.piece
+        number = self.document.table_number(piece)
+        most = run.wide_tables().get(number)
+        if not most:
+            return
+        header = next(line for line in run.lines_at(run.content_region.width)
+                      if line.piece is piece)
+        plain = header.text.plain[header.indent:]
+        starts = [0] + [found.end() for found in re.finditer(" │ ", plain)]
+        x = starts[target.cell[1]] if target.cell[1] < len(starts) else 0
+        seen = run.content_region.width - header.indent
+        offset = self.offsets.get(number, 0)
+        if not offset <= x < offset + seen - MIN_COLUMN:
+            run.scroll_table(number, max(0, min(most, x - 2)))
 
     def scrolls(self, number: int) -> int:
         """How far table `number` can scroll sideways (0: it fits)."""

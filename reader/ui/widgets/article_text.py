@@ -17,7 +17,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ..messages import LinkChosen
-from .markdown_lines import Block, Document, Line, Piece
+from .markdown_lines import WRAP_MARK, Block, Document, Line, Piece
 
 LAYOUTS_KEPT = 3
 WHEEL_CELLS = 4  # a wide table's sideways step for a turn of the wheel
@@ -236,7 +236,10 @@ class ArticleText(Widget):
         if y >= len(lines):
             return Strip.blank(width, base)
         line = lines[y]
-        x = self.offsets.get(line.table, 0) if line.table is not None and line.table >= 0 else 0
+        x = 0
+        if line.table is not None and line.table >= 0:  # (a table since widened: it fits)
+            most = max(0, self._table_widths.get(line.table, 0) - width)
+            x = min(self.offsets.get(line.table, 0), most)
         if line.table is not None and line.table < 0:
             strip = self._bar(-1 - line.table, width, base)
         else:
@@ -245,24 +248,57 @@ class ArticleText(Widget):
             span = selection.get_span(y) if selection is not None else None
             if span is not None:  # (mouse selection: drawn as Textual draws its own)
                 start, end = span
-                selected = self.screen.get_component_rich_style("screen--selection")
-                text = text.stylize(Style.from_rich_style(selected), start,
-                                    len(text) if end == -1 else end)
-            segments = [
-                _segment(part, style.rich_style if style else None)
-                for part, style in text.render(self.visual_style, "", self._style_of)
-            ]
-            strip = Strip(segments).crop(x, x + width).crop_extend(0, width, base)
+                selected = Style.from_styles(
+                    self.screen.get_component_styles("screen--selection"))
+                text = text.stylize(selected, start, len(text) if end == -1 else end)
+            if x and line.indent:  # a table scrolled sideways: its quote bars stay
+                head, tail = text[:line.indent], text[line.indent:]
+                strip = Strip.join([self._strip_of(head),
+                                    self._strip_of(tail).crop(x, x + width - line.indent)])
+            else:
+                strip = self._strip_of(text).crop(x, x + width)
+            strip = strip.crop_extend(0, width, base)
         strip = strip.apply_offsets(x, y)  # (where the mouse is, in the text: selecting)
         if len(self._strips) >= STRIPS_KEPT:
             self._strips.clear()
         self._strips[y] = strip
         return strip
 
+    def _strip_of(self, text: Content) -> Strip:
+        return Strip([_segment(part, style.rich_style if style else None)
+                      for part, style in text.render(self.visual_style, "", self._style_of)])
+
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
-        """The text under a mouse selection, a line of the pane a line."""
+        """The text under a mouse selection as it was written: a paragraph's wrapped
+        lines joined again, a folded code line whole, no bullets, bars or indentation."""
         lines = self.lines_at(self.content_region.width)
-        return selection.extract("\n".join(line.text.plain for line in lines)), "\n"
+        out: list[str] = []
+        previous: Line | None = None
+        for y, line in enumerate(lines):
+            span = selection.get_span(y)
+            if span is None:
+                continue
+            start, end = span
+            plain = line.text.plain
+            piece = line.piece
+            text = plain[max(start, line.indent):len(plain) if end == -1 else end]
+            if piece is not None and piece.kind == "code":
+                edge = (previous_piece(lines, y) is not piece
+                        or y + 1 >= len(lines) or lines[y + 1].piece is not piece)
+                if edge and not plain.strip():
+                    continue  # (the padding above and below the code)
+                text = text.removeprefix("  ").rstrip()
+                if text.startswith(WRAP_MARK) and previous is not None and previous.piece is piece:
+                    out[-1] += text[len(WRAP_MARK):]
+                    previous = line
+                    continue
+            if previous is not None and piece is not None and previous.piece is piece and (
+                    piece.kind == "text") and out:
+                out[-1] += " " + text
+            else:
+                out.append(text.rstrip() if piece is None or piece.kind != "code" else text)
+            previous = line
+        return "\n".join(out), "\n"
 
     def selection_updated(self, selection: Selection | None) -> None:
         self._strips.clear()
@@ -271,9 +307,10 @@ class ArticleText(Widget):
     def _bar(self, number: int, width: int, base) -> Strip:
         """A scrolling table's bar: the part of the table in view, of its whole width."""
         whole = max(width, self._table_widths.get(number, width))
-        x = self.offsets.get(number, 0)
-        start = x * width // whole
+        most = max(0, whole - width)
+        x = min(self.offsets.get(number, 0), most)
         size = max(1, width * width // whole)
+        start = width - size if x >= most else x * width // whole
         track = "─" * start + "━" * size + "─" * max(0, width - start - size)
         text = Content.styled(track[:width], "$text-primary 60%")
         segments = [_segment(t, s.rich_style if s else None)
@@ -291,3 +328,7 @@ def _segment(text: str, style):
     from rich.segment import Segment
 
     return Segment(text, style)
+
+
+def previous_piece(lines: list[Line], y: int) -> Piece | None:
+    return lines[y - 1].piece if y > 0 else None

@@ -351,6 +351,8 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         # The match's line a third of the way down the pane.
         y = self.scroll_y + region.y - self.content_region.y + line
         self.scroll_to(y=max(0, y - self.scrollable_content_region.height // 3), animate=False)
+        for body in self.query("#article-body"):  # (a cell of a wide table: sideways too)
+            body.reveal(match.widget)
 
     def close_search(self) -> None:
         self.matches.clear()

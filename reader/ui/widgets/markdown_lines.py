@@ -30,7 +30,7 @@ MAX_NESTING = 130  # blocks in blocks markdown-it reads: more than the 120 tags 
 # converter keeps (content.py flattens deeper ones); the preset's 20 dropped their text
 MIN_COLUMN = 12  # cells a table's column needs to be read; fewer: the table scrolls
 MAX_CELL = 40  # the widest a cell of a scrolling table gets (its text folds)
-BULLETS = "•▪‣◦"
+BULLETS = "•◦▪▫‣"
 QUOTE_BAR = "▌ "
 CODE_STYLE = "on $boost"
 HEADING_STYLES = {
@@ -50,6 +50,7 @@ class Line:
     text: Content
     table: int | None = None
     piece: Piece | None = None  # the piece whose text the line shows (searching)
+    indent: int = 0  # cells of prefix (bullets, bars, indentation) before the text
 
 
 @dataclass(eq=False)
@@ -67,6 +68,7 @@ class Piece:
     code: str = ""  # a code block's text
     shown: Content | None = None  # the content as drawn (a search's highlights)
     shown_cells: dict[tuple[int, int], Content] = field(default_factory=dict)  # (a table's)
+    gap_before: bool = False  # a blank line (its prefix only) over it
 
     @property
     def drawn(self) -> Content:
@@ -80,21 +82,32 @@ class Piece:
 
     def lines(self, width: int, table_number: int) -> list[Line]:
         first, rest = _fitted(self.first, width), _fitted(self.rest, width)
+        gap = [Line(_bars(rest))] if self.gap_before else []
+        return gap + self._lines(first, rest, width, table_number)
+
+    def _lines(self, first: Content, rest: Content, width: int, table_number: int) -> list[Line]:
         inner = max(4, width - first.cell_length)
         if self.kind == "rule":
             return [Line(first + Content.styled("─" * inner, "$secondary"))]
         if self.kind == "code":
-            return [Line((first if n == 0 else rest) + text, piece=self)
+            return [Line((first if n == 0 else rest) + text, piece=self,
+                         indent=(first if n == 0 else rest).cell_length)
                     for n, text in enumerate(code_lines(self.drawn, inner))]
         if self.kind == "table":
             return [Line((first if n == 0 else rest) + text, table_number if scrolls else None,
-                         self)
+                         self, (first if n == 0 else rest).cell_length)
                     for n, (text, scrolls) in enumerate(table_lines(self.drawn_rows(), inner))]
         text = self.drawn.stylize_before(self.style) if self.style else self.drawn
         out = []
         for n, row in enumerate(text.wrap(inner) or [Content("")]):
-            out.append(Line((first if n == 0 else rest) + row, piece=self))
+            prefix = first if n == 0 else rest
+            out.append(Line(prefix + row, piece=self, indent=prefix.cell_length))
         return out
+
+
+def _bars(prefix: Content) -> Content:
+    """A prefix's quote bars alone (a blank line in a quote keeps its bar)."""
+    return prefix.rstrip() if QUOTE_BAR.strip() in prefix.plain else Content("")
 
 
 def _fitted(prefix: Content, width: int) -> Content:
@@ -175,13 +188,15 @@ def table_lines(rows: list[list[Content]], width: int) -> list[tuple[Content, bo
     count = max((len(row) for row in rows), default=0)
     if not count:
         return []
-    natural = [max((row[i].cell_length for row in rows if i < len(row)), default=1)
+    natural = [max(1, max((row[i].cell_length for row in rows if i < len(row)), default=1))
                for i in range(count)]
-    natural = [max(1, min(MAX_CELL, n)) for n in natural]
     gaps = 3 * (count - 1)
-    scrolls = width < count * (MIN_COLUMN + 1)
-    if scrolls or sum(natural) + gaps <= width:
-        widths = natural
+    scrolls = False
+    if sum(natural) + gaps <= width:
+        widths = natural  # (fits as it is)
+    elif width < count * (MIN_COLUMN + 1):
+        widths = [min(MAX_CELL, n) for n in natural]  # too many columns: it scrolls
+        scrolls = sum(widths) + gaps > width
     else:
         widths = _squeeze(natural, width - gaps)
     rule = Content.styled("─┼─".join("─" * w for w in widths), "dim")
@@ -244,14 +259,17 @@ class Builder:
         return self.blocks
 
     def _pieces(self, tokens: list[Token], first: Content, rest: Content,
-                out: list[Piece], depth: int) -> None:
-        """The leaves of `tokens` (whole blocks), with the prefixes they are under."""
+                out: list[Piece], depth: int, tight: bool = False) -> None:
+        """The leaves of `tokens` (whole blocks), with the prefixes they are under; a
+        blank line between two blocks of a quote or a loose list's item, as between
+        top-level ones (not between a tight list's items)."""
         index = 0
         while index < len(tokens):
             token = tokens[index]
             end = _closing(tokens, index)
             kind = token.type
             inner = tokens[index + 1:end]
+            before = len(out)
             if kind in ("paragraph_open", "heading_open"):
                 content = self.inline(inner[0] if inner else None)
                 style = HEADING_STYLES.get(token.tag, "") if kind == "heading_open" else ""
@@ -274,6 +292,8 @@ class Builder:
                 self._list(token, inner, first, rest, out, depth)
             elif kind == "inline":  # (a tight list's item: its paragraph is hidden)
                 out.append(Piece("text", self.inline(token), first, rest))
+            if index and len(out) > before and not tight:
+                out[before].gap_before = True
             first = rest  # only the first piece of an item is behind its bullet
             index = end + 1
 
@@ -294,9 +314,12 @@ class Builder:
             bullet = Content.styled(label, "$text-primary")
             pad = Content(" " * label_width)
             before = len(out)
-            self._pieces(item, first + bullet, rest + pad, out, depth + 1)
+            tight = bool(item) and item[0].hidden  # (markdown-it hides a tight item's <p>)
+            self._pieces(item, first + bullet, rest + pad, out, depth + 1, tight)
             if len(out) == before:  # an empty item: its bullet alone
                 out.append(Piece("text", Content(""), first + bullet, rest + pad))
+            elif n and not tight:  # (a loose list: items apart)
+                out[before].gap_before = True
             first = rest
 
     def _rows(self, tokens: list[Token]) -> list[list[Content]]:
