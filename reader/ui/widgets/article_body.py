@@ -24,6 +24,7 @@ from functools import partial
 
 from textual.await_complete import AwaitComplete
 from textual.containers import Vertical
+from textual.css.scalar import Unit
 from textual.content import Content
 from textual.geometry import Region
 from textual.widget import Widget
@@ -247,19 +248,27 @@ class ArticleBody(Vertical):
         self._ready = (markdown, text)
 
     async def _lay_out(self, text: ArticleText, *, ahead: bool) -> None:
-        """`text`'s lines made in a thread at the body's width: with the pane's scroll
-        bar (a long text scrolls) and, for a page made ahead, without it and as now."""
-        width = self.content_region.width or self.size.width
-        if width:
-            bar = self.parent.styles.scrollbar_size_vertical if self.parent is not None else 0
-            if not bar:
-                widths = [width]
-            elif self.parent is not None and self.parent.show_vertical_scrollbar:
-                widths = [width, width + bar] if ahead else [width]
-            else:
-                widths = [width - bar, width] if ahead else [width - bar]
+        """`text`'s lines made in a thread at the width the body will have: with the
+        pane's scroll bar (a long text scrolls) and, for a page made ahead, without."""
+        widths = self._widths()
+        if widths:
+            widths = widths if ahead else widths[:1]
             await asyncio.get_running_loop().run_in_executor(
                 None, lambda: [text.lines_at(w) for w in widths])
+
+    def _widths(self) -> list[int]:
+        """The body's width with the pane's scroll bar shown, then without it: the pane's
+        room less its bar, at most the reading measure (max-width)."""
+        pane = self.parent
+        if not isinstance(pane, Widget) or not self.size.width:
+            return []
+        bar = pane.styles.scrollbar_size_vertical
+        room = pane.scrollable_content_region.width + (bar if pane.show_vertical_scrollbar else 0)
+        room -= self.styles.margin.width
+        limit = self.styles.max_width
+        cap = int(limit.value) if limit is not None and limit.unit == Unit.CELLS else None
+        out = [room - bar, room] if bar else [room]
+        return list(dict.fromkeys(min(w, cap) if cap else w for w in out if w > 0))
 
     def runs(self) -> list[ArticleText]:
         """The text shown, in order (not a document made ready)."""
