@@ -48,6 +48,7 @@ class ArticleText(Widget):
         self._base = None  # the widget's style during a render pass
         self._plain: bool | None = None  # nothing drawn around the lines (render_lines)
         self._parsed_styles: dict[str, Style] = {}  # (_style_of)
+        self._piece_rows: tuple[list[Line], dict[int, list[int]]] | None = None
 
     # -- laying out ----------------------------------------------------------------------------
 
@@ -100,7 +101,7 @@ class ArticleText(Widget):
     def piece_changed(self, piece: Piece) -> None:
         """`piece` looks different but wraps the same (a search's highlights, code's
         colours): its lines made again in the layout shown, not the whole run's."""
-        rows = [n for n, line in enumerate(self._lines) if line.piece is piece]
+        rows = self._rows_of_pieces().get(id(piece), [])
         if self._width <= 0 or not rows:
             self._layouts.clear()  # (not drawn here now: a later layout takes it as it is)
             return
@@ -115,6 +116,16 @@ class ArticleText(Widget):
         for y in range(first, first + count):
             self._strips.pop(y, None)
         self.refresh()
+
+    def _rows_of_pieces(self) -> dict[int, list[int]]:
+        """id of a piece -> its lines in the layout shown (made once per layout)."""
+        if self._piece_rows is None or self._piece_rows[0] is not self._lines:
+            rows: dict[int, list[int]] = {}
+            for n, line in enumerate(self._lines):
+                if line.piece is not None:
+                    rows.setdefault(id(line.piece), []).append(n)
+            self._piece_rows = (self._lines, rows)
+        return self._piece_rows[1]
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -140,10 +151,9 @@ class ArticleText(Widget):
         return self._starts.get(id(block))
 
     def line_of_piece(self, piece: Piece) -> int | None:
-        for n, line in enumerate(self.lines_at(self.content_region.width or self.size.width)):
-            if line.piece is piece:
-                return n
-        return None
+        self.lines_at(self.content_region.width or self.size.width)
+        rows = self._rows_of_pieces().get(id(piece))
+        return rows[0] if rows else None
 
     # -- sideways ------------------------------------------------------------------------------
 
