@@ -81,3 +81,53 @@ async def test_a_letter_typed_in_the_filter_box_says_to_type_more(broad):
         await pilot.press("slash", "ctrl+u", *"річка", "enter")
         await wait_until(pilot, app, lambda: main.view.filter_text == "річка"
                          and len(main.headlines.ids) == ARTICLES)
+
+
+@pytest.mark.parametrize("failures", [1, 2])
+async def test_the_rest_of_a_view_too_broad_to_read_ends_the_wait(library_with_rows, failures):
+    """The first rows shown, then the counts or the rest of the ids out of SQLite's
+    memory: tried once more (another search's memory may have been held a moment); a
+    second failure shows why, keeps the rows shown and leaves the list waiting for
+    nothing, where the list stayed partial, without a word."""
+    from reader.core.errors import QueryError
+
+    library = library_with_rows
+    count_view = library.count_view
+    failed: list[int] = []
+
+    def flaky(query):
+        if len(failed) < failures:
+            failed.append(1)
+            raise QueryError("search too broad (test)")
+        return count_view(query)
+
+    app = quiet_app(library)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        main, error = app.main, app.main.query_one("#filter-error")
+        library.count_view = flaky
+        await pilot.press("slash", *"river", "enter")
+        await wait_until(pilot, app, lambda: len(failed) == failures
+                         and main.view.filter_text == "river" and not main.headlines.partial)
+        assert main.headlines.ids
+        if failures == 1:  # the second try read it all
+            assert not error.display and main.view.count == len(main.headlines.ids) == 300
+        else:
+            assert error.display and "search too broad (test)" in str(error.render())
+
+
+@pytest.fixture
+def library_with_rows(tmp_path):
+    now = datetime.now(UTC)
+    lib = Library(tmp_path / "rows.db", Config())
+    feed_id = lib.store.add_feed("http://127.0.0.1:9/rows.xml", title="Новини")
+    entries = [ParsedEntry(guid=f"r-{n}", link=f"http://127.0.0.1:9/{n}", title=f"Річка {n}",
+                           author="", published=now - timedelta(minutes=n), updated=None,
+                           summary="", content="<p>river news</p>", categories=[])
+               for n in range(300)]
+    lib.store.write(lambda c: lib.store.merge_entries(c, feed_id, entries))
+    lib.store.write(lambda c: lib.store.update_feed_fetch(
+        c, feed_id, last_status="ok", next_fetch=now + timedelta(days=1)))
+    lib.store.update_index()
+    yield lib
+    lib.close()

@@ -13,7 +13,6 @@ The first rows are read on a thread of their own, started where the view is aske
 (a thread worker starts only once the event loop gets round to it, 3-15 ms later, often
 after a frame), and they post themselves; the thread worker that reads the rest waits
 until their frame is drawn, so that its queries don't compete with that frame.
-
 ViewLoader is built with the screen, which passes it what it needs (ViewsScreen).
 """
 
@@ -294,18 +293,17 @@ class ViewLoader:
             painted.wait(PAINT_WAIT)
             if worker.is_cancelled:
                 return
-        unread = lib.count(unread_of(query))
-        if not fresh and not post(self._counts_in, lib.count_view(query), unread):
-            return
-        every = array("q")
-        batches = lib.article_id_batches(query)
         try:
-            for batch in batches:
-                if worker.is_cancelled:
-                    return
-                every.extend(batch)
-        finally:
-            batches.close()
+            read = self._read_all(query, fresh, worker, post)
+        except ReaderError:  # too broad for SQLite's memory (app.py), perhaps only while
+            try:  # another search's memory was still held: once more, then why
+                read = self._read_all(query, fresh, worker, post)
+            except ReaderError as exc:
+                post(self._rest_failed, str(exc))
+                return
+        if read is None:
+            return  # cancelled: a newer view or reload is on its way
+        unread, every = read
         rows = []
         if anchor is not None:
             # Where set_ids will put the selected article: read its screen here, not there.
@@ -315,6 +313,30 @@ class ViewLoader:
                 row = min(cursor, max(0, len(every) - 1))
             rows = lib.headlines(hl.wanted_ids(every, max(0, row - max(0, screen_row))))
         post(self._ids_loaded, every, unread, fresh, rows)
+
+    def _read_all(self, query: Filter, fresh: bool, worker: Worker, post: Callable) -> tuple:
+        """A view's counts (posted) and all its ids, or None when cancelled meanwhile."""
+        lib = self._screen.library
+        unread = lib.count(unread_of(query))
+        if not fresh and not post(self._counts_in, lib.count_view(query), unread):
+            return None
+        every = array("q")
+        batches = lib.article_id_batches(query)
+        try:
+            for batch in batches:
+                if worker.is_cancelled:
+                    return None
+                every.extend(batch)
+        finally:
+            batches.close()
+        return unread, every
+
+    def _rest_failed(self, generation: int, message: str) -> None:
+        """The rest of a view was too broad to read: the rows shown stay, and why."""
+        if generation == self.view.generation:
+            hl = self._screen.headlines
+            hl.set_ids(list(hl.ids), keep_selection=True, fresh=False)
+            self._screen.show_filter_error(message)
 
     def _first_loaded(
         self, generation: int, ids: list[int], rows: list, painted: threading.Event | None = None

@@ -17,6 +17,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ..messages import LinkChosen
+from .plain_lines import draw_plain, is_plain
 from .markdown_lines import WRAP_MARK, Block, Document, Line, Piece
 
 LAYOUTS_KEPT = 3
@@ -206,32 +207,15 @@ class ArticleText(Widget):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         if self._plain is None:
-            self._plain = self._is_plain()
+            self._plain = is_plain(self)
         self._base = self.rich_style
         try:
             if not self._plain:
                 return super().render_lines(crop)
-            # Nothing around the lines (border, padding, tint): drawn as made, as
-            # line_list.py does, not copied and filtered again on every repaint.
-            filters = self.app.get_line_filters()
-            background = self.background_colors[1]
-            strips = []
-            for y in crop.line_range:
-                strip = self.render_line(y)
-                for line_filter in filters:
-                    strip = strip.apply_filter(line_filter, background)
-                strips.append(strip)
-            if crop.x or crop.width != self.size.width:
-                strips = [strip.crop(crop.x, crop.right) for strip in strips]
-            return strips
+            # Nothing around the lines: drawn as made (plain_lines.py)
+            return draw_plain(self, crop, self.render_line, self.size.width)
         finally:
             self._base = None
-
-    def _is_plain(self) -> bool:
-        styles = self.styles
-        return (not any(styles.gutter) and not any(edge for edge, _ in styles.outline)
-                and styles.tint.a == 0 and styles.opacity == 1 and styles.text_opacity == 1
-                and self.content_region.size == self.size)
 
     def on_resize(self) -> None:
         self._plain = None

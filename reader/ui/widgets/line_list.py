@@ -17,6 +17,8 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .plain_lines import draw_plain, is_plain
+
 # Rendered rows kept: a few screens' worth, each look of a row. A row's key holds its counts
 # and flags, so every refresh leaves the old looks behind (dead keys): at 512 the sidebar's
 # cache filled for half an hour (~5 KB a row, with the crops Textual caches on each strip).
@@ -147,42 +149,17 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
             if signature != self._signature:
                 self._signature = signature
                 self.styles_changed()
-            self._plain = self._is_plain()
+            self._plain = is_plain(self)
         # The content width, once per pass rather than once per line (it isn't free).
         self._width = width = self.scrollable_content_region.width
         try:
             if not self._plain:
                 return super().render_lines(crop)
-            # Nothing around or over the rows (no border, padding, tint...): they go out
-            # as drawn. Textual's own path copies every line and filters the copy, so a
-            # line drawn before cost as much again on each repaint (~7 ms a screenful);
-            # a cached row keeps its filtered version.
-            filters = self.app.get_line_filters()
-            background = self.background_colors[1]
-            strips = []
-            for y in crop.line_range:
-                strip = self.render_line(y)
-                for line_filter in filters:
-                    strip = strip.apply_filter(line_filter, background)
-                strips.append(strip)
-            if crop.x or crop.width != width:
-                strips = [strip.crop(crop.x, crop.right) for strip in strips]
-            return strips
+            # Nothing around or over the rows: they go out as drawn (plain_lines.py); a
+            # cached row keeps its filtered version.
+            return draw_plain(self, crop, self.render_line, width)
         finally:
             self._width = None
-
-    def _is_plain(self) -> bool:
-        """Whether rows need none of Textual's styling around them (see render_lines)."""
-        styles = self.styles
-        return (
-            not any(styles.gutter)
-            and not any(edge for edge, _ in styles.outline)
-            and styles.tint.a == 0
-            and styles.opacity == 1
-            and styles.text_opacity == 1
-            and (not styles.has_rule("hatch") or styles.hatch == "none")
-            and self.scrollable_content_region.size == self.size
-        )
 
     def render_line(self, y: int) -> Strip:
         width = self._width
